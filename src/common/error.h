@@ -1,0 +1,20 @@
+// One error type for everything the user can get wrong: bad config, bad data, bad arguments.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace gat {
+
+// Thrown for invalid input. `main` prints what() as one line and exits with kInputErrorExit.
+// Messages name the file, key or tensor and what was expected, e.g.
+//   "cora.h5: /edge_index: expected int64, got float32".
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& what) : std::runtime_error(what) {}
+};
+
+// Exit code for bad input (config, data, command line).
+constexpr int kInputErrorExit = 2;
+
+}  // namespace gat
