@@ -1,0 +1,400 @@
+"""Tests for gatgraphs.py and gat_data.py.
+
+Run: /usr/bin/python3 -m unittest discover -s data_tools -p 'test_*.py'
+The Planetoid tests need the real files: $GAT_PLANETOID_DIR or <repo>/../shared/datasets/planetoid.
+"""
+
+import contextlib
+import io
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import warnings
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gat_data  # noqa: E402
+from gatgraphs import FormatError, undirected_dedup, validate, write_dataset  # noqa: E402
+
+GAT_DATA = os.path.join(HERE, "gat_data.py")
+PLANETOID_DIR = os.environ.get("GAT_PLANETOID_DIR") or os.path.normpath(
+    os.path.join(HERE, "..", "..", "shared", "datasets", "planetoid"))
+HAVE_PLANETOID = os.path.isfile(os.path.join(PLANETOID_DIR, "ind.cora.graph"))
+NO_PLANETOID = f"no Planetoid files in {PLANETOID_DIR} (set GAT_PLANETOID_DIR)"
+
+
+def run_cli(*args):
+    """Run the real executable, as a user would: (exit code, stdout, stderr)."""
+    p = subprocess.run([sys.executable, GAT_DATA, *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_main(*args):
+    """Run gat_data.main in-process (faster), keeping its output out of the test log."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = gat_data.main(list(args))
+    return rc, out.getvalue(), err.getvalue()
+
+
+class TempDirTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="gat_data_test_")
+        self.addCleanup(shutil.rmtree, self.tmp)
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def assertOneLineError(self, rc, stderr, *fragments):
+        self.assertEqual(rc, 2, stderr)
+        self.assertTrue(stderr.startswith("gat_data: error: "), stderr)
+        self.assertEqual(stderr.count("\n"), 1, stderr)
+        self.assertNotIn("Traceback", stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, stderr)
+
+
+def small_dataset():
+    """Two graphs of 3 and 4 nodes, graph-level splits: small enough to check by hand."""
+    edges = undirected_dedup(np.array([[0, 1, 3, 4, 5], [1, 2, 4, 5, 6]]), 7)
+    return dict(
+        features=np.arange(14, dtype=np.float64).reshape(7, 2),
+        labels=np.array([0, 1, 2, 0, 1, 2, 0]),
+        edge_index=edges,
+        graph_ptr=np.array([0, 3, 7]),
+        edge_ptr=np.array([0, 4, 10]),
+        splits={"train": ("graph", [0]), "val": ("graph", [1]), "test": ("graph", [1])},
+        task="multiclass",
+        num_classes=3,
+    )
+
+
+class WriteValidateTest(TempDirTest):
+    def test_round_trip(self):
+        data = small_dataset()
+        out = self.path("small.h5")
+        write_dataset(out, **data)
+        summary = validate(out)
+        self.assertEqual((summary["num_nodes"], summary["num_features"], summary["num_edges"],
+                          summary["num_graphs"]), (7, 2, 10, 2))
+        self.assertTrue(summary["undirected"])
+        self.assertFalse(summary["splits_disjoint"])  # val and test share graph 1
+        with h5py.File(out) as f:
+            self.assertEqual(f.attrs["format"], "gat-graphs")
+            self.assertEqual(f.attrs["version"].dtype, np.int64)
+            self.assertEqual(f.attrs["num_classes"], 3)
+            self.assertEqual(f["features"].dtype, np.float32)
+            np.testing.assert_array_equal(f["features"][()], data["features"])
+            np.testing.assert_array_equal(f["edge_index"][()], data["edge_index"])
+            self.assertEqual(f["edge_index"].dtype, np.int64)
+            self.assertEqual(f["splits/train"].attrs["level"], "graph")
+        self.assertEqual(os.listdir(self.tmp), ["small.h5"])  # no .tmp left behind
+
+    def test_write_refuses_bad_data_and_leaves_no_file(self):
+        data = small_dataset()
+        data["edge_index"] = data["edge_index"].copy()
+        data["edge_index"][1, 0] = 7
+        with self.assertRaisesRegex(FormatError, r"node id 7 in column 0 is out of range"):
+            write_dataset(self.path("bad.h5"), **data)
+        self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_undirected_dedup(self):
+        edges = np.array([[2, 0, 1, 1, 0, 2], [0, 1, 0, 1, 1, 1]])  # dup, reverse, self loop
+        np.testing.assert_array_equal(undirected_dedup(edges, 3),
+                                      [[1, 2, 0, 2, 0, 1], [0, 0, 1, 1, 2, 2]])
+        with self.assertRaises(ValueError):
+            undirected_dedup(np.array([[0], [3]]), 3)
+
+
+class ValidateRejectsTest(TempDirTest):
+    """Each broken rule gives one line: FILE: /DATASET: what was expected."""
+
+    def setUp(self):
+        super().setUp()
+        self.good = self.path("good.h5")
+        write_dataset(self.good, **gat_data.synthesize(seed=1, nodes=20, classes=2, graphs=3))
+        with h5py.File(self.good) as f:
+            self.n = f["features"].shape[0]
+            self.graph_ptr = f["graph_ptr"][()]
+            self.edges = f["edge_index"][()]
+
+    def broken(self, change):
+        """A copy of the good file with `change(h5py.File)` applied."""
+        bad = self.path("bad.h5")
+        shutil.copy(self.good, bad)
+        with h5py.File(bad, "r+") as f:
+            change(f)
+        return bad
+
+    def replace(self, name, data):
+        def change(f):
+            attrs = dict(f[name].attrs)
+            del f[name]
+            f.create_dataset(name, data=data).attrs.update(attrs)
+        return self.broken(change)
+
+    def assertRejected(self, bad, expected):
+        with self.assertRaises(FormatError) as caught:
+            validate(bad)
+        self.assertEqual(str(caught.exception), f"{bad}: {expected}")
+
+    def test_good_file_passes(self):
+        self.assertEqual(validate(self.good)["num_graphs"], 3)
+
+    def test_bad_node_id(self):
+        edges = self.edges.copy()
+        edges[1, 17] = self.n
+        self.assertRejected(self.replace("edge_index", edges),
+                            f"/edge_index: node id {self.n} in column 17 is out of range "
+                            f"[0, {self.n})")
+
+    def test_wrong_dtype(self):
+        with h5py.File(self.good) as f:
+            features = f["features"][()].astype(np.float64)
+        self.assertRejected(self.replace("features", features),
+                            "/features: expected float32, got float64")
+
+    def test_shape_mismatch(self):
+        self.assertRejected(self.replace("labels", np.zeros(self.n - 1, dtype=np.int64)),
+                            f"/labels: expected shape [{self.n}], got [{self.n - 1}]")
+
+    def test_label_out_of_range(self):
+        labels = np.zeros(self.n, dtype=np.int64)
+        labels[4] = 2
+        self.assertRejected(self.replace("labels", labels),
+                            "/labels: label 2 of node 4 is out of range [0, 2)")
+
+    def test_missing_split(self):
+        self.assertRejected(self.broken(lambda f: f.__delitem__("splits/val")),
+                            "/splits/val: missing")
+
+    def test_mixed_split_levels(self):
+        def change(f):
+            f["splits/test"].attrs["level"] = "node"
+        self.assertRejected(self.broken(change),
+                            "/splits: expected one level for train, val and test, "
+                            "got train=graph, val=graph, test=node")
+
+    def test_nan_features(self):
+        with h5py.File(self.good) as f:
+            features = f["features"][()]
+        features[3, 5] = np.nan
+        self.assertRejected(self.replace("features", features),
+                            "/features: expected finite values, got nan at row 3, column 5")
+
+    def test_edge_crossing_graphs(self):
+        edges = self.edges.copy()
+        edges[1, 0] = self.graph_ptr[1]  # column 0 belongs to graph 0
+        self.assertRejected(self.replace("edge_index", edges),
+                            f"/edge_index: node id {self.graph_ptr[1]} in column 0 lies outside "
+                            f"graph 0's node range [0, {self.graph_ptr[1]})")
+
+    def test_bad_graph_ptr(self):
+        ptr = self.graph_ptr.copy()
+        ptr[1], ptr[2] = ptr[2], ptr[1]
+        self.assertRejected(self.replace("graph_ptr", ptr),
+                            f"/graph_ptr: expected non-decreasing entries, got {ptr[1]} then "
+                            f"{ptr[2]} at entries 1 and 2")
+        ptr = self.graph_ptr.copy()
+        ptr[-1] -= 1
+        self.assertRejected(self.replace("graph_ptr", ptr),
+                            f"/graph_ptr: expected last entry to equal the number of nodes "
+                            f"{self.n}, got {self.n - 1}")
+
+    def test_bad_format_attribute(self):
+        def change(f):
+            f.attrs["format"] = "other"
+        self.assertRejected(self.broken(change),
+                            "/: attribute format: expected 'gat-graphs', got 'other'")
+
+    def test_not_hdf5(self):
+        bad = self.path("bad.h5")
+        with open(bad, "w") as f:
+            f.write("not hdf5\n")
+        with self.assertRaisesRegex(FormatError, r"^.*bad\.h5: /: cannot open as HDF5"):
+            validate(bad)
+
+    def test_inspect_cli(self):
+        rc, out, err = run_cli("inspect", self.good)
+        self.assertEqual((rc, err), (0, ""))
+        self.assertIn("graph level: train 1, val 1, test 1", out)
+        bad = self.replace("edge_ptr", np.array([0, 5], dtype=np.int64))
+        rc, out, err = run_cli("inspect", bad)
+        self.assertOneLineError(rc, err, "/edge_ptr: expected shape [4], got [2]")
+
+
+class SyntheticTest(TempDirTest):
+    def test_deterministic_and_valid(self):
+        start = time.perf_counter()
+        rc, out, err = run_cli("synthetic", "--out", self.path("a.h5"))
+        self.assertEqual(rc, 0, err)
+        self.assertLess(time.perf_counter() - start, 2.0)
+        run_main("synthetic", "--out", self.path("b.h5"))
+        run_main("synthetic", "--out", self.path("c.h5"), "--seed", "1")
+        with open(self.path("a.h5"), "rb") as a, open(self.path("b.h5"), "rb") as b, \
+                open(self.path("c.h5"), "rb") as c:
+            first = a.read()
+            self.assertEqual(first, b.read())
+            self.assertNotEqual(first, c.read())
+        s = validate(self.path("a.h5"))
+        self.assertEqual((s["num_nodes"], s["num_classes"], s["num_features"], s["num_graphs"]),
+                         (600, 4, 32, 1))
+        self.assertEqual((s["split_level"], s["split_sizes"]),
+                         ("node", {"train": 80, "val": 100, "test": 200}))
+        self.assertTrue(s["undirected"] and s["splits_disjoint"])
+        self.assertEqual(s["self_loops"], 0)
+        self.assertTrue(5 < s["num_edges"] / 600 <= 6)  # mean degree near --degree 6
+
+    def test_neighbours_carry_the_signal(self):
+        """A nearest-centroid classifier does clearly better on neighbourhood sums than on a
+        node's own features, so the dataset rewards message passing."""
+        d = gat_data.synthesize(seed=0)
+        x, y, e = d["features"], d["labels"], d["edge_index"]
+        train, test = d["splits"]["train"][1], d["splits"]["test"][1]
+        self.assertGreater(np.mean(y[e[0]] == y[e[1]]), 0.75)  # homophily
+
+        def accuracy(h):
+            centroids = np.stack([h[train][y[train] == c].mean(axis=0) for c in range(4)])
+            h = h / np.maximum(h.sum(axis=1, keepdims=True), 1)
+            centroids /= centroids.sum(axis=1, keepdims=True)
+            predicted = ((h[test, None, :] - centroids[None]) ** 2).sum(axis=2).argmin(axis=1)
+            return np.mean(predicted == y[test])
+
+        aggregated = x.copy()
+        np.add.at(aggregated, e[1], x[e[0]])
+        own, neighbourhood = accuracy(x), accuracy(aggregated)
+        self.assertLess(own, 0.7)
+        self.assertGreater(neighbourhood, own + 0.15)
+
+    def test_inductive_multilabel(self):
+        out = self.path("ppi_like.h5")
+        rc, _, err = run_main("synthetic", "--out", out, "--graphs", "10", "--task", "multilabel",
+                              "--nodes", "100", "--classes", "5")
+        self.assertEqual(rc, 0, err)
+        s = validate(out)
+        self.assertEqual((s["num_graphs"], s["split_level"], s["split_sizes"]),
+                         (10, "graph", {"train": 8, "val": 1, "test": 1}))
+        self.assertTrue(s["splits_disjoint"])
+        self.assertTrue(all(75 <= k <= 125 for k in s["nodes_per_graph"]))
+        with h5py.File(out) as f:
+            labels = f["labels"][()]
+        self.assertEqual(labels.shape, (s["num_nodes"], 5))
+        per_node = labels.sum(axis=1)
+        self.assertGreaterEqual(per_node.min(), 1)
+        self.assertGreater(per_node.mean(), 1.2)  # several labels per node
+
+    def test_bad_arguments(self):
+        rc, _, err = run_cli("synthetic", "--out", self.path("x.h5"), "--graphs", "2")
+        self.assertOneLineError(rc, err, "--graphs must be 1")
+        rc, _, err = run_cli("synthetic")
+        self.assertOneLineError(rc, err, "--out")
+        self.assertFalse(os.path.exists(self.path("x.h5")))
+
+
+def kipf_reference(name, root):
+    """Features, labels and edge set exactly as Kipf's GCN utils.load_data builds them."""
+    import scipy.sparse as sp
+    objects = []
+    for ext in ("x", "y", "tx", "ty", "allx", "ally", "graph"):
+        with open(os.path.join(root, f"ind.{name}.{ext}"), "rb") as f, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            objects.append(pickle.load(f, encoding="latin1"))
+    x, y, tx, ty, allx, ally, graph = objects
+    with open(os.path.join(root, f"ind.{name}.test.index")) as f:
+        test_idx_reorder = [int(line) for line in f]
+    test_idx_range = np.sort(test_idx_reorder)
+    if name == "citeseer":
+        full = range(min(test_idx_reorder), max(test_idx_reorder) + 1)
+        tx_extended = sp.lil_matrix((len(full), x.shape[1]))
+        tx_extended[test_idx_range - min(test_idx_range), :] = tx
+        tx = tx_extended
+        ty_extended = np.zeros((len(full), y.shape[1]))
+        ty_extended[test_idx_range - min(test_idx_range), :] = ty
+        ty = ty_extended
+    features = sp.vstack((allx, tx)).tolil()
+    features[test_idx_reorder, :] = features[test_idx_range, :]
+    labels = np.vstack((ally, ty))
+    labels[test_idx_reorder, :] = labels[test_idx_range, :]
+    edges = {(a, b) for a, nbrs in graph.items() for b in nbrs if a != b}
+    edges |= {(b, a) for a, b in edges}
+    return features.toarray(), labels.argmax(axis=1), edges
+
+
+@unittest.skipUnless(HAVE_PLANETOID, NO_PLANETOID)
+class PlanetoidTest(TempDirTest):
+    def convert(self, name, nodes, features, classes, edges, splits):
+        out = self.path(f"{name}.h5")
+        rc, _, err = run_main("planetoid", name, "--root", PLANETOID_DIR, "--out", out)
+        self.assertEqual(rc, 0, err)
+        s = validate(out)
+        self.assertEqual((s["num_nodes"], s["num_features"], s["num_classes"], s["num_edges"]),
+                         (nodes, features, classes, edges))
+        self.assertEqual(s["split_level"], "node")
+        self.assertEqual(tuple(s["split_sizes"].values()), splits)
+        self.assertTrue(s["undirected"] and s["splits_disjoint"])
+        self.assertEqual(s["self_loops"], 0)
+
+        ref_x, ref_y, ref_edges = kipf_reference(name, PLANETOID_DIR)
+        with h5py.File(out) as f:
+            np.testing.assert_array_equal(f["features"][()], ref_x)
+            np.testing.assert_array_equal(f["labels"][()], ref_y)
+            self.assertEqual(set(map(tuple, f["edge_index"][()].T.tolist())), ref_edges)
+            np.testing.assert_array_equal(f["splits/val"][()],
+                                          np.arange(splits[0], splits[0] + 500))
+
+    def test_cora(self):
+        self.convert("cora", 2708, 1433, 7, 10556, (140, 500, 1000))
+
+    def test_citeseer(self):
+        self.convert("citeseer", 3327, 3703, 6, 9104, (120, 500, 1000))
+
+    def corrupted_copy(self, filename):
+        source = self.path("src")
+        os.mkdir(source)
+        for ext in gat_data.PLANETOID_EXTS:
+            shutil.copy(os.path.join(PLANETOID_DIR, f"ind.cora.{ext}"), source)
+        path = os.path.join(source, filename)
+        os.chmod(path, 0o644)
+        with open(path, "r+b") as f:
+            f.seek(100)
+            byte = f.read(1)
+            f.seek(100)
+            f.write(bytes([byte[0] ^ 0x01]))
+        return source
+
+    def test_corrupted_file_fails_checksum(self):
+        source = self.corrupted_copy("ind.cora.tx")
+        out = self.path("cora.h5")
+        rc, _, err = run_cli("planetoid", "cora", "--root", source, "--out", out)
+        self.assertOneLineError(rc, err, os.path.join(source, "ind.cora.tx"), "sha256")
+        self.assertFalse(os.path.exists(out))
+
+    def test_download(self):
+        """--download through file:// URLs: same code path as https, no network needed."""
+        url = gat_data.PLANETOID_URL
+        self.addCleanup(setattr, gat_data, "PLANETOID_URL", url)
+        gat_data.PLANETOID_URL = "file://" + os.path.abspath(PLANETOID_DIR) + "/{}"
+        fetched = self.path("fetched")
+        rc, _, err = run_main("planetoid", "cora", "--download", fetched, "--out",
+                              self.path("cora.h5"))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(os.listdir(fetched)), 8)
+
+        gat_data.PLANETOID_URL = "file://" + self.corrupted_copy("ind.cora.graph") + "/{}"
+        fetched = self.path("fetched2")
+        rc, _, err = run_main("planetoid", "cora", "--download", fetched, "--out",
+                              self.path("cora2.h5"))
+        self.assertOneLineError(rc, err, "/ind.cora.graph: sha256")
+        self.assertNotIn("ind.cora.graph", os.listdir(fetched))
+
+
+if __name__ == "__main__":
+    unittest.main()
