@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs gat-dist's Debian 12 packages (once) and builds it in Release under build/.
+# Idempotent; runs as root or through sudo. BUILD_DIR and CMAKE_ARGS may be set to change the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libtorch-dev
+  libopenblas0-openmp  # without it LibTorch runs on reference BLAS, about 20x slower
+  libopenmpi-dev openmpi-bin libyaml-cpp-dev libhdf5-dev
+  libgtest-dev libgmock-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
+  python3-numpy python3-scipy python3-h5py python3-matplotlib
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  echo "setup: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+case "$blas" in
+  *openblas*) ;;
+  *) echo "setup: warning: libblas.so.3 is $blas, not OpenBLAS; LibTorch will be slow" >&2 ;;
+esac
+
+build=${BUILD_DIR:-build}
+# shellcheck disable=SC2086  # CMAKE_ARGS is a list of words
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$build"
+echo "setup: built $(ls "$build"/gat_* 2>/dev/null | tr '\n' ' ')"

@@ -1,0 +1,284 @@
+// YAML <-> Config. One field list per struct drives decoding, type checks, unknown-key rejection and
+// emitting, so a new key is added in exactly one place (plus its default in config.h).
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace gat::config {
+namespace {
+
+template <class Visit>
+void visit(DataConfig& c, Visit& v) {
+  v("path", c.path);
+  v("normalize_features", c.normalize_features);
+}
+
+template <class Visit>
+void visit(ModelConfig& c, Visit& v) {
+  v("hidden", c.hidden);
+  v("heads", c.heads);
+  v("input_dropout", c.input_dropout);
+  v("dropout", c.dropout);
+  v("negative_slope", c.negative_slope);
+  v("residual", c.residual);
+  v("add_self_loops", c.add_self_loops);
+  v("bias", c.bias);
+  v("attention", c.attention);
+}
+
+template <class Visit>
+void visit(TrainConfig& c, Visit& v) {
+  v("epochs", c.epochs);
+  v("lr", c.lr);
+  v("weight_decay", c.weight_decay);
+  v("patience", c.patience);
+  v("seed", c.seed);
+  v("seeds", c.seeds);
+  v("batch_graphs", c.batch_graphs);
+  v("threads", c.threads);
+  v("run_dir", c.run_dir);
+}
+
+template <class Visit>
+void visit(Config& c, Visit& v) {
+  v("data", c.data);
+  v("model", c.model);
+  v("train", c.train);
+}
+
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Null: return "nothing";
+    default: return "\"" + node.Scalar() + "\"";
+  }
+}
+
+// Decodes a YAML mapping into a struct: every key must be a field, every value of the field's type.
+class Decoder {
+ public:
+  Decoder(std::string source, std::string prefix, const YAML::Node& node)
+      : source_(std::move(source)), prefix_(std::move(prefix)), node_(node) {}
+
+  template <class Section>
+  void decode(Section& section) {
+    if (!node_.IsMap()) fail(prefix_.empty() ? "top level" : prefix_.substr(0, prefix_.size() - 1),
+                             "a mapping", node_);
+    std::set<std::string> known;
+    auto collect = [&](const char* name, auto&) { known.insert(name); };
+    visit(section, collect);
+    for (const auto& item : node_) {
+      const std::string key = item.first.as<std::string>();
+      if (!known.count(key)) {
+        std::string expected;
+        for (const auto& k : known) expected += (expected.empty() ? "" : ", ") + k;
+        throw Error(source_ + ": " + prefix_ + key + ": unknown key (expected one of " + expected + ")");
+      }
+    }
+    visit(section, *this);
+  }
+
+  template <class Field>
+  void operator()(const char* name, Field& field) {
+    const YAML::Node value = node_[name];
+    if (value) read(prefix_ + name, value, field);
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& key, const std::string& expected, const YAML::Node& got) const {
+    throw Error(source_ + ": " + key + ": expected " + expected + ", got " + describe(got));
+  }
+
+  template <class Section>
+  void read(const std::string& key, const YAML::Node& value, Section& section) {
+    Decoder(source_, key + ".", value).decode(section);
+  }
+  void read(const std::string& key, const YAML::Node& value, std::string& out) {
+    if (!value.IsScalar()) fail(key, "a string", value);
+    out = value.Scalar();
+  }
+  void read(const std::string& key, const YAML::Node& value, bool& out) {
+    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, out)) fail(key, "true or false", value);
+  }
+  void read(const std::string& key, const YAML::Node& value, int64_t& out) {
+    if (!value.IsScalar() || !YAML::convert<int64_t>::decode(value, out)) fail(key, "an integer", value);
+  }
+  void read(const std::string& key, const YAML::Node& value, double& out) {
+    if (!value.IsScalar() || !YAML::convert<double>::decode(value, out) || !std::isfinite(out))
+      fail(key, "a number", value);
+  }
+  void read(const std::string& key, const YAML::Node& value, std::vector<int64_t>& out) {
+    if (!value.IsSequence()) fail(key, "a list of integers", value);
+    out.clear();
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      int64_t item = 0;
+      read(key + "[" + std::to_string(i) + "]", value[i], item);
+      out.push_back(item);
+    }
+  }
+
+  std::string source_;
+  std::string prefix_;
+  YAML::Node node_;
+};
+
+// Emits every field, in declaration order.
+class Emitter {
+ public:
+  explicit Emitter(YAML::Emitter& out) : out_(out) {}
+  template <class Field>
+  void operator()(const char* name, Field& field) {
+    out_ << YAML::Key << name << YAML::Value;
+    write(field);
+  }
+
+ private:
+  template <class Section>
+  void write(Section& section) {
+    out_ << YAML::BeginMap;
+    visit(section, *this);
+    out_ << YAML::EndMap;
+  }
+  void write(std::string& s) { out_ << YAML::DoubleQuoted << s; }
+  void write(bool& b) { out_ << YAML::TrueFalseBool << b; }
+  void write(int64_t& i) { out_ << i; }
+  void write(double& d) {
+    std::ostringstream s;
+    s.precision(17);
+    s << d;
+    out_ << s.str();
+  }
+  void write(std::vector<int64_t>& v) { out_ << YAML::Flow << v; }
+
+  YAML::Emitter& out_;
+};
+
+// "a.b=value": sets node[a][b] to the YAML value, creating mappings on the way.
+void apply_override(YAML::Node& root, const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw Error("--set " + text + ": expected KEY=VALUE, e.g. train.lr=0.01");
+  const std::string key = text.substr(0, eq);
+  YAML::Node value;
+  try {
+    value = YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw Error("--set " + text + ": value is not valid YAML: " + e.msg);
+  }
+  std::vector<std::string> parts;
+  std::stringstream path(key);
+  for (std::string part; std::getline(path, part, '.');) {
+    if (part.empty()) throw Error("--set " + text + ": empty part in key " + key);
+    parts.push_back(part);
+  }
+  // yaml-cpp nodes are handles: walking with operator[] on copies edits the tree in place.
+  std::vector<YAML::Node> chain{root};
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = chain.back()[parts[i]];
+    if (next.IsDefined() && !next.IsMap())
+      throw Error("--set " + text + ": " + parts[i] + " is not a mapping");
+    if (!next.IsDefined()) chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    chain.push_back(chain.back()[parts[i]]);
+  }
+  chain.back()[parts.back()] = value;
+}
+
+void require(bool ok, const std::string& source, const std::string& key, const std::string& expected,
+             const std::string& got) {
+  if (!ok) throw Error(source + ": " + key + ": expected " + expected + ", got " + got);
+}
+
+std::string str(double d) {
+  std::ostringstream s;
+  s << d;
+  return s.str();
+}
+
+std::string str(const std::vector<int64_t>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+void validate(const Config& c, const std::string& src) {
+  require(!c.data.path.empty(), src, "data.path", "the path of a gat-graphs HDF5 file", "nothing");
+  const ModelConfig& m = c.model;
+  require(m.heads.size() == m.hidden.size() + 1, src, "model.heads",
+          "one entry per hidden layer plus one for the output layer (" +
+              std::to_string(m.hidden.size() + 1) + " entries)",
+          str(m.heads));
+  for (std::size_t i = 0; i < m.hidden.size(); ++i)
+    require(m.hidden[i] > 0, src, "model.hidden[" + std::to_string(i) + "]", "an integer > 0",
+            std::to_string(m.hidden[i]));
+  for (std::size_t i = 0; i < m.heads.size(); ++i)
+    require(m.heads[i] > 0, src, "model.heads[" + std::to_string(i) + "]", "an integer > 0",
+            std::to_string(m.heads[i]));
+  require(m.input_dropout >= 0 && m.input_dropout < 1, src, "model.input_dropout", "a number in [0, 1)",
+          str(m.input_dropout));
+  require(m.dropout >= 0 && m.dropout < 1, src, "model.dropout", "a number in [0, 1)", str(m.dropout));
+  require(m.negative_slope >= 0, src, "model.negative_slope", "a number >= 0", str(m.negative_slope));
+  require(m.attention == "sparse" || m.attention == "dense", src, "model.attention",
+          "one of sparse, dense", "\"" + m.attention + "\"");
+  const TrainConfig& t = c.train;
+  require(t.epochs > 0, src, "train.epochs", "an integer > 0", std::to_string(t.epochs));
+  require(t.lr > 0, src, "train.lr", "a number > 0", str(t.lr));
+  require(t.weight_decay >= 0, src, "train.weight_decay", "a number >= 0", str(t.weight_decay));
+  require(t.patience > 0, src, "train.patience", "an integer > 0", std::to_string(t.patience));
+  require(t.seed >= 0, src, "train.seed", "an integer >= 0", std::to_string(t.seed));
+  require(t.seeds > 0, src, "train.seeds", "an integer > 0", std::to_string(t.seeds));
+  require(t.batch_graphs > 0, src, "train.batch_graphs", "an integer > 0", std::to_string(t.batch_graphs));
+  require(t.threads >= 0, src, "train.threads", "an integer >= 0 (0 = all available cores)",
+          std::to_string(t.threads));
+}
+
+}  // namespace
+
+Config parse_config(const std::string& yaml, const std::string& source,
+                    const std::vector<std::string>& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    throw Error(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                ": YAML syntax error: " + e.msg);
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) throw Error(source + ": expected a mapping of sections (data, model, train), got " + describe(root));
+  for (const auto& o : overrides) apply_override(root, o);
+  Config config;
+  Decoder(source, "", root).decode(config);
+  validate(config, source);
+  return config;
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot read config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  Config config = parse_config(text.str(), path, overrides);
+  if (config.train.run_dir.empty())
+    config.train.run_dir = "runs/" + std::filesystem::path(path).stem().string();
+  return config;
+}
+
+std::string to_yaml(const Config& config) {
+  Config copy = config;  // the field list is written once, for mutable structs
+  YAML::Emitter out;
+  Emitter emit(out);
+  out << YAML::BeginMap;
+  visit(copy, emit);
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace gat::config

@@ -1,0 +1,61 @@
+// Experiment configuration: the YAML keys map one to one onto these structs, and the defaults live here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gat::config {
+
+// data: which file to train on and how to present its features.
+struct DataConfig {
+  std::string path;                 // gat-graphs HDF5 file (docs/data_format.md); required
+  bool normalize_features = false;  // scale each feature row to sum 1, as the GAT paper does for citation graphs
+};
+
+// model: the GAT stack. Layer l has heads[l] heads of hidden[l] features each, concatenated; the
+// output layer has heads.back() heads of num_classes features, averaged.
+struct ModelConfig {
+  std::vector<int64_t> hidden = {8};    // per-head features of each hidden layer
+  std::vector<int64_t> heads = {8, 1};  // heads of each layer: hidden layers, then the output layer
+  double input_dropout = 0.6;           // dropout on each layer's input features
+  double dropout = 0.6;                 // dropout on the normalised attention coefficients
+  double negative_slope = 0.2;          // LeakyReLU slope in the attention score
+  bool residual = false;                // skip connection around every layer (linear where sizes differ)
+  bool add_self_loops = true;           // every node attends to itself
+  bool bias = true;
+  std::string attention = "sparse";     // sparse (edge list) | dense (masked N x N reference)
+};
+
+// train: optimisation, early stopping and where results go.
+struct TrainConfig {
+  int64_t epochs = 1000;       // the most epochs; early stopping usually ends sooner
+  double lr = 0.005;           // Adam learning rate
+  double weight_decay = 5e-4;  // L2 penalty on every parameter, applied by Adam
+  int64_t patience = 100;      // epochs without improving validation loss or metric before stopping
+  int64_t seed = 0;            // first seed; seed k of a multi-seed run is seed + k
+  int64_t seeds = 1;           // independent runs whose test scores are averaged
+  int64_t batch_graphs = 1;    // whole graphs per step, for datasets split by graph
+  int64_t threads = 0;         // compute threads; 0 = the cores this process may use
+  std::string run_dir;         // where results go; empty = runs/<config file name without .yaml>
+};
+
+struct Config {
+  DataConfig data;
+  ModelConfig model;
+  TrainConfig train;
+};
+
+// Reads `path` and applies `overrides` ("train.lr=0.01", "model.heads=[8,1]"; values are YAML).
+// Throws gat::Error naming the file and the full key for a syntax error, an unknown key, a value of
+// the wrong type or out of range, before anything runs.
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Same, from YAML text; `source` names it in messages.
+Config parse_config(const std::string& yaml, const std::string& source,
+                    const std::vector<std::string>& overrides = {});
+
+// Every key with its resolved value, as YAML that parse_config reads back to the same Config.
+std::string to_yaml(const Config& config);
+
+}  // namespace gat::config

@@ -1,0 +1,53 @@
+// Cutting graphs and node sets out of a dataset.
+#include "data/batch.h"
+
+namespace gat::data {
+
+using torch::indexing::Slice;
+
+torch::Tensor model_features(const GraphDataset& dataset, bool normalize_rows) {
+  if (!normalize_rows) return dataset.features;
+  const torch::Tensor sums = dataset.features.sum(1, /*keepdim=*/true);
+  return dataset.features / sums.masked_fill(sums == 0, 1);
+}
+
+Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, const std::vector<int64_t>& graphs) {
+  const auto node_ptr = dataset.graph_ptr.accessor<int64_t, 1>();
+  const auto edge_ptr = dataset.edge_ptr.accessor<int64_t, 1>();
+  std::vector<torch::Tensor> xs, edges, labels;
+  int64_t offset = 0;
+  for (int64_t g : graphs) {
+    const int64_t n0 = node_ptr[g], n1 = node_ptr[g + 1];
+    xs.push_back(features.index({Slice(n0, n1)}));
+    labels.push_back(dataset.labels.index({Slice(n0, n1)}));
+    edges.push_back(dataset.edge_index.index({Slice(), Slice(edge_ptr[g], edge_ptr[g + 1])}) - (n0 - offset));
+    offset += n1 - n0;
+  }
+  Batch batch;
+  batch.num_graphs = static_cast<int64_t>(graphs.size());
+  if (graphs.empty()) {
+    batch.x = features.new_empty({0, features.size(1)});
+    batch.edge_index = dataset.edge_index.new_empty({2, 0});
+    batch.labels = dataset.labels.index({Slice(0, 0)});
+  } else {
+    batch.x = torch::cat(xs);
+    batch.edge_index = torch::cat(edges, 1);
+    batch.labels = torch::cat(labels);
+  }
+  batch.scored = torch::arange(offset, torch::kInt64);
+  return batch;
+}
+
+Batch node_batch(const GraphDataset& dataset, const torch::Tensor& features, const torch::Tensor& nodes,
+                 double sparse_below) {
+  Batch batch;
+  const double density = features.numel() ? features.count_nonzero().item<double>() / features.numel() : 1;
+  batch.x = density < sparse_below ? features.to_sparse().coalesce() : features;
+  batch.edge_index = dataset.edge_index;
+  batch.scored = nodes;
+  batch.labels = dataset.labels.index_select(0, nodes);
+  batch.num_graphs = dataset.num_graphs();
+  return batch;
+}
+
+}  // namespace gat::data

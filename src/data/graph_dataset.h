@@ -1,0 +1,44 @@
+// A dataset of one graph (transductive) or many (inductive), as read from a gat-graphs HDF5 file.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace gat::data {
+
+enum class Task { kMulticlass, kMultilabel };
+enum class SplitLevel { kGraph, kNode };
+
+const char* to_string(Task task);
+const char* to_string(SplitLevel level);
+
+// One of /splits/{train,val,test}: graph ids (level kGraph) or node ids (level kNode), int64 [K].
+struct Split {
+  SplitLevel level = SplitLevel::kNode;
+  torch::Tensor ids;
+};
+
+// Everything in the file, validated (docs/data_format.md lists the rules). All tensors are CPU.
+struct GraphDataset {
+  std::string path;          // the file it came from, for messages
+  Task task = Task::kMulticlass;
+  int64_t num_classes = 0;
+  torch::Tensor features;    // float32 [N, F], finite
+  torch::Tensor labels;      // int64 [N] in [0, num_classes) or uint8 [N, num_classes] of 0/1
+  torch::Tensor edge_index;  // int64 [2, E]: row 0 source, row 1 target
+  torch::Tensor graph_ptr;   // int64 [G + 1]: graph g owns nodes graph_ptr[g] .. graph_ptr[g+1]
+  torch::Tensor edge_ptr;    // int64 [G + 1]: graph g owns edge columns edge_ptr[g] .. edge_ptr[g+1]
+  Split train, val, test;
+
+  int64_t num_nodes() const { return features.size(0); }
+  int64_t num_features() const { return features.size(1); }
+  int64_t num_edges() const { return edge_index.size(1); }
+  int64_t num_graphs() const { return graph_ptr.size(0) - 1; }
+};
+
+// Reads and validates `path`. Throws gat::Error with one line naming the file, the dataset and what
+// was expected, e.g. "x.h5: /edge_index: node id 9 in column 3 is out of range [0, 5)".
+GraphDataset load_graph_dataset(const std::string& path);
+
+}  // namespace gat::data

@@ -1,0 +1,41 @@
+// The one interface through which training talks to other ranks; transports live behind it.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+namespace gat::dist {
+
+enum class ReduceOp { kSum, kAvg };
+
+// Collectives over the ranks of one job. Every rank calls the same collectives in the same order.
+// Tensors are flat and contiguous and reduced in place.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual int local_rank() const = 0;  // rank among the processes on this node
+  virtual void broadcast(torch::Tensor& tensor, int root) = 0;
+  virtual void all_reduce(torch::Tensor& tensor, ReduceOp op) = 0;
+  virtual void barrier() = 0;
+  // Ends every rank of the job with a non-zero exit, for an error that would otherwise leave the
+  // others waiting in a collective forever.
+  [[noreturn]] virtual void abort(int exit_code) = 0;
+};
+
+// A job of one rank: collectives are the identity. Needs no launcher.
+class LocalCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  int local_rank() const override { return 0; }
+  void broadcast(torch::Tensor&, int) override {}
+  void all_reduce(torch::Tensor&, ReduceOp) override {}
+  void barrier() override {}
+  [[noreturn]] void abort(int exit_code) override;
+};
+
+}  // namespace gat::dist

@@ -1,0 +1,72 @@
+// GATConv: projection, attention scores, attention, bias and residual.
+#include "model/gat_conv.h"
+
+#include <cmath>
+
+namespace gat::model {
+
+torch::Tensor with_self_loops(const torch::Tensor& edge_index, int64_t num_nodes) {
+  const torch::Tensor kept = edge_index.index({torch::indexing::Slice(), edge_index[0] != edge_index[1]});
+  const torch::Tensor loops = torch::arange(num_nodes, edge_index.options()).unsqueeze(0).expand({2, num_nodes});
+  return torch::cat({kept, loops}, 1);
+}
+
+torch::Tensor dropout_features(const torch::Tensor& x, double p, bool training) {
+  if (!training || p == 0) return x;
+  if (!x.is_sparse()) return torch::dropout(x, p, training);
+  const torch::Tensor c = x.coalesce();
+  return torch::sparse_coo_tensor(c.indices(), torch::dropout(c.values(), p, training), c.sizes())
+      ._coalesced_(true);
+}
+
+GATConvImpl::GATConvImpl(const GATConvOptions& options_) : options(options_) { reset(); }
+
+int64_t GATConvImpl::output_channels() const {
+  return options.concat() ? options.heads() * options.out_channels() : options.out_channels();
+}
+
+void GATConvImpl::reset() {
+  const int64_t h = options.heads(), f = options.out_channels();
+  lin = register_module("lin", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), h * f).bias(false)));
+  att_src = register_parameter("att_src", torch::empty({1, h, f}));
+  att_dst = register_parameter("att_dst", torch::empty({1, h, f}));
+  bias = options.bias() ? register_parameter("bias", torch::empty({output_channels()})) : torch::Tensor();
+  res = nullptr;
+  if (options.residual() && options.in_channels() != output_channels())
+    res = register_module("res", torch::nn::Linear(
+                                     torch::nn::LinearOptions(options.in_channels(), output_channels()).bias(false)));
+  reset_parameters();
+}
+
+void GATConvImpl::reset_parameters() {
+  torch::NoGradGuard no_grad;
+  // Glorot uniform with the fans of the paper's per-head kernels: W^k is in_channels x F, and
+  // a_src^k, a_dst^k are each F x 1 (the paper's two 1x1 convolutions over Wh).
+  auto glorot = [](torch::Tensor& t, int64_t fan_in, int64_t fan_out) {
+    const double bound = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+    t.uniform_(-bound, bound);
+  };
+  glorot(lin->weight, options.in_channels(), options.out_channels());
+  glorot(att_src, options.out_channels(), 1);
+  glorot(att_dst, options.out_channels(), 1);
+  if (bias.defined()) bias.zero_();
+  if (res) glorot(res->weight, options.in_channels(), output_channels());
+}
+
+torch::Tensor GATConvImpl::forward(const torch::Tensor& x, const torch::Tensor& edge_index) {
+  const int64_t n = x.size(0), h = options.heads(), f = options.out_channels();
+  const torch::Tensor input = dropout_features(x, options.input_dropout(), is_training());
+  // torch::mm accepts a sparse left operand, which nn::Linear's forward does not.
+  const torch::Tensor projected = torch::mm(input, lin->weight.t()).view({n, h, f});  // Wh, [N, H, F]
+  const torch::Tensor score_src = (projected * att_src).sum(-1);                      // [N, H]
+  const torch::Tensor score_dst = (projected * att_dst).sum(-1);
+  const torch::Tensor edges = options.add_self_loops() ? with_self_loops(edge_index, n) : edge_index;
+  torch::Tensor out = ops::gat_attention(options.attention(), projected, score_src, score_dst, edges,
+                                         options.negative_slope(), options.dropout(), is_training());
+  out = options.concat() ? out.reshape({n, h * f}) : out.mean(1);
+  if (options.residual()) out = out + (res ? torch::mm(input, res->weight.t()) : (input.is_sparse() ? input.to_dense() : input));
+  if (bias.defined()) out = out + bias;
+  return out;
+}
+
+}  // namespace gat::model

@@ -1,0 +1,50 @@
+// One graph attention layer (GATConv).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "model/gat_conv_options.h"
+
+namespace gat::model {
+
+// Graph attention layer of Velickovic et al., "Graph Attention Networks", ICLR 2018.
+// For each head k, with W^k = lin's rows for head k and a^k = [a_dst^k || a_src^k]:
+//   e_ij^k     = LeakyReLU(a_src^k . W^k h_j + a_dst^k . W^k h_i)      for each edge j -> i
+//   alpha_ij^k = softmax over i's incoming edges j of e_ij^k
+//   h'_i       = ||_k sum_j alpha_ij^k W^k h_j   (concat)   or   1/K sum_k ...   (average)
+// plus bias and, with residual, the (projected) input. No nonlinearity: the model applies ELU.
+// Input x [N, in_channels] (dense, or sparse COO for sparse input features), edge_index int64
+// [2, E] (row 0 source, row 1 target). Output [N, heads * out_channels] or [N, out_channels].
+//
+//   GATConv conv(GATConvOptions(1433, 8).heads(8).input_dropout(0.6).dropout(0.6));
+//   torch::Tensor h = conv(x, edge_index);  // [N, 64]
+class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
+ public:
+  explicit GATConvImpl(const GATConvOptions& options);
+  GATConvImpl(int64_t in_channels, int64_t out_channels)
+      : GATConvImpl(GATConvOptions(in_channels, out_channels)) {}
+
+  void reset() override;
+  void reset_parameters();
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& edge_index);
+
+  // Width of forward()'s output.
+  int64_t output_channels() const;
+
+  GATConvOptions options;
+  torch::nn::Linear lin{nullptr};  // W for all heads: in_channels -> heads * out_channels, no bias
+  torch::Tensor att_src;           // [1, heads, out_channels]
+  torch::Tensor att_dst;           // [1, heads, out_channels]
+  torch::Tensor bias;              // [output_channels()] or undefined
+  torch::nn::Linear res{nullptr};  // residual projection where sizes differ, else null
+};
+TORCH_MODULE(GATConv);
+
+// Drops the self loops in `edge_index` and appends one loop per node 0..num_nodes-1.
+torch::Tensor with_self_loops(const torch::Tensor& edge_index, int64_t num_nodes);
+
+// Dropout that also accepts a sparse COO matrix (dropping stored values only: the zeros it does not
+// store would stay zero under dense dropout too, so the two are the same in distribution).
+torch::Tensor dropout_features(const torch::Tensor& x, double p, bool training);
+
+}  // namespace gat::model

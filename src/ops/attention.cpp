@@ -1,0 +1,67 @@
+// Sparse and dense GAT attention built from LibTorch ops; autograd supplies the backward.
+#include "ops/attention.h"
+
+#include "common/error.h"
+
+namespace gat::ops {
+
+AttentionImpl attention_impl_from_string(const std::string& name) {
+  if (name == "sparse") return AttentionImpl::kSparse;
+  if (name == "dense") return AttentionImpl::kDense;
+  throw Error("attention: expected one of sparse, dense, got \"" + name + "\"");
+}
+
+const char* to_string(AttentionImpl impl) {
+  return impl == AttentionImpl::kSparse ? "sparse" : "dense";
+}
+
+torch::Tensor attention_coefficients_sparse(const torch::Tensor& score_src, const torch::Tensor& score_dst,
+                                            const torch::Tensor& edge_index, double negative_slope) {
+  const int64_t n = score_src.size(0);
+  const torch::Tensor src = edge_index[0];
+  const torch::Tensor dst = edge_index[1];
+  const torch::Tensor e = torch::leaky_relu(score_src.index_select(0, src) + score_dst.index_select(0, dst),
+                                            negative_slope);  // [E, H]
+  // Subtracting each target's max keeps exp() finite. The shift cancels in the ratio, so it is
+  // detached: its gradient is zero in exact arithmetic and only adds rounding noise.
+  const torch::Tensor max = torch::zeros({n, e.size(1)}, e.options())
+                                .scatter_reduce(0, dst.unsqueeze(1).expand_as(e), e.detach(), "amax",
+                                                /*include_self=*/false);
+  const torch::Tensor w = torch::exp(e - max.index_select(0, dst));
+  // Every target with an edge has a term exp(0) = 1 in its sum, so the division is safe.
+  const torch::Tensor sum = torch::zeros({n, e.size(1)}, e.options()).index_add(0, dst, w);
+  return w / sum.index_select(0, dst);
+}
+
+torch::Tensor attention_coefficients_dense(const torch::Tensor& score_src, const torch::Tensor& score_dst,
+                                           const torch::Tensor& edge_index, double negative_slope) {
+  const int64_t n = score_src.size(0);
+  torch::Tensor mask = torch::zeros({n, n}, score_src.options().dtype(torch::kBool));
+  mask.index_put_({edge_index[1], edge_index[0]}, true);  // [target, source]
+  // e[h, i, j] = LeakyReLU(score_dst[i, h] + score_src[j, h])
+  const torch::Tensor e = torch::leaky_relu(score_dst.t().unsqueeze(2) + score_src.t().unsqueeze(1),
+                                            negative_slope);
+  const torch::Tensor masked = e.detach().masked_fill(mask.logical_not(), -INFINITY);
+  torch::Tensor max = std::get<0>(masked.max(2, /*keepdim=*/true));
+  max = max.masked_fill(max.isinf(), 0);  // rows without edges
+  const torch::Tensor w = torch::exp(e - max) * mask;
+  const torch::Tensor sum = w.sum(2, /*keepdim=*/true);
+  return w / sum.masked_fill(sum == 0, 1);  // a row with edges sums to >= 1; an empty row stays 0
+}
+
+torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected,
+                            const torch::Tensor& score_src, const torch::Tensor& score_dst,
+                            const torch::Tensor& edge_index, double negative_slope, double dropout,
+                            bool training) {
+  if (impl == AttentionImpl::kDense) {
+    torch::Tensor alpha = attention_coefficients_dense(score_src, score_dst, edge_index, negative_slope);
+    alpha = torch::dropout(alpha, dropout, training);
+    return torch::bmm(alpha, projected.transpose(0, 1)).transpose(0, 1);  // [H,N,N] x [H,N,F] -> [N,H,F]
+  }
+  torch::Tensor alpha = attention_coefficients_sparse(score_src, score_dst, edge_index, negative_slope);
+  alpha = torch::dropout(alpha, dropout, training);
+  const torch::Tensor messages = projected.index_select(0, edge_index[0]) * alpha.unsqueeze(2);  // [E,H,F]
+  return torch::zeros_like(projected).index_add(0, edge_index[1], messages);
+}
+
+}  // namespace gat::ops

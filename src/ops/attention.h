@@ -1,0 +1,38 @@
+// GAT attention (Velickovic et al., ICLR 2018, eqs. 1-4) in two interchangeable forms.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace gat::ops {
+
+// sparse: edge list (per-edge scores, softmax over each target's incoming edges, weighted sum).
+// dense: the masked N x N form of the paper's reference code; O(N^2 H) memory, for small graphs.
+enum class AttentionImpl { kSparse, kDense };
+
+AttentionImpl attention_impl_from_string(const std::string& name);
+const char* to_string(AttentionImpl impl);
+
+// The attention step of a GAT layer, for every target node i over its incoming edges j -> i:
+//   e_ij     = LeakyReLU(a_src . Wh_j + a_dst . Wh_i)            (eq. 3, the concatenation
+//                                                               a^T [Wh_i || Wh_j] split in two)
+//   alpha_ij = exp(e_ij) / sum_{k -> i} exp(e_ik)                (eq. 3, softmax over i's in-edges)
+//   out_i    = sum_{j -> i} dropout(alpha_ij) Wh_j               (eq. 4 before the nonlinearity)
+// Shapes: projected Wh [N, H, F]; score_src = a_src . Wh and score_dst = a_dst . Wh, [N, H];
+// edge_index int64 [2, E] (row 0 source j, row 1 target i), free of duplicates. Returns [N, H, F];
+// a node without incoming edges gets zeros. Differentiable in projected, score_src and score_dst.
+torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected,
+                            const torch::Tensor& score_src, const torch::Tensor& score_dst,
+                            const torch::Tensor& edge_index, double negative_slope, double dropout,
+                            bool training);
+
+// alpha for each edge column, [E, H] (sparse form).
+torch::Tensor attention_coefficients_sparse(const torch::Tensor& score_src, const torch::Tensor& score_dst,
+                                            const torch::Tensor& edge_index, double negative_slope);
+
+// alpha as a dense [H, N, N] tensor indexed [head, target, source]; exactly 0 off the edges.
+torch::Tensor attention_coefficients_dense(const torch::Tensor& score_src, const torch::Tensor& score_dst,
+                                           const torch::Tensor& edge_index, double negative_slope);
+
+}  // namespace gat::ops

@@ -1,0 +1,18 @@
+// A whole run: every seed trained, results aggregated, the run directory written by rank 0.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "data/graph_dataset.h"
+#include "dist/communicator.h"
+
+namespace gat::train {
+
+// Trains train.seeds seeds (seed, seed+1, ...) and returns results.json's content. Rank 0 writes
+// train.run_dir: config.yaml (resolved), metrics.jsonl (one line per epoch), best.pt (the seed with
+// the best validation score) and results.json, each file complete or absent.
+nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset,
+                              dist::Communicator& comm);
+
+}  // namespace gat::train

@@ -1,0 +1,167 @@
+// The training loop.
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "common/log.h"
+
+namespace gat::train {
+namespace {
+
+// Features sparser than this go to the model as a sparse matrix (Cora's are 1.3% non-zero).
+constexpr double kSparseFeaturesBelow = 0.1;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+std::vector<int64_t> graph_ids(const data::Split& split) {
+  const torch::Tensor ids = split.ids.contiguous();
+  return std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
+}
+
+Trainer::Trainer(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm)
+    : config_(config), dataset_(dataset), comm_(comm) {
+  features_ = data::model_features(dataset, config.data.normalize_features);
+  if (node_level()) nodes_batch_ = data::node_batch(dataset, features_, dataset.train.ids, kSparseFeaturesBelow);
+}
+
+void Trainer::reset(int64_t seed) {
+  torch::manual_seed(static_cast<uint64_t>(seed));
+  model_ = model::GAT(model::gat_options_from_config(config_.model, dataset_.num_features(), dataset_.num_classes));
+  // Every rank starts from rank 0's parameters, whatever its own initialisation produced.
+  for (auto& p : model_->parameters()) {
+    torch::NoGradGuard no_grad;
+    torch::Tensor flat = p.data().view(-1);
+    comm_.broadcast(flat, 0);
+  }
+  optimizer_ = std::make_unique<torch::optim::Adam>(
+      model_->parameters(), torch::optim::AdamOptions(config_.train.lr).weight_decay(config_.train.weight_decay));
+}
+
+std::vector<int64_t> Trainer::rank_share(const std::vector<int64_t>& graphs) const {
+  const std::size_t n = graphs.size(), p = comm_.size(), r = comm_.rank();
+  return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
+}
+
+void Trainer::all_reduce_gradients() {
+  if (comm_.size() == 1) return;
+  for (auto& p : model_->parameters()) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    torch::Tensor flat = p.grad().view(-1);
+    comm_.all_reduce(flat, dist::ReduceOp::kSum);
+  }
+}
+
+double Trainer::train_step(const std::vector<int64_t>& graphs) {
+  model_->train();
+  optimizer_->zero_grad();
+  double loss_sum = 0;
+  if (node_level()) {
+    const torch::Tensor logits = model_->forward(nodes_batch_.x, nodes_batch_.edge_index);
+    const torch::Tensor losses = node_losses(dataset_.task, logits.index_select(0, nodes_batch_.scored),
+                                             nodes_batch_.labels);
+    (losses.sum() / static_cast<double>(losses.size(0))).backward();
+    loss_sum = losses.sum().item<double>();
+  } else {
+    // The loss is the mean over every node of the global batch, so each rank divides its sum by
+    // the global count: the all-reduced gradient is then the same for any number of ranks.
+    const auto ptr = dataset_.graph_ptr.accessor<int64_t, 1>();
+    int64_t global_nodes = 0;
+    for (int64_t g : graphs) global_nodes += ptr[g + 1] - ptr[g];
+    const std::vector<int64_t> mine = rank_share(graphs);
+    if (!mine.empty()) {
+      const data::Batch batch = data::graph_batch(dataset_, features_, mine);
+      const torch::Tensor losses = node_losses(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
+      (losses.sum() / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
+      loss_sum = losses.sum().item<double>();
+    }
+  }
+  all_reduce_gradients();
+  optimizer_->step();
+  return loss_sum;
+}
+
+EvalSums Trainer::evaluate_split(const data::Split& split) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  EvalSums sums;
+  if (split.level == data::SplitLevel::kNode) {
+    const torch::Tensor logits = model_->forward(nodes_batch_.x, nodes_batch_.edge_index);
+    return evaluate(dataset_.task, logits.index_select(0, split.ids), dataset_.labels.index_select(0, split.ids));
+  }
+  {
+    const std::vector<int64_t> mine = rank_share(graph_ids(split));
+    for (std::size_t i = 0; i < mine.size(); i += config_.train.batch_graphs) {
+      const std::vector<int64_t> chunk(mine.begin() + i,
+                                       mine.begin() + std::min(mine.size(), i + config_.train.batch_graphs));
+      const data::Batch batch = data::graph_batch(dataset_, features_, chunk);
+      sums += evaluate(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
+    }
+  }
+  torch::Tensor t = sums.to_tensor();
+  comm_.all_reduce(t, dist::ReduceOp::kSum);
+  return EvalSums::from_tensor(t);
+}
+
+SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord&)>& on_epoch) {
+  const auto start = std::chrono::steady_clock::now();
+  reset(seed);
+  const auto params = model_->parameters();
+  std::vector<torch::Tensor> best;
+  for (const auto& p : params) best.push_back(p.detach().clone());
+
+  std::vector<int64_t> train_graphs = node_level() ? std::vector<int64_t>{} : graph_ids(dataset_.train);
+  const double train_nodes = node_level() ? static_cast<double>(dataset_.train.ids.size(0)) : [&] {
+    const auto ptr = dataset_.graph_ptr.accessor<int64_t, 1>();
+    double n = 0;
+    for (int64_t g : train_graphs) n += static_cast<double>(ptr[g + 1] - ptr[g]);
+    return n;
+  }();
+  std::mt19937_64 shuffle_rng(static_cast<uint64_t>(seed));  // the same on every rank
+
+  EarlyStopping stopping(config_.train.patience);
+  SeedResult result;
+  result.seed = seed;
+  for (int64_t epoch = 1; epoch <= config_.train.epochs; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    double loss_sum = 0;
+    if (node_level()) {
+      loss_sum = train_step({});
+    } else {
+      std::shuffle(train_graphs.begin(), train_graphs.end(), shuffle_rng);
+      for (std::size_t i = 0; i < train_graphs.size(); i += config_.train.batch_graphs) {
+        loss_sum += train_step(std::vector<int64_t>(
+            train_graphs.begin() + i, train_graphs.begin() + std::min(train_graphs.size(), i + config_.train.batch_graphs)));
+      }
+    }
+    torch::Tensor loss_t = torch::tensor({loss_sum}, torch::kFloat64);
+    comm_.all_reduce(loss_t, dist::ReduceOp::kSum);
+
+    const EvalSums val = evaluate_split(dataset_.val);
+    EpochRecord record{seed, epoch, loss_t.item<double>() / train_nodes, val.mean_loss(),
+                       val.metric(dataset_.task), seconds_since(epoch_start)};
+    result.epochs = epoch;
+    const auto verdict = stopping.update(record.val_loss, record.val);
+    if (verdict == EarlyStopping::Verdict::kKeep) {
+      torch::NoGradGuard no_grad;
+      for (std::size_t i = 0; i < params.size(); ++i) best[i].copy_(params[i]);
+      result.val = record.val;
+      result.val_loss = record.val_loss;
+      result.best_epoch = epoch;
+      result.test = evaluate_split(dataset_.test).metric(dataset_.task);
+    }
+    on_epoch(record);
+    if (verdict == EarlyStopping::Verdict::kStop) break;
+  }
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(best[i]);
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+}  // namespace gat::train

@@ -1,0 +1,84 @@
+// Trains a GAT on a dataset for one seed: steps, evaluation, early stopping, the best model kept.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "data/batch.h"
+#include "data/graph_dataset.h"
+#include "dist/communicator.h"
+#include "model/gat.h"
+#include "train/early_stopping.h"
+#include "train/metrics.h"
+
+namespace gat::train {
+
+// One line of metrics.jsonl.
+struct EpochRecord {
+  int64_t seed = 0;
+  int64_t epoch = 0;  // 1-based
+  double train_loss = 0;
+  double val_loss = 0;
+  double val = 0;     // the task's metric on the validation split
+  double seconds = 0;
+};
+
+struct SeedResult {
+  int64_t seed = 0;
+  double val = 0;       // metric of the kept model on val and test
+  double val_loss = 0;
+  double test = 0;
+  int64_t best_epoch = 0;
+  int64_t epochs = 0;   // epochs run before stopping
+  double seconds = 0;
+};
+
+// Node-level splits train on every graph at once and score the split's nodes; graph-level splits
+// train on batches of train.batch_graphs whole graphs, shuffled each epoch. With graph-level splits
+// on several ranks, each global batch is divided among the ranks and the loss is the mean over all
+// of its nodes. Node-level training is whole on every rank: it uses `comm` only to start from rank
+// 0's parameters, so give it a LocalCommunicator where ranks train different seeds.
+class Trainer {
+ public:
+  Trainer(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm);
+
+  // A fresh model and optimizer seeded with `seed`.
+  void reset(int64_t seed);
+
+  // Trains until early stopping or train.epochs, calling on_epoch after each epoch; leaves the
+  // kept (best) parameters in model().
+  SeedResult fit(int64_t seed, const std::function<void(const EpochRecord&)>& on_epoch);
+
+  // One optimizer step on the global batch of graphs `graphs` (graph-level) or on the train nodes
+  // (node-level: `graphs` is ignored). Returns the batch's summed loss over this rank's nodes.
+  double train_step(const std::vector<int64_t>& graphs);
+
+  // Sums over a split, all-reduced over ranks, in eval mode.
+  EvalSums evaluate_split(const data::Split& split);
+
+  model::GAT& model() { return model_; }
+  const data::GraphDataset& dataset() const { return dataset_; }
+  bool node_level() const { return dataset_.train.level == data::SplitLevel::kNode; }
+
+ private:
+  // This rank's share of a global batch: a contiguous block of about graphs.size() / ranks.
+  std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
+  void all_reduce_gradients();
+
+  const config::Config& config_;
+  const data::GraphDataset& dataset_;
+  dist::Communicator& comm_;
+  torch::Tensor features_;
+  data::Batch nodes_batch_;  // node-level: all graphs, scoring the train nodes
+  model::GAT model_{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+};
+
+// Graph ids of a graph-level split, as a vector.
+std::vector<int64_t> graph_ids(const data::Split& split);
+
+}  // namespace gat::train

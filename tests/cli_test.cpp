@@ -1,0 +1,102 @@
+// gat_train as a user runs it: exit codes, the one-line error on bad input, the JSON last line.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string out, err;
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class GatTrainCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gat_cli_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Outcome run(const std::string& args) {
+    const std::string cmd = std::string(GAT_BINARY_DIR) + "/gat_train " + args + " >" + (dir_ / "out").string() +
+                            " 2>" + (dir_ / "err").string();
+    const int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(dir_ / "out"), read(dir_ / "err")};
+  }
+
+  std::string write_config(const std::string& text) {
+    const fs::path p = dir_ / "c.yaml";
+    std::ofstream(p) << text;
+    return p.string();
+  }
+
+  // Expects exit code 2 and exactly one line on stderr, equal to `line`.
+  void expect_error(const std::string& args, const std::string& line) {
+    const Outcome o = run(args);
+    EXPECT_EQ(o.exit_code, 2) << args;
+    EXPECT_EQ(o.err, "gat_train: error: " + line + "\n") << args;
+    EXPECT_TRUE(o.out.empty());
+  }
+
+  fs::path dir_;
+};
+
+const std::string kData = std::string(GAT_TEST_DATA) + "/synthetic.h5";
+
+TEST_F(GatTrainCli, BadConfigInputs) {
+  expect_error("--config /nonexistent.yaml", "/nonexistent.yaml: cannot read config file");
+  const std::string good = write_config("data: {path: " + kData + "}\n");
+  expect_error("--config " + good + " --set train.lrr=1",
+               good + ": train.lrr: unknown key (expected one of batch_graphs, epochs, lr, patience, run_dir, seed, "
+                      "seeds, threads, weight_decay)");
+  expect_error("--config " + good + " --set model.heads=[8,x]", good + ": model.heads[1]: expected an integer, got \"x\"");
+  expect_error("--config " + good + " --set train.lr=-1", good + ": train.lr: expected a number > 0, got -1");
+  const std::string broken = write_config("data: {path: " + kData + "\n");
+  const Outcome o = run("--config " + broken);
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err.rfind("gat_train: error: " + broken + ":2:1: YAML syntax error: ", 0), 0u) << o.err;
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1);
+}
+
+TEST_F(GatTrainCli, BadDataInputs) {
+  const fs::path not_h5 = dir_ / "not.h5";
+  std::ofstream(not_h5) << "plain text";
+  const Outcome o = run("--config " + write_config("data: {path: " + not_h5.string() + "}\n") + " --log-level off");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err.rfind("gat_train: error: " + not_h5.string() + ": ", 0), 0u) << o.err;
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+  const Outcome missing = run("--config " + write_config("data: {path: /nonexistent.h5}\n") + " --log-level off");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err.rfind("gat_train: error: /nonexistent.h5: ", 0), 0u) << missing.err;
+}
+
+TEST_F(GatTrainCli, BadArguments) {
+  EXPECT_EQ(run("--no-such-flag").exit_code, 2);
+  EXPECT_EQ(run("").exit_code, 2);  // --config is required
+  expect_error("--config " + write_config("data: {path: " + kData + "}\n") + " --log-level loud",
+               "--log-level: expected one of trace, debug, info, warn, error, off, got \"loud\"");
+}
+
+TEST_F(GatTrainCli, SuccessfulRunEndsWithResultsJson) {
+  const std::string config = write_config("data: {path: " + kData + "}\ntrain: {epochs: 3, run_dir: " +
+                                          (dir_ / "run").string() + "}\n");
+  const Outcome o = run("--config " + config + " --set train.seeds=1");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const std::string last = o.out.substr(o.out.rfind('\n', o.out.size() - 2) + 1);
+  const nlohmann::json r = nlohmann::json::parse(last);
+  EXPECT_EQ(r["epochs"], 3);
+  EXPECT_EQ(r, nlohmann::json::parse(read(dir_ / "run" / "results.json")));
+}
+
+}  // namespace

@@ -1,0 +1,126 @@
+// Config: defaults, YAML mapping, overrides, and the exact error for each kind of bad input.
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "config/config.h"
+
+using gat::config::Config;
+using gat::config::parse_config;
+
+namespace {
+
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_config(yaml, "x.yaml", overrides);
+  } catch (const gat::Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+const char* kMinimal = "data: {path: d.h5}\n";
+
+}  // namespace
+
+TEST(Config, DefaultsAreThePaperCoraModel) {
+  const Config c = parse_config(kMinimal, "x.yaml");
+  EXPECT_EQ(c.data.path, "d.h5");
+  EXPECT_EQ(c.model.hidden, std::vector<int64_t>({8}));
+  EXPECT_EQ(c.model.heads, std::vector<int64_t>({8, 1}));
+  EXPECT_DOUBLE_EQ(c.model.dropout, 0.6);
+  EXPECT_DOUBLE_EQ(c.model.negative_slope, 0.2);
+  EXPECT_DOUBLE_EQ(c.train.lr, 0.005);
+  EXPECT_DOUBLE_EQ(c.train.weight_decay, 5e-4);
+  EXPECT_EQ(c.train.patience, 100);
+}
+
+TEST(Config, ReadsEveryKind) {
+  const Config c = parse_config(
+      "data: {path: a.h5, normalize_features: true}\n"
+      "model: {hidden: [4, 4], heads: [2, 2, 6], residual: yes, attention: dense, input_dropout: 0}\n"
+      "train: {lr: 1e-2, seeds: 3, run_dir: out}\n",
+      "x.yaml");
+  EXPECT_TRUE(c.data.normalize_features);
+  EXPECT_EQ(c.model.heads, std::vector<int64_t>({2, 2, 6}));
+  EXPECT_TRUE(c.model.residual);
+  EXPECT_EQ(c.model.attention, "dense");
+  EXPECT_DOUBLE_EQ(c.model.input_dropout, 0.0);
+  EXPECT_DOUBLE_EQ(c.train.lr, 0.01);
+  EXPECT_EQ(c.train.seeds, 3);
+  EXPECT_EQ(c.train.run_dir, "out");
+}
+
+TEST(Config, OverridesReplaceValuesAndCreateSections) {
+  const Config c = parse_config(kMinimal, "x.yaml",
+                                {"train.lr=0.01", "model.heads=[8,1]", "model.hidden=[8]", "train.seeds=10"});
+  EXPECT_DOUBLE_EQ(c.train.lr, 0.01);
+  EXPECT_EQ(c.train.seeds, 10);
+  EXPECT_EQ(c.model.heads, std::vector<int64_t>({8, 1}));
+}
+
+TEST(Config, YamlRoundTripIsExact) {
+  const Config c = parse_config(kMinimal, "x.yaml", {"train.lr=0.0123456789", "model.heads=[3,1]"});
+  const std::string yaml = gat::config::to_yaml(c);
+  const Config back = parse_config(yaml, "resolved.yaml");
+  EXPECT_EQ(gat::config::to_yaml(back), yaml);
+  EXPECT_DOUBLE_EQ(back.train.lr, 0.0123456789);
+}
+
+TEST(Config, UnknownKeysAreRejectedWithTheirPath) {
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lrr: 1}\n"),
+            "x.yaml: train.lrr: unknown key (expected one of batch_graphs, epochs, lr, patience, run_dir, seed, "
+            "seeds, threads, weight_decay)");
+  EXPECT_EQ(error_of("data: {path: d.h5}\noptim: {}\n"),
+            "x.yaml: optim: unknown key (expected one of data, model, train)");
+  EXPECT_EQ(error_of(kMinimal, {"model.head=[1]"}).rfind("x.yaml: model.head: unknown key", 0), 0u);
+}
+
+TEST(Config, WrongTypesNameKeyAndExpectedType) {
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lr: fast}\n"), "x.yaml: train.lr: expected a number, got \"fast\"");
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {epochs: 1.5}\n"),
+            "x.yaml: train.epochs: expected an integer, got \"1.5\"");
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {heads: 8}\n"),
+            "x.yaml: model.heads: expected a list of integers, got \"8\"");
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {heads: [8, x]}\n"),
+            "x.yaml: model.heads[1]: expected an integer, got \"x\"");
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {residual: maybe}\n"),
+            "x.yaml: model.residual: expected true or false, got \"maybe\"");
+  EXPECT_EQ(error_of("data: [1]\n"), "x.yaml: data: expected a mapping, got a list");
+  EXPECT_EQ(error_of("data: {path: [a]}\n"), "x.yaml: data.path: expected a string, got a list");
+  EXPECT_EQ(error_of(kMinimal, {"train.lr=abc"}), "x.yaml: train.lr: expected a number, got \"abc\"");
+}
+
+TEST(Config, OutOfRangeValues) {
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lr: -1}\n"), "x.yaml: train.lr: expected a number > 0, got -1");
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {dropout: 1}\n"),
+            "x.yaml: model.dropout: expected a number in [0, 1), got 1");
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {heads: [8, 1, 1]}\n"),
+            "x.yaml: model.heads: expected one entry per hidden layer plus one for the output layer (2 entries), "
+            "got [8, 1, 1]");
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {hidden: [0]}\n"),
+            "x.yaml: model.hidden[0]: expected an integer > 0, got 0");
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {attention: fused2}\n"),
+            "x.yaml: model.attention: expected one of sparse, dense, got \"fused2\"");
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {seeds: 0}\n"), "x.yaml: train.seeds: expected an integer > 0, got 0");
+  EXPECT_EQ(error_of("train: {lr: 0.1}\n"), "x.yaml: data.path: expected the path of a gat-graphs HDF5 file, got nothing");
+}
+
+TEST(Config, SyntaxErrorsGiveLineAndColumn) {
+  EXPECT_EQ(error_of("data: {path: d.h5\n").rfind("x.yaml:2:1: YAML syntax error: ", 0), 0u) << error_of("data: {path: d.h5\n");
+  EXPECT_EQ(error_of("- 1\n- 2\n"), "x.yaml: expected a mapping of sections (data, model, train), got a list");
+  EXPECT_EQ(error_of(kMinimal, {"train.lr"}), "--set train.lr: expected KEY=VALUE, e.g. train.lr=0.01");
+}
+
+TEST(Config, MissingFile) {
+  try {
+    gat::config::load_config("/nonexistent/c.yaml");
+    FAIL();
+  } catch (const gat::Error& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/c.yaml: cannot read config file");
+  }
+}
+
+TEST(Config, ErrorsAreOneLine) {
+  for (const auto& yaml : {"data: {path: d.h5\n", "data: {path: d.h5}\ntrain: {lrr: 1}\n", "x: [\n"})
+    EXPECT_EQ(error_of(yaml).find('\n'), std::string::npos) << error_of(yaml);
+}

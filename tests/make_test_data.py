@@ -1,0 +1,13 @@
+#!/usr/bin/python3
+"""Writes the datasets the C++ tests train on, with the project's own generator: OUT/synthetic.h5
+(one graph, node splits, multiclass) and OUT/inductive.h5 (several graphs, graph splits, multilabel)."""
+import os
+import subprocess
+import sys
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data_tools", "gat_data.py")
+for name, args in [("synthetic", ["--nodes", "300", "--seed", "1"]),
+                   ("inductive", ["--graphs", "6", "--nodes", "60", "--task", "multilabel", "--seed", "2"])]:
+    subprocess.run([sys.executable, tool, "synthetic", "--out", os.path.join(out, name + ".h5"), *args], check=True)

@@ -1,0 +1,111 @@
+// Training end to end on the generated test datasets: results, determinism, run directory.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/config.h"
+#include "data/graph_dataset.h"
+#include "dist/communicator.h"
+#include "train/experiment.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+using gat::config::Config;
+
+namespace {
+
+Config test_config(const std::string& dataset, const std::string& run_dir, std::vector<std::string> overrides = {}) {
+  overrides.push_back("train.run_dir=" + run_dir);
+  return gat::config::parse_config("data: {path: " + std::string(GAT_TEST_DATA) + "/" + dataset + ".h5}\n" +
+                                       "model: {heads: [4, 1], input_dropout: 0.2, dropout: 0.2}\n" +
+                                       "train: {epochs: 60, lr: 0.01, patience: 20, threads: 1}\n",
+                                   "test.yaml", overrides);
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class TrainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gat_train_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+  gat::dist::LocalCommunicator comm_;
+};
+
+TEST_F(TrainTest, TransductiveRunWritesItsDirectoryAndLearns) {
+  const Config config = test_config("synthetic", (dir_ / "a").string(), {"train.seeds=2"});
+  const auto dataset = gat::data::load_graph_dataset(config.data.path);
+  const nlohmann::json r = gat::train::run_experiment(config, dataset, comm_);
+  for (const char* key : {"dataset", "task", "metric", "test", "val", "best_epoch", "epochs", "seconds", "world_size",
+                          "seeds", "test_mean", "test_std"})
+    EXPECT_TRUE(r.contains(key)) << key;
+  EXPECT_EQ(r["metric"], "accuracy");
+  EXPECT_EQ(r["seeds"].size(), 2u);
+  EXPECT_EQ(r["world_size"], 1);
+  // Neighbours carry the class here; four balanced classes would give 0.25 by chance.
+  EXPECT_GT(r["test"].get<double>(), 0.7);
+  const fs::path run = dir_ / "a";
+  EXPECT_TRUE(fs::exists(run / "best.pt"));
+  EXPECT_EQ(nlohmann::json::parse(read(run / "results.json")), r);
+  EXPECT_EQ(gat::config::to_yaml(gat::config::parse_config(read(run / "config.yaml"), "config.yaml")),
+            gat::config::to_yaml(config));
+  std::ifstream metrics(run / "metrics.jsonl");
+  int lines = 0;
+  for (std::string line; std::getline(metrics, line); ++lines) EXPECT_TRUE(nlohmann::json::parse(line).contains("val_loss"));
+  EXPECT_EQ(lines, r["runs"][0]["epochs"].get<int>() + r["runs"][1]["epochs"].get<int>());
+  for (const auto& entry : fs::directory_iterator(run))
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+}
+
+TEST_F(TrainTest, SameSeedSameResultBitForBit) {
+  std::vector<nlohmann::json> runs;
+  for (const char* name : {"a", "b"}) {
+    const Config config = test_config("synthetic", (dir_ / name).string(), {"train.epochs=15"});
+    runs.push_back(gat::train::run_experiment(config, gat::data::load_graph_dataset(config.data.path), comm_));
+  }
+  EXPECT_EQ(runs[0]["test"], runs[1]["test"]);
+  EXPECT_EQ(read(dir_ / "a" / "best.pt"), read(dir_ / "b" / "best.pt"));
+  // Epoch times differ, every number that the model produced does not.
+  std::ifstream a(dir_ / "a" / "metrics.jsonl"), b(dir_ / "b" / "metrics.jsonl");
+  for (std::string la, lb; std::getline(a, la) && std::getline(b, lb);) {
+    auto ja = nlohmann::json::parse(la), jb = nlohmann::json::parse(lb);
+    ja.erase("seconds"), jb.erase("seconds");
+    EXPECT_EQ(ja, jb);
+  }
+}
+
+TEST_F(TrainTest, InductiveMultilabelTrainsOnGraphBatches) {
+  const Config config = test_config("inductive", (dir_ / "i").string(), {"train.batch_graphs=2", "train.epochs=5"});
+  const auto dataset = gat::data::load_graph_dataset(config.data.path);
+  ASSERT_EQ(dataset.train.level, gat::data::SplitLevel::kGraph);
+  const nlohmann::json r = gat::train::run_experiment(config, dataset, comm_);
+  EXPECT_EQ(r["metric"], "micro_f1");
+  EXPECT_EQ(r["task"], "multilabel");
+  EXPECT_GT(r["test"].get<double>(), 0.0);
+}
+
+TEST_F(TrainTest, SparseAndDenseAttentionTrainAlike) {
+  // Without dropout the two implementations differ only by rounding, epoch after epoch.
+  std::vector<std::vector<double>> losses;
+  for (const char* impl : {"sparse", "dense"}) {
+    const Config config = test_config("synthetic", (dir_ / impl).string(),
+                                      {std::string("model.attention=") + impl, "model.dropout=0",
+                                       "model.input_dropout=0", "train.epochs=10"});
+    const auto dataset = gat::data::load_graph_dataset(config.data.path);
+    gat::train::Trainer trainer(config, dataset, comm_);
+    std::vector<double> l;
+    trainer.fit(0, [&](const gat::train::EpochRecord& e) { l.push_back(e.val_loss); });
+    losses.push_back(l);
+  }
+  ASSERT_EQ(losses[0].size(), losses[1].size());
+  for (std::size_t i = 0; i < losses[0].size(); ++i) EXPECT_NEAR(losses[0][i], losses[1][i], 1e-4 * losses[1][i]);
+}
+
+}  // namespace
