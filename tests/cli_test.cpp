@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "support/graph_file.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -79,6 +81,32 @@ TEST_F(GatTrainCli, BadDataInputs) {
   const Outcome missing = run("--config " + write_config("data: {path: /nonexistent.h5}\n") + " --log-level off");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(missing.err.rfind("gat_train: error: /nonexistent.h5: ", 0), 0u) << missing.err;
+}
+
+TEST_F(GatTrainCli, EachKindOfBadHdf5ExitsWithItsLine) {
+  using gat::testing::GraphFileSpec;
+  const std::string data = (dir_ / "d.h5").string();
+  const std::string config = write_config("data: {path: " + data + "}\n");
+  std::vector<std::pair<GraphFileSpec, std::string>> cases;
+  GraphFileSpec s;
+  s.datasets["/edge_index"][1][3] = 9;
+  cases.push_back({s, "/edge_index: node id 9 in column 3 is out of range [0, 5)"});
+  s = {};
+  s.datasets["/labels"] = torch::zeros({4}, torch::kInt64);
+  cases.push_back({s, "/labels: expected shape [5] (one class per node), got [4]"});
+  s = {};
+  s.datasets.erase("/splits/test");
+  cases.push_back({s, "/splits/test: missing"});
+  s = {};
+  s.datasets["/features"] = s.datasets["/features"].to(torch::kFloat64);
+  cases.push_back({s, "/features: expected float32, got float64"});
+  s = {};
+  s.datasets["/features"][1][1] = NAN;
+  cases.push_back({s, "/features: expected finite values, got nan at row 1, column 1"});
+  for (const auto& [spec, line] : cases) {
+    gat::testing::write_graph_file(data, spec);
+    expect_error("--config " + config + " --log-level off", data + ": " + line);
+  }
 }
 
 TEST_F(GatTrainCli, BadArguments) {

@@ -71,7 +71,7 @@ TEST(Config, UnknownKeysAreRejectedWithTheirPath) {
             "x.yaml: train.lrr: unknown key (expected one of batch_graphs, epochs, lr, patience, run_dir, seed, "
             "seeds, threads, weight_decay)");
   EXPECT_EQ(error_of("data: {path: d.h5}\noptim: {}\n"),
-            "x.yaml: optim: unknown key (expected one of data, model, train)");
+            "x.yaml: optim: unknown key (expected one of data, dist, model, train)");
   EXPECT_EQ(error_of(kMinimal, {"model.head=[1]"}).rfind("x.yaml: model.head: unknown key", 0), 0u);
 }
 
@@ -107,7 +107,7 @@ TEST(Config, OutOfRangeValues) {
 
 TEST(Config, SyntaxErrorsGiveLineAndColumn) {
   EXPECT_EQ(error_of("data: {path: d.h5\n").rfind("x.yaml:2:1: YAML syntax error: ", 0), 0u) << error_of("data: {path: d.h5\n");
-  EXPECT_EQ(error_of("- 1\n- 2\n"), "x.yaml: expected a mapping of sections (data, model, train), got a list");
+  EXPECT_EQ(error_of("- 1\n- 2\n"), "x.yaml: expected a mapping of sections (data, model, train, dist), got a list");
   EXPECT_EQ(error_of(kMinimal, {"train.lr"}), "--set train.lr: expected KEY=VALUE, e.g. train.lr=0.01");
 }
 

@@ -1,11 +1,25 @@
 // Logger set-up.
 #include "common/log.h"
 
+#include <c10/util/Exception.h>
+
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "common/error.h"
 
 namespace gat::log {
+namespace {
+
+// LibTorch's warnings (such as scatter_reduce's "beta API" notice) go to the log at debug level
+// instead of glog's unprefixed lines on stderr.
+class TorchWarningsToLog : public c10::WarningHandler {
+ public:
+  void process(const c10::SourceLocation&, const std::string& msg, const bool) override {
+    spdlog::debug("torch: {}", msg);
+  }
+};
+
+}  // namespace
 
 void init(int rank, const std::string& level) {
   const auto parsed = spdlog::level::from_str(level);
@@ -15,6 +29,8 @@ void init(int rank, const std::string& level) {
   logger->set_pattern("[rank " + std::to_string(rank) + "] %v");
   logger->set_level(parsed);
   spdlog::set_default_logger(logger);
+  static TorchWarningsToLog torch_warnings;
+  c10::Warning::set_warning_handler(&torch_warnings);
 }
 
 }  // namespace gat::log

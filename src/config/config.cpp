@@ -48,10 +48,17 @@ void visit(TrainConfig& c, Visit& v) {
 }
 
 template <class Visit>
+void visit(DistConfig& c, Visit& v) {
+  v("bucket_mb", c.bucket_mb);
+  v("overlap", c.overlap);
+}
+
+template <class Visit>
 void visit(Config& c, Visit& v) {
   v("data", c.data);
   v("model", c.model);
   v("train", c.train);
+  v("dist", c.dist);
 }
 
 std::string describe(const YAML::Node& node) {
@@ -238,6 +245,7 @@ void validate(const Config& c, const std::string& src) {
   require(t.batch_graphs > 0, src, "train.batch_graphs", "an integer > 0", std::to_string(t.batch_graphs));
   require(t.threads >= 0, src, "train.threads", "an integer >= 0 (0 = all available cores)",
           std::to_string(t.threads));
+  require(c.dist.bucket_mb > 0, src, "dist.bucket_mb", "a number > 0", str(c.dist.bucket_mb));
 }
 
 }  // namespace
@@ -252,7 +260,7 @@ Config parse_config(const std::string& yaml, const std::string& source,
                 ": YAML syntax error: " + e.msg);
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  if (!root.IsMap()) throw Error(source + ": expected a mapping of sections (data, model, train), got " + describe(root));
+  if (!root.IsMap()) throw Error(source + ": expected a mapping of sections (data, model, train, dist), got " + describe(root));
   for (const auto& o : overrides) apply_override(root, o);
   Config config;
   Decoder(source, "", root).decode(config);

@@ -40,10 +40,17 @@ struct TrainConfig {
   std::string run_dir;         // where results go; empty = runs/<config file name without .yaml>
 };
 
+// dist: how ranks synchronise gradients (graph-level datasets on several ranks).
+struct DistConfig {
+  double bucket_mb = 25;  // gradient bucket size in MiB, as PyTorch DDP's default
+  bool overlap = true;    // all-reduce full buckets while backward goes on
+};
+
 struct Config {
   DataConfig data;
   ModelConfig model;
   TrainConfig train;
+  DistConfig dist;
 };
 
 // Reads `path` and applies `overrides` ("train.lr=0.01", "model.heads=[8,1]"; values are YAML).

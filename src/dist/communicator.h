@@ -10,6 +10,13 @@ namespace gat::dist {
 
 enum class ReduceOp { kSum, kAvg };
 
+// A collective in flight. wait() returns once the tensor holds the result.
+class Work {
+ public:
+  virtual ~Work() = default;
+  virtual void wait() = 0;
+};
+
 // Collectives over the ranks of one job. Every rank calls the same collectives in the same order.
 // Tensors are flat and contiguous and reduced in place.
 class Communicator {
@@ -18,8 +25,12 @@ class Communicator {
   virtual int rank() const = 0;
   virtual int size() const = 0;
   virtual int local_rank() const = 0;  // rank among the processes on this node
+  virtual int local_size() const = 0;  // processes on this node
   virtual void broadcast(torch::Tensor& tensor, int root) = 0;
   virtual void all_reduce(torch::Tensor& tensor, ReduceOp op) = 0;
+  // Starts an all-reduce and returns at once; the tensor must stay alive and untouched until
+  // wait(). Ranks must start their collectives in the same order.
+  virtual std::unique_ptr<Work> all_reduce_async(torch::Tensor& tensor, ReduceOp op) = 0;
   virtual void barrier() = 0;
   // Ends every rank of the job with a non-zero exit, for an error that would otherwise leave the
   // others waiting in a collective forever.
@@ -32,8 +43,10 @@ class LocalCommunicator final : public Communicator {
   int rank() const override { return 0; }
   int size() const override { return 1; }
   int local_rank() const override { return 0; }
+  int local_size() const override { return 1; }
   void broadcast(torch::Tensor&, int) override {}
   void all_reduce(torch::Tensor&, ReduceOp) override {}
+  std::unique_ptr<Work> all_reduce_async(torch::Tensor&, ReduceOp) override;
   void barrier() override {}
   [[noreturn]] void abort(int exit_code) override;
 };

@@ -24,6 +24,23 @@ nlohmann::json to_json(const EpochRecord& r) {
           {"val", r.val},   {"seconds", r.seconds}};
 }
 
+// Records travel between ranks as float64 rows.
+torch::Tensor to_row(const SeedResult& r) {
+  return torch::tensor({double(r.seed), r.val, r.val_loss, r.test, double(r.best_epoch), double(r.epochs), r.seconds},
+                       torch::kFloat64);
+}
+SeedResult seed_result(const torch::Tensor& row) {
+  const auto a = row.accessor<double, 1>();
+  return {int64_t(a[0]), a[1], a[2], a[3], int64_t(a[4]), int64_t(a[5]), a[6]};
+}
+torch::Tensor to_row(const EpochRecord& e) {
+  return torch::tensor({double(e.seed), double(e.epoch), e.train_loss, e.val_loss, e.val, e.seconds}, torch::kFloat64);
+}
+EpochRecord epoch_record(const torch::Tensor& row) {
+  const auto a = row.accessor<double, 1>();
+  return {int64_t(a[0]), int64_t(a[1]), a[2], a[3], a[4], a[5]};
+}
+
 }  // namespace
 
 nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset,
@@ -41,34 +58,81 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     if (!metrics) throw Error((dir / "metrics.jsonl").string() + ": cannot write");
   }
   const char* metric = metric_name(dataset.task);
-  Trainer trainer(config, dataset, comm);
-  std::vector<SeedResult> runs;
-  SeedResult best;
-  for (int64_t k = 0; k < config.train.seeds; ++k) {
+  auto write_epoch = [&](const EpochRecord& e) {
+    metrics << to_json(e).dump() << '\n' << std::flush;
+    log::info("seed {} epoch {:4d}  train_loss {:.4f}  val_loss {:.4f}  val_{} {:.4f}  {:.1f} ms", e.seed, e.epoch,
+              e.train_loss, e.val_loss, metric, e.val, 1e3 * e.seconds);
+  };
+
+  // Graph-level data: all ranks train each seed together. Node-level data (one graph that every
+  // rank holds whole): rank r trains seeds k with k % ranks == r on its own.
+  const bool data_parallel = dataset.train.level == data::SplitLevel::kGraph;
+  const int64_t ranks = comm.size(), seeds = config.train.seeds;
+  auto owner = [&](int64_t k) { return data_parallel ? 0 : k % ranks; };
+  dist::LocalCommunicator alone;
+  Trainer trainer(config, dataset, data_parallel ? comm : static_cast<dist::Communicator&>(alone));
+
+  torch::Tensor results = torch::zeros({seeds, 7}, torch::kFloat64);
+  std::vector<std::vector<EpochRecord>> epochs(seeds);  // seeds this rank trained for others
+  std::vector<torch::Tensor> best_params;                // this rank's best seed so far
+  double best_val = -1;
+  for (int64_t k = 0; k < seeds; ++k) {
+    if (!data_parallel && owner(k) != comm.rank()) continue;
     const SeedResult r = trainer.fit(config.train.seed + k, [&](const EpochRecord& e) {
-      if (!writer) return;
-      metrics << to_json(e).dump() << '\n' << std::flush;
-      log::info("seed {} epoch {:4d}  train_loss {:.4f}  val_loss {:.4f}  val_{} {:.4f}  {:.1f} ms", e.seed, e.epoch,
-                e.train_loss, e.val_loss, metric, e.val, 1e3 * e.seconds);
+      if (writer) write_epoch(e);
+      else if (!data_parallel) epochs[k].push_back(e);
     });
     log::info("seed {}: test_{} {:.4f} (val {:.4f}, best epoch {} of {}, {:.1f} s)", r.seed, metric, r.test, r.val,
               r.best_epoch, r.epochs, r.seconds);
-    if (runs.empty() || r.val > best.val) {
-      best = r;
-      if (writer) {
-        const std::string path = (dir / "best.pt").string();
-        write_atomically(path, [&](const std::string& tmp) { torch::save(trainer.model(), tmp); });
-      }
+    if (comm.rank() == owner(k)) results[k] = to_row(r);
+    if (r.val > best_val) {
+      best_val = r.val;
+      best_params.clear();
+      for (const auto& p : trainer.model()->parameters()) best_params.push_back(p.detach().clone());
     }
-    runs.push_back(r);
   }
 
+  // Gather what other ranks trained: results by sum (each row is non-zero on its owner only),
+  // epoch records and the winning model by broadcast from their owner.
+  comm.all_reduce(results, dist::ReduceOp::kSum);
+  std::vector<SeedResult> runs;
+  int64_t best_k = 0;
+  for (int64_t k = 0; k < seeds; ++k) {
+    runs.push_back(seed_result(results[k]));
+    if (runs[k].val > runs[best_k].val) best_k = k;
+  }
+  for (int64_t k = 0; k < seeds && !data_parallel && ranks > 1; ++k) {
+    if (owner(k) == 0) continue;
+    torch::Tensor count = torch::tensor({int64_t(epochs[k].size())});
+    comm.broadcast(count, owner(k));
+    torch::Tensor rows = torch::empty({count.item<int64_t>(), 6}, torch::kFloat64);
+    for (std::size_t i = 0; i < epochs[k].size(); ++i) rows[i] = to_row(epochs[k][i]);
+    torch::Tensor flat = rows.view(-1);
+    comm.broadcast(flat, owner(k));
+    if (writer)
+      for (int64_t i = 0; i < rows.size(0); ++i) write_epoch(epoch_record(rows[i]));
+  }
+  const auto params = trainer.model()->parameters();
+  {
+    torch::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const bool have = data_parallel || owner(best_k) == comm.rank();
+      torch::Tensor p = have ? best_params[i] : torch::empty_like(params[i]);
+      torch::Tensor flat = p.view(-1);
+      if (!data_parallel) comm.broadcast(flat, owner(best_k));
+      params[i].copy_(p);
+    }
+  }
+  if (writer)
+    write_atomically((dir / "best.pt").string(), [&](const std::string& tmp) { torch::save(trainer.model(), tmp); });
+
   double test_mean = 0, val_mean = 0, test_var = 0;
-  for (const auto& r : runs) test_mean += r.test / runs.size(), val_mean += r.val / runs.size();
-  for (const auto& r : runs) test_var += (r.test - test_mean) * (r.test - test_mean) / runs.size();
-  nlohmann::json seeds = nlohmann::json::array(), per_seed = nlohmann::json::array();
-  for (const auto& r : runs) seeds.push_back(r.seed), per_seed.push_back(to_json(r));
-  nlohmann::json results = {
+  for (const auto& r : runs) test_mean += r.test / seeds, val_mean += r.val / seeds;
+  for (const auto& r : runs) test_var += (r.test - test_mean) * (r.test - test_mean) / seeds;
+  nlohmann::json seed_list = nlohmann::json::array(), per_seed = nlohmann::json::array();
+  for (const auto& r : runs) seed_list.push_back(r.seed), per_seed.push_back(to_json(r));
+  const SeedResult& best = runs[best_k];
+  nlohmann::json out = {
       {"dataset", std::filesystem::path(config.data.path).stem().string()},
       {"task", data::to_string(dataset.task)},
       {"metric", metric},
@@ -79,14 +143,14 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
       {"epochs", best.epochs},
       {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
       {"world_size", comm.size()},
-      {"seeds", seeds},
+      {"seeds", seed_list},
       {"test_mean", test_mean},
       {"test_std", std::sqrt(test_var)},
       {"runs", per_seed},
       {"run_dir", dir.string()},
   };
-  if (writer) write_text_atomically((dir / "results.json").string(), results.dump(2) + "\n");
-  return results;
+  if (writer) write_text_atomically((dir / "results.json").string(), out.dump(2) + "\n");
+  return out;
 }
 
 }  // namespace gat::train

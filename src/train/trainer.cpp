@@ -39,6 +39,10 @@ void Trainer::reset(int64_t seed) {
     torch::Tensor flat = p.data().view(-1);
     comm_.broadcast(flat, 0);
   }
+  reducer_.reset();
+  if (comm_.size() > 1)
+    reducer_ = std::make_unique<dist::GradientReducer>(
+        model_->parameters(), comm_, static_cast<int64_t>(config_.dist.bucket_mb * (1 << 20)), config_.dist.overlap);
   optimizer_ = std::make_unique<torch::optim::Adam>(
       model_->parameters(), torch::optim::AdamOptions(config_.train.lr).weight_decay(config_.train.weight_decay));
 }
@@ -48,18 +52,10 @@ std::vector<int64_t> Trainer::rank_share(const std::vector<int64_t>& graphs) con
   return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
 }
 
-void Trainer::all_reduce_gradients() {
-  if (comm_.size() == 1) return;
-  for (auto& p : model_->parameters()) {
-    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-    torch::Tensor flat = p.grad().view(-1);
-    comm_.all_reduce(flat, dist::ReduceOp::kSum);
-  }
-}
-
 double Trainer::train_step(const std::vector<int64_t>& graphs) {
   model_->train();
   optimizer_->zero_grad();
+  if (reducer_) reducer_->prepare();
   double loss_sum = 0;
   if (node_level()) {
     const torch::Tensor logits = model_->forward(nodes_batch_.x, nodes_batch_.edge_index);
@@ -81,7 +77,7 @@ double Trainer::train_step(const std::vector<int64_t>& graphs) {
       loss_sum = losses.sum().item<double>();
     }
   }
-  all_reduce_gradients();
+  if (reducer_) reducer_->finish();
   optimizer_->step();
   return loss_sum;
 }

@@ -11,6 +11,7 @@
 #include "data/batch.h"
 #include "data/graph_dataset.h"
 #include "dist/communicator.h"
+#include "dist/gradient_reducer.h"
 #include "model/gat.h"
 #include "train/early_stopping.h"
 #include "train/metrics.h"
@@ -67,7 +68,6 @@ class Trainer {
  private:
   // This rank's share of a global batch: a contiguous block of about graphs.size() / ranks.
   std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
-  void all_reduce_gradients();
 
   const config::Config& config_;
   const data::GraphDataset& dataset_;
@@ -76,6 +76,7 @@ class Trainer {
   data::Batch nodes_batch_;  // node-level: all graphs, scoring the train nodes
   model::GAT model_{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::unique_ptr<dist::GradientReducer> reducer_;  // with several ranks
 };
 
 // Graph ids of a graph-level split, as a vector.

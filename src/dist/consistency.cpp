@@ -1,0 +1,42 @@
+// Comparing ranks' configs and data shapes against rank 0's.
+#include "dist/consistency.h"
+
+#include <cstring>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace gat::dist {
+
+std::string describe_shape(const data::GraphDataset& d) {
+  std::ostringstream s;
+  s << "data.task: " << data::to_string(d.task) << "\n"
+    << "data.num_classes: " << d.num_classes << "\n"
+    << "data.shape: nodes " << d.num_nodes() << ", features " << d.num_features() << ", edges " << d.num_edges()
+    << ", graphs " << d.num_graphs() << "\n"
+    << "data.splits: " << data::to_string(d.train.level) << " level, train " << d.train.ids.numel() << ", val "
+    << d.val.ids.numel() << ", test " << d.test.ids.numel() << "\n";
+  return s.str();
+}
+
+void check_same_on_all_ranks(Communicator& comm, const std::string& what, const std::string& text) {
+  if (comm.size() == 1) return;
+  torch::Tensor length = torch::tensor({int64_t(text.size())});
+  comm.broadcast(length, 0);
+  torch::Tensor bytes = torch::zeros({length.item<int64_t>()}, torch::kUInt8);
+  if (comm.rank() == 0) std::memcpy(bytes.data_ptr(), text.data(), text.size());
+  comm.broadcast(bytes, 0);
+  const std::string reference(static_cast<const char*>(bytes.data_ptr()), bytes.numel());
+  if (reference == text) return;
+  std::istringstream mine(text), theirs(reference);
+  std::string a, b;
+  while (true) {
+    const bool more_a = static_cast<bool>(std::getline(mine, a)), more_b = static_cast<bool>(std::getline(theirs, b));
+    if (!more_a) a = "(end)";
+    if (!more_b) b = "(end)";
+    if (a != b || (!more_a && !more_b)) break;
+  }
+  throw Error(what + " differ from rank 0: here '" + a + "', rank 0 '" + b + "'");
+}
+
+}  // namespace gat::dist

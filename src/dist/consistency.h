@@ -1,0 +1,19 @@
+// Start-up checks that every rank is about to run the same job.
+#pragma once
+
+#include <string>
+
+#include "data/graph_dataset.h"
+#include "dist/communicator.h"
+
+namespace gat::dist {
+
+// One line per property of the dataset that ranks must agree on (sizes, task, splits).
+std::string describe_shape(const data::GraphDataset& dataset);
+
+// Compares `text` with rank 0's, line by line. On a rank where it differs, throws gat::Error
+// naming the first differing line on both sides, e.g.
+//   "config and data differ from rank 0: here 'lr: 0.01', rank 0 'lr: 0.005'".
+void check_same_on_all_ranks(Communicator& comm, const std::string& what, const std::string& text);
+
+}  // namespace gat::dist

@@ -1,0 +1,138 @@
+// MpiCommunicator: the only code that includes mpi.h.
+#include "dist/mpi_communicator.h"
+
+#include <mpi.h>
+
+#include <cstdlib>
+
+#include "common/error.h"
+
+namespace gat::dist {
+namespace {
+
+// Every MPI call goes through this check: the error names the call, the rank and MPI's own text.
+#define MPI_CHECK(call)                                                                         \
+  do {                                                                                          \
+    const int mpi_rc = (call);                                                                  \
+    if (mpi_rc != MPI_SUCCESS) throw std::runtime_error(mpi_error(#call, mpi_rc, __FILE__, __LINE__)); \
+  } while (0)
+
+std::string mpi_error(const char* call, int rc, const char* file, int line) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(rc, text, &length);
+  int rank = -1, initialized = 0;
+  MPI_Initialized(&initialized);
+  if (initialized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return std::string(call) + " failed on rank " + std::to_string(rank) + " (" + file + ":" + std::to_string(line) +
+         "): " + std::string(text, length);
+}
+
+MPI_Datatype mpi_type(const torch::Tensor& t) {
+  switch (t.scalar_type()) {
+    case torch::kFloat32: return MPI_FLOAT;
+    case torch::kFloat64: return MPI_DOUBLE;
+    case torch::kInt64: return MPI_INT64_T;
+    case torch::kInt32: return MPI_INT32_T;
+    case torch::kUInt8: return MPI_UINT8_T;
+    default: throw std::runtime_error(std::string("MpiCommunicator: unsupported dtype ") + c10::toString(t.scalar_type()));
+  }
+}
+
+void check_flat(const torch::Tensor& t, const char* what) {
+  if (!t.is_contiguous() || t.device().type() != torch::kCPU)
+    throw std::runtime_error(std::string("MpiCommunicator::") + what + ": expected a contiguous CPU tensor");
+}
+
+}  // namespace
+
+MpiCommunicator::MpiCommunicator() {
+  int initialized = 0;
+  MPI_CHECK(MPI_Initialized(&initialized));
+  if (!initialized) {
+    int provided = 0;
+    // Only the main thread calls MPI; LibTorch's worker threads never do.
+    MPI_CHECK(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided));
+    initialized_here_ = true;
+  }
+  // Errors come back as return codes so MPI_CHECK can name the call, instead of MPI aborting.
+  MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+  MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank_));
+  MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &size_));
+  MPI_Comm node;
+  MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node));
+  MPI_CHECK(MPI_Comm_rank(node, &local_rank_));
+  MPI_CHECK(MPI_Comm_size(node, &local_size_));
+  MPI_CHECK(MPI_Comm_free(&node));
+}
+
+MpiCommunicator::~MpiCommunicator() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (initialized_here_ && !finalized) MPI_Finalize();
+}
+
+void MpiCommunicator::broadcast(torch::Tensor& tensor, int root) {
+  check_flat(tensor, "broadcast");
+  MPI_CHECK(MPI_Bcast(tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), root, MPI_COMM_WORLD));
+}
+
+void MpiCommunicator::all_reduce(torch::Tensor& tensor, ReduceOp op) {
+  check_flat(tensor, "all_reduce");
+  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), MPI_SUM,
+                          MPI_COMM_WORLD));
+  if (op == ReduceOp::kAvg) tensor.div_(size_);
+}
+
+namespace {
+
+// An MPI_Iallreduce in flight; averaging, which MPI has no operation for, happens in wait().
+class MpiWork final : public Work {
+ public:
+  MpiWork(torch::Tensor tensor, ReduceOp op, int size) : tensor_(std::move(tensor)), op_(op), size_(size) {}
+  MPI_Request* request() { return &request_; }
+  void wait() override {
+    if (request_ == MPI_REQUEST_NULL) return;
+    MPI_CHECK(MPI_Wait(&request_, MPI_STATUS_IGNORE));
+    if (op_ == ReduceOp::kAvg) tensor_.div_(size_);
+  }
+  ~MpiWork() override {
+    if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);  // never free a buffer MPI still uses
+  }
+
+ private:
+  torch::Tensor tensor_;
+  ReduceOp op_;
+  int size_;
+  MPI_Request request_ = MPI_REQUEST_NULL;
+};
+
+}  // namespace
+
+std::unique_ptr<Work> MpiCommunicator::all_reduce_async(torch::Tensor& tensor, ReduceOp op) {
+  check_flat(tensor, "all_reduce_async");
+  auto work = std::make_unique<MpiWork>(tensor, op, size_);
+  MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), MPI_SUM,
+                           MPI_COMM_WORLD, work->request()));
+  return work;
+}
+
+void MpiCommunicator::barrier() { MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD)); }
+
+void MpiCommunicator::abort(int exit_code) {
+  MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::_Exit(exit_code);  // MPI_Abort does not return; this is for a broken MPI
+}
+
+bool launched_by_mpi() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
+    if (std::getenv(var)) return true;
+  return false;
+}
+
+std::unique_ptr<Communicator> make_communicator() {
+  if (launched_by_mpi()) return std::make_unique<MpiCommunicator>();
+  return std::make_unique<LocalCommunicator>();
+}
+
+}  // namespace gat::dist
