@@ -158,10 +158,16 @@ class Emitter {
   void write(std::string& s) { out_ << YAML::DoubleQuoted << s; }
   void write(bool& b) { out_ << YAML::TrueFalseBool << b; }
   void write(int64_t& i) { out_ << i; }
+  // The shortest of 15 or 17 significant digits that reads back as the same double.
   void write(double& d) {
     std::ostringstream s;
-    s.precision(17);
+    s.precision(15);
     s << d;
+    if (std::stod(s.str()) != d) {
+      s.str("");
+      s.precision(17);
+      s << d;
+    }
     out_ << s.str();
   }
   void write(std::vector<int64_t>& v) { out_ << YAML::Flow << v; }

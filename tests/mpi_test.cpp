@@ -1,0 +1,135 @@
+// Several ranks under mpirun: training equals one rank's, and a failing rank takes the job down.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "support/graph_file.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// mpirun as root needs the two OMPI variables; --oversubscribe allows more ranks than cores.
+std::string mpirun(int ranks) {
+  return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 " + std::string(GAT_MPIEXEC) +
+         " --oversubscribe -np " + std::to_string(ranks) + " ";
+}
+
+struct Outcome {
+  int exit_code;
+  double seconds;
+  std::string err;
+};
+
+Outcome run(const std::string& command, const std::string& err_file) {
+  const auto start = std::chrono::steady_clock::now();
+  const int status = std::system((command + " 2>" + err_file).c_str());
+  std::ifstream in(err_file);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+          std::string(std::istreambuf_iterator<char>(in), {})};
+}
+
+class MpiTest : public ::testing::Test {
+ protected:
+  // Trains `steps` steps on `ranks` ranks; returns {flat parameters, [val micro-F1, val loss]}.
+  std::vector<torch::Tensor> train(int ranks, const std::string& extra = "") {
+    const std::string out = dir_.file("params_" + std::to_string(ranks) + ".pt");
+    const Outcome o = run(mpirun(ranks) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) +
+                              "/inductive.h5 20 " + out + " train.batch_graphs=3 " + extra + " >/dev/null",
+                          dir_.file("err"));
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    std::vector<torch::Tensor> result;
+    torch::load(result, out);
+    return result;
+  }
+  gat::testing::TempDir dir_;
+};
+
+double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).abs().max() / b.abs().max()).item<double>();
+}
+
+TEST_F(MpiTest, TwoAndThreeRanksTrainLikeOne) {
+  const auto one = train(1);
+  for (int ranks : {2, 3}) {  // batches of 3 graphs: split 2+1 and 1+1+1; the partial batch of 1 leaves ranks idle
+    const auto many = train(ranks);
+    EXPECT_LT(rel_error(many[0], one[0]), 1e-5) << ranks << " ranks";
+    EXPECT_NEAR(many[1][0].item<double>(), one[1][0].item<double>(), 1e-6) << ranks << " ranks";
+  }
+}
+
+TEST_F(MpiTest, OverlapOnAndOffAgree) {
+  // Tiny buckets, so that several all-reduces are in flight during backward.
+  const auto on = train(2, "dist.overlap=true dist.bucket_mb=0.001");
+  const auto off = train(2, "dist.overlap=false dist.bucket_mb=0.001");
+  EXPECT_LT(rel_error(on[0], off[0]), 1e-5);
+  EXPECT_NEAR(on[1][0].item<double>(), off[1][0].item<double>(), 1e-6);
+}
+
+class GatTrainFaults : public MpiTest {
+ protected:
+  std::string config(const std::string& name, const std::string& data) {
+    const std::string path = dir_.file(name);
+    std::ofstream(path) << "data: {path: " << data << "}\ntrain: {epochs: 3, run_dir: " << dir_.file("run") << "}\n";
+    return path;
+  }
+  // Rank 0 and rank 1 run gat_train with different arguments (MPMD).
+  Outcome run_pair(const std::string& rank0_args, const std::string& rank1_args) {
+    const std::string train = std::string(GAT_BINARY_DIR) + "/gat_train ";
+    const std::string cmd = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 " +
+                            std::string(GAT_MPIEXEC) + " --oversubscribe -np 1 " + train + rank0_args + " : -np 1 " +
+                            train + rank1_args;
+    return run(cmd + " >/dev/null", dir_.file("err"));
+  }
+  const std::string data_ = std::string(GAT_TEST_DATA) + "/inductive.h5";
+};
+
+TEST_F(GatTrainFaults, FileMissingOnRankOneStopsEveryRank) {
+  const Outcome o = run_pair("--config " + config("a.yaml", data_), "--config " + config("b.yaml", "/nonexistent.h5"));
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_LT(o.seconds, 30);
+  EXPECT_NE(o.err.find("gat_train: error: rank 1: /nonexistent.h5: no such file"), std::string::npos) << o.err;
+}
+
+TEST_F(GatTrainFaults, RankThatThrowsStopsEveryRank) {
+  // Rank 1 reads a file with NaN features: its loader throws while rank 0 goes on to train.
+  gat::testing::GraphFileSpec bad;
+  bad.datasets["/features"][0][0] = NAN;
+  gat::testing::write_graph_file(dir_.file("bad.h5"), bad);
+  const Outcome o = run_pair("--config " + config("a.yaml", data_), "--config " + config("b.yaml", dir_.file("bad.h5")));
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_LT(o.seconds, 30);
+  EXPECT_NE(o.err.find("gat_train: error: rank 1: " + dir_.file("bad.h5") + ": /features: expected finite values"),
+            std::string::npos)
+      << o.err;
+}
+
+TEST_F(GatTrainFaults, ConfigMismatchNamesRankAndDifference) {
+  const std::string c = config("a.yaml", data_);
+  const Outcome o = run_pair("--config " + c, "--config " + c + " --set train.lr=0.01");
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_LT(o.seconds, 30);
+  EXPECT_NE(o.err.find("gat_train: error: rank 1: config and data differ from rank 0: here '  lr: 0.01', rank 0 "
+                       "'  lr: 0.005'"),
+            std::string::npos)
+      << o.err;
+}
+
+TEST_F(GatTrainFaults, TwoRanksTrainAndRankZeroReports) {
+  const std::string c = config("a.yaml", data_);
+  const std::string out = dir_.file("out");
+  const std::string cmd = mpirun(2) + std::string(GAT_BINARY_DIR) + "/gat_train --config " + c + " >" + out;
+  const Outcome o = run(cmd, dir_.file("err"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  std::ifstream in(out);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 1u);  // only rank 0 prints the results
+  EXPECT_NE(lines[0].find("\"world_size\":2"), std::string::npos) << lines[0];
+}
+
+}  // namespace
