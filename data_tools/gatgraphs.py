@@ -182,6 +182,7 @@ def write_dataset(path, features, labels, edge_index, graph_ptr, edge_ptr, split
     check_arrays(where, task, num_classes, features, labels, edge_index, graph_ptr, edge_ptr,
                  splits)
 
+    os.makedirs(os.path.dirname(os.path.abspath(where)), exist_ok=True)  # `--out data/x.h5` on a fresh clone
     tmp = where + ".tmp"
     try:
         with h5py.File(tmp, "w") as f:
