@@ -17,18 +17,10 @@ struct Outcome {
   std::string out, err;
 };
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string read(const fs::path& p) { return gat::testing::read_file(p.string()); }
 
 class GatTrainCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gat_cli_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   Outcome run(const std::string& args) {
     const std::string cmd = std::string(GAT_BINARY_DIR) + "/gat_train " + args + " >" + (dir_ / "out").string() +
@@ -51,7 +43,8 @@ class GatTrainCli : public ::testing::Test {
     EXPECT_TRUE(o.out.empty());
   }
 
-  fs::path dir_;
+  gat::testing::TempDir tmp_;
+  fs::path dir_ = tmp_.path();
 };
 
 const std::string kData = std::string(GAT_TEST_DATA) + "/synthetic.h5";

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "support/graph_file.h"
 
@@ -27,10 +30,9 @@ struct Outcome {
 Outcome run(const std::string& command, const std::string& err_file) {
   const auto start = std::chrono::steady_clock::now();
   const int status = std::system((command + " 2>" + err_file).c_str());
-  std::ifstream in(err_file);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-          std::string(std::istreambuf_iterator<char>(in), {})};
+          gat::testing::read_file(err_file)};
 }
 
 class MpiTest : public ::testing::Test {
@@ -130,6 +132,38 @@ TEST_F(GatTrainFaults, TwoRanksTrainAndRankZeroReports) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 1u);  // only rank 0 prints the results
   EXPECT_NE(lines[0].find("\"world_size\":2"), std::string::npos) << lines[0];
+}
+
+TEST_F(GatTrainFaults, SeedsSpreadOverRanksGiveTheSameRuns) {
+  // One graph (node-level splits): each rank trains its share of the seeds on its own.
+  std::vector<nlohmann::json> results;
+  std::vector<std::multiset<std::string>> epochs;
+  for (int ranks : {1, 2}) {
+    const std::string run_dir = dir_.file("seeds" + std::to_string(ranks));
+    const std::string cmd = mpirun(ranks) + std::string(GAT_BINARY_DIR) + "/gat_train --config " +
+                            config("s.yaml", std::string(GAT_TEST_DATA) + "/synthetic.h5") +
+                            " --set train.seeds=3 --set train.epochs=8 --set train.threads=1 --set train.run_dir=" +
+                            run_dir + " >/dev/null";
+    const Outcome o = run(cmd, dir_.file("err"));
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    std::ifstream in(run_dir + "/results.json");
+    results.push_back(nlohmann::json::parse(in));
+    std::ifstream metrics(run_dir + "/metrics.jsonl");
+    std::multiset<std::string> lines;
+    for (std::string line; std::getline(metrics, line);) {
+      auto j = nlohmann::json::parse(line);
+      j.erase("seconds");
+      lines.insert(j.dump());
+    }
+    epochs.push_back(lines);
+  }
+  EXPECT_EQ(results[1]["world_size"], 2);
+  ASSERT_EQ(results[0]["runs"].size(), 3u);
+  for (std::size_t k = 0; k < 3; ++k)
+    for (const char* key : {"seed", "test", "val", "best_epoch", "epochs"})
+      EXPECT_EQ(results[0]["runs"][k][key], results[1]["runs"][k][key]) << "seed " << k << " " << key;
+  EXPECT_EQ(results[0]["test_mean"], results[1]["test_mean"]);
+  EXPECT_EQ(epochs[0], epochs[1]);  // every epoch record reached rank 0, whoever trained it
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "dist/communicator.h"
 #include "train/experiment.h"
 #include "train/trainer.h"
+#include "support/graph_file.h"
 
 namespace fs = std::filesystem;
 using gat::config::Config;
@@ -23,19 +24,12 @@ Config test_config(const std::string& dataset, const std::string& run_dir, std::
                                    "test.yaml", overrides);
 }
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string read(const fs::path& p) { return gat::testing::read_file(p.string()); }
 
 class TrainTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gat_train_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  gat::testing::TempDir tmp_;
+  fs::path dir_ = tmp_.path();
   gat::dist::LocalCommunicator comm_;
 };
 

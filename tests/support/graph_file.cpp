@@ -2,6 +2,7 @@
 #include "support/graph_file.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "data/h5_file.h"
 
@@ -51,6 +52,11 @@ void write_graph_file(const std::string& path, const GraphFileSpec& spec) {
   }
   for (const auto& [name, level] : spec.split_levels)
     if (level && spec.datasets.count(name)) file.write_attribute(name, "level", *level);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 TempDir::TempDir() {

@@ -27,6 +27,9 @@ struct GraphFileSpec {
 
 void write_graph_file(const std::string& path, const GraphFileSpec& spec);
 
+// The whole content of a file ("" if it cannot be read).
+std::string read_file(const std::string& path);
+
 // A directory under the system temp directory, removed with everything in it at destruction.
 class TempDir {
  public:
