@@ -52,7 +52,15 @@ std::vector<int64_t> Trainer::rank_share(const std::vector<int64_t>& graphs) con
   return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
 }
 
-double Trainer::train_step(const std::vector<int64_t>& graphs) {
+double Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* times) {
+  StepTimes local;
+  StepTimes& t = times ? *times : local;
+  auto clock = std::chrono::steady_clock::now();
+  auto lap = [&clock](double& into) {
+    const auto now = std::chrono::steady_clock::now();
+    into += std::chrono::duration<double>(now - clock).count();
+    clock = now;
+  };
   model_->train();
   optimizer_->zero_grad();
   if (reducer_) reducer_->prepare();
@@ -72,13 +80,17 @@ double Trainer::train_step(const std::vector<int64_t>& graphs) {
     const std::vector<int64_t> mine = rank_share(graphs);
     if (!mine.empty()) {
       const data::Batch batch = data::graph_batch(dataset_, features_, mine);
+      lap(t.data);
       const torch::Tensor losses = node_losses(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
       (losses.sum() / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
       loss_sum = losses.sum().item<double>();
     }
   }
+  lap(t.compute);
   if (reducer_) reducer_->finish();
+  lap(t.reduce);
   optimizer_->step();
+  lap(t.optimizer);
   return loss_sum;
 }
 

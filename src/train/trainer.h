@@ -28,6 +28,14 @@ struct EpochRecord {
   double seconds = 0;
 };
 
+// Where one training step's time went, in seconds.
+struct StepTimes {
+  double data = 0;       // cutting the batch's graphs out of the dataset
+  double compute = 0;    // forward and backward (with overlap, includes starting all-reduces)
+  double reduce = 0;     // waiting for the gradient all-reduce after backward
+  double optimizer = 0;  // the Adam update
+};
+
 struct SeedResult {
   int64_t seed = 0;
   double val = 0;       // metric of the kept model on val and test
@@ -56,7 +64,7 @@ class Trainer {
 
   // One optimizer step on the global batch of graphs `graphs` (graph-level) or on the train nodes
   // (node-level: `graphs` is ignored). Returns the batch's summed loss over this rank's nodes.
-  double train_step(const std::vector<int64_t>& graphs);
+  double train_step(const std::vector<int64_t>& graphs, StepTimes* times = nullptr);
 
   // Sums over a split, all-reduced over ranks, in eval mode.
   EvalSums evaluate_split(const data::Split& split);
