@@ -12,6 +12,7 @@ import hashlib
 import math
 import os
 import pickle
+import shutil
 import sys
 import urllib.request
 import warnings
@@ -74,35 +75,38 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def _check_sha256(path, filename, shown_as=None):
-    expected, got = PLANETOID_SHA256[filename], _sha256(path)
+def _check_sha256(path, expected, filename, shown_as=None):
+    got = _sha256(path)
     if got != expected:
         raise CliError(f"{shown_as or path}: sha256 {got} does not match the known {expected} "
                        f"(corrupt or not the upstream {filename})")
 
 
+def _fetch(url, path, expected, filename):
+    """Download `url` to `path`. The file lands under its real name only after its checksum
+    matched, so an interrupted or bad download leaves nothing behind."""
+    part = path + ".part"
+    print(f"downloading {url}", flush=True)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(part, "wb") as out:
+            shutil.copyfileobj(response, out)
+        _check_sha256(part, expected, filename, shown_as=url)
+        os.replace(part, path)
+    except OSError as e:
+        raise CliError(f"{url}: download failed ({e})") from e
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
+
+
 def download_planetoid(name, directory):
-    """Fetch the files of `name` missing from `directory`; a file lands under its real name
-    only after its checksum matched, so an interrupted or bad download leaves nothing behind."""
+    """Fetch the files of `name` missing from `directory`."""
     os.makedirs(directory, exist_ok=True)
     for ext in PLANETOID_EXTS:
         filename = f"ind.{name}.{ext}"
         path = os.path.join(directory, filename)
-        if os.path.exists(path):
-            continue
-        part = path + ".part"
-        url = PLANETOID_URL.format(filename)
-        print(f"downloading {url}", flush=True)
-        try:
-            with urllib.request.urlopen(url, timeout=60) as response, open(part, "wb") as out:
-                out.write(response.read())
-            _check_sha256(part, filename, shown_as=url)
-            os.replace(part, path)
-        except OSError as e:
-            raise CliError(f"{url}: download failed ({e})") from e
-        finally:
-            if os.path.exists(part):
-                os.remove(part)
+        if not os.path.exists(path):
+            _fetch(PLANETOID_URL.format(filename), path, PLANETOID_SHA256[filename], filename)
 
 
 def _unpickle(path):
@@ -121,7 +125,8 @@ def read_planetoid(name, directory):
         if not os.path.isfile(path):
             wanted = ",".join(PLANETOID_EXTS)
             raise CliError(f"{path}: missing (need all of ind.{name}.{{{wanted}}})")
-        _check_sha256(path, f"ind.{name}.{ext}")
+        filename = f"ind.{name}.{ext}"
+        _check_sha256(path, PLANETOID_SHA256[filename], filename)
     x, y, tx, ty, allx, ally, graph = (_unpickle(paths[ext]) for ext in PLANETOID_EXTS[:-1])
     with open(paths["test.index"]) as f:
         test_index = np.array([int(tok) for tok in f.read().split()], dtype=np.int64)
@@ -233,6 +238,12 @@ def _graph_splits(rng, num_graphs):
             "test": ("graph", np.sort(perm[:held]))}
 
 
+def _graph_sizes(rng, nodes, graphs):
+    """Sizes of several graphs, each uniform in [0.75 nodes, 1.25 nodes]: a spread, like real
+    graph collections, so batching code meets graphs of different sizes."""
+    return rng.integers(math.ceil(0.75 * nodes), math.floor(1.25 * nodes) + 1, size=graphs)
+
+
 def synthesize(seed=0, nodes=600, classes=4, features=32, degree=6.0, graphs=1,
                task="multiclass"):
     """Return the arrays of a planted-partition dataset (docs/data_format.md describes it)."""
@@ -251,8 +262,7 @@ def synthesize(seed=0, nodes=600, classes=4, features=32, degree=6.0, graphs=1,
         raise CliError("--seed must be non-negative")
 
     rng = np.random.default_rng(seed)
-    sizes = ([nodes] if graphs == 1 else
-             rng.integers(math.ceil(0.75 * nodes), math.floor(1.25 * nodes) + 1, size=graphs))
+    sizes = [nodes] if graphs == 1 else _graph_sizes(rng, nodes, graphs)
     graph_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     blocks, edges = [], []
     for g, size in enumerate(sizes):

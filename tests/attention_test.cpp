@@ -200,3 +200,19 @@ TEST(GAT, GradientsMatchFiniteDifferencesInFloat64) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GAT, WithoutEdgesEachNodeSeesOnlyItself) {
+  // The per-node MLP baseline (data.ignore_edges): a node's logits are those of the node alone.
+  torch::manual_seed(6);
+  GAT model(GATOptions(4, 3).hidden_channels({5}).heads({2, 2}).residual(true));
+  model->to(torch::kFloat64);
+  const torch::Tensor x = torch::randn({7, 4}, torch::kFloat64);
+  const torch::Tensor none = torch::zeros({2, 0}, torch::kInt64);
+  const torch::Tensor all = model(x, none);
+  for (int64_t i = 0; i < 7; ++i)
+    EXPECT_LT((all[i] - model(x.slice(0, i, i + 1), none)[0]).abs().max().item<double>(), 1e-12);
+}
+
+}  // namespace

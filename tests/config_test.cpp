@@ -41,6 +41,7 @@ TEST(Config, ReadsEveryKind) {
       "train: {lr: 1e-2, seeds: 3, run_dir: out}\n",
       "x.yaml");
   EXPECT_TRUE(c.data.normalize_features);
+  EXPECT_FALSE(c.data.ignore_edges);
   EXPECT_EQ(c.model.heads, std::vector<int64_t>({2, 2, 6}));
   EXPECT_TRUE(c.model.residual);
   EXPECT_EQ(c.model.attention, "dense");

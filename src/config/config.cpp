@@ -19,6 +19,7 @@ template <class Visit>
 void visit(DataConfig& c, Visit& v) {
   v("path", c.path);
   v("normalize_features", c.normalize_features);
+  v("ignore_edges", c.ignore_edges);
 }
 
 template <class Visit>

@@ -11,6 +11,7 @@ namespace gat::config {
 struct DataConfig {
   std::string path;                 // gat-graphs HDF5 file (docs/data_format.md); required
   bool normalize_features = false;  // scale each feature row to sum 1, as the GAT paper does for citation graphs
+  bool ignore_edges = false;        // drop every edge: each node sees only itself (the per-node MLP baseline)
 };
 
 // model: the GAT stack. Layer l has heads[l] heads of hidden[l] features each, concatenated; the

@@ -94,6 +94,12 @@ Split read_split(const Checker& check, const std::string& name) {
 
 }  // namespace
 
+GraphDataset without_edges(GraphDataset dataset) {
+  dataset.edge_index = dataset.edge_index.new_empty({2, 0});
+  dataset.edge_ptr = torch::zeros_like(dataset.edge_ptr);
+  return dataset;
+}
+
 const char* to_string(Task task) { return task == Task::kMulticlass ? "multiclass" : "multilabel"; }
 const char* to_string(SplitLevel level) { return level == SplitLevel::kGraph ? "graph" : "node"; }
 

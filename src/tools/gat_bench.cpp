@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
     const int used =
         gat::set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), comm.local_size());
-    const gat::data::GraphDataset dataset = gat::data::load_graph_dataset(config.data.path);
+    gat::data::GraphDataset dataset = gat::data::load_graph_dataset(config.data.path);
+    if (config.data.ignore_edges) dataset = gat::data::without_edges(std::move(dataset));
     gat::train::Trainer trainer(config, dataset, comm);
     trainer.reset(config.train.seed);
     // Graph-level data: each step takes the first train.batch_graphs training graphs.
