@@ -3,12 +3,16 @@
 
   gat_data.py planetoid cora --root DIR --out cora.h5       convert local Planetoid files
   gat_data.py planetoid cora --download DIR --out cora.h5   fetch them first, then convert
-  gat_data.py synthetic --out syn.h5 [--seed S ...]          seeded planted-partition graphs
-  gat_data.py inspect FILE.h5                                validate and summarise
+  gat_data.py synthetic --out syn.h5 [--seed S ...]         seeded planted-partition graphs
+  gat_data.py ppi --root DIR --out ppi.h5                   convert PPI (public DGL/PyG files)
+  gat_data.py ppi --download DIR --out ppi.h5               fetch ppi.zip first, then convert
+  gat_data.py ppi-synth --out-dir DIR [--seed S ...]        PPI-shaped files, public layout
+  gat_data.py inspect FILE.h5                               validate and summarise
 """
 
 import argparse
 import hashlib
+import json
 import math
 import os
 import pickle
@@ -16,8 +20,10 @@ import shutil
 import sys
 import urllib.request
 import warnings
+import zipfile
 
 import numpy as np
+import scipy.sparse as sp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatgraphs import (FormatError, edge_ptr_for, undirected_dedup, validate,  # noqa: E402
@@ -300,6 +306,296 @@ def cmd_synthetic(args):
     print_summary(validate(args.out))
 
 
+# --- PPI ---------------------------------------------------------------------------------------
+
+PPI_URL = "https://data.dgl.ai/dataset/ppi.zip"
+# No copy could be fetched here, so this is not our own hash: it is the value that the Julia
+# package GraphMLDatasets.jl checks for this URL (src/ppi.jl), and that a separate public
+# provenance study of PPI recorded after hashing the archive (7,088,822 bytes). The two agree.
+# A different archive is refused, never converted.
+PPI_SHA256 = "1f5b2b09ac0f897fa6aa1338c64ab75a5473674cbba89380120bede8cddb2a6a"
+# File prefix in the public layout, and the split it becomes.
+PPI_SPLITS = (("train", "train"), ("valid", "val"), ("test", "test"))
+PPI_SUFFIXES = ("graph.json", "feats.npy", "labels.npy", "graph_id.npy")
+PPI_FILES = tuple(f"{prefix}_{suffix}" for prefix, _ in PPI_SPLITS for suffix in PPI_SUFFIXES)
+
+
+def _unpack_ppi(archive, directory):
+    """Extract only the twelve known files, flattened into `directory`: whatever folder the
+    archive nests them in, and whatever else it holds, nothing lands outside `directory`."""
+    try:
+        with zipfile.ZipFile(archive) as z:
+            members = {os.path.basename(m.filename): m for m in z.infolist() if not m.is_dir()}
+            missing = [name for name in PPI_FILES if name not in members]
+            if missing:
+                raise CliError(f"{archive}: missing {', '.join(missing)}")
+            for name in PPI_FILES:
+                path = os.path.join(directory, name)
+                with z.open(members[name]) as src, open(path + ".part", "wb") as out:
+                    shutil.copyfileobj(src, out)
+                os.replace(path + ".part", path)
+    except zipfile.BadZipFile as e:
+        raise CliError(f"{archive}: not a zip archive ({e})") from e
+
+
+def download_ppi(directory):
+    """Make `directory` hold the unpacked public layout: fetch ppi.zip unless it is there,
+    check it, unpack it. A directory already holding all twelve files is left alone."""
+    os.makedirs(directory, exist_ok=True)
+    if all(os.path.isfile(os.path.join(directory, name)) for name in PPI_FILES):
+        return
+    archive = os.path.join(directory, "ppi.zip")
+    if os.path.exists(archive):
+        _check_sha256(archive, PPI_SHA256, "ppi.zip")
+    else:
+        _fetch(PPI_URL, archive, PPI_SHA256, "ppi.zip")
+    _unpack_ppi(archive, directory)
+
+
+def _load_npy(path, ndim, rows=None, rows_from=None):
+    try:
+        array = np.load(path, allow_pickle=False)  # a pickled .npy could run code
+    except (OSError, ValueError) as e:
+        raise CliError(f"{path}: cannot read as a .npy array ({e})") from e
+    if array.ndim != ndim or array.dtype.kind not in "biuf":
+        raise CliError(f"{path}: expected a {ndim}-D numeric array, got {array.dtype.name} "
+                       f"of shape {list(array.shape)}")
+    if rows is not None and array.shape[0] != rows:
+        raise CliError(f"{path}: expected {rows} rows (one per row of {rows_from}), "
+                       f"got {array.shape[0]}")
+    return array
+
+
+def _int_array(values, path, what):
+    # np.array turns Python ints into int64; floats, strings or bools mean a malformed file,
+    # and truncating them would silently join the wrong nodes.
+    array = np.array(values)
+    if array.size and array.dtype.kind not in "iu":
+        raise CliError(f"{path}: expected integer {what}, got {array.dtype.name} values")
+    return array.astype(np.int64)
+
+
+def _read_node_link(path, n, rows_from):
+    """The links of a networkx node-link JSON file as int64 [2, E] (row ids of the split)."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        ids = [node["id"] for node in data["nodes"]]
+        # networkx 3.4+ may write "edges" where older versions wrote "links".
+        links = data["edges"] if "links" not in data and "edges" in data else data["links"]
+        pairs = [(link["source"], link["target"]) for link in links]
+    except ValueError as e:
+        raise CliError(f"{path}: not valid JSON ({e})") from e
+    except (KeyError, TypeError) as e:
+        detail = f"no key {e}" if isinstance(e, KeyError) else str(e)
+        raise CliError(f"{path}: expected networkx node-link JSON: 'nodes' with an 'id' each "
+                       f"and 'links' with a 'source' and 'target' each ({detail})") from e
+    ids = _int_array(ids, path, "node ids")
+    # The ids index the rows of the .npy files (the public loaders rely on it too), so they
+    # must be exactly 0 .. n-1; anything else means the files do not belong together.
+    if ids.shape[0] != n or not np.array_equal(np.sort(ids), np.arange(n)):
+        raise CliError(f"{path}: expected node ids 0..{n - 1} (one per row of {rows_from}), "
+                       f"got {ids.shape[0]} ids")
+    edges = _int_array(pairs, path, "link endpoints").reshape(-1, 2).T
+    bad = np.flatnonzero((edges < 0).any(axis=0) | (edges >= n).any(axis=0))
+    if bad.size:
+        k = int(bad[0])
+        raise CliError(f"{path}: link {k} ({edges[0, k]} -> {edges[1, k]}) names a node "
+                       f"outside 0..{n - 1}")
+    return edges
+
+
+def _read_ppi_split(directory, prefix):
+    path = {suffix: os.path.join(directory, f"{prefix}_{suffix}") for suffix in PPI_SUFFIXES}
+    feats_name = os.path.basename(path["feats.npy"])
+    features = _load_npy(path["feats.npy"], 2)
+    n = features.shape[0]
+    labels = _load_npy(path["labels.npy"], 2, n, feats_name)
+    if not np.isin(labels, (0, 1)).all():
+        raise CliError(f"{path['labels.npy']}: expected 0 or 1 everywhere")
+    graph_id = _load_npy(path["graph_id.npy"], 1, n, feats_name)
+    if graph_id.dtype.kind not in "iu":
+        raise CliError(f"{path['graph_id.npy']}: expected integer graph ids, "
+                       f"got {graph_id.dtype.name}")
+    edges = _read_node_link(path["graph.json"], n, feats_name)
+    crossing = np.flatnonzero(graph_id[edges[0]] != graph_id[edges[1]])
+    if crossing.size:
+        k = int(crossing[0])
+        s, t = edges[:, k]
+        raise CliError(f"{path['graph.json']}: link {k} joins node {s} (graph {graph_id[s]}) "
+                       f"and node {t} (graph {graph_id[t]}); links must stay inside one graph")
+    return features, labels, graph_id, edges
+
+
+def read_ppi(directory):
+    """Return the arrays of a dataset in the public PPI layout (docs/data_format.md)."""
+    for name in PPI_FILES:
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path):
+            raise CliError(f"{path}: missing (need all of "
+                           f"{{train,valid,test}}_{{{','.join(PPI_SUFFIXES)}}})")
+    features, labels, edges, sizes, splits = [], [], [], [], {}
+    offset = 0
+    for prefix, split in PPI_SPLITS:
+        x, y, graph_id, e = _read_ppi_split(directory, prefix)
+        for suffix, array, done in (("feats.npy", x, features), ("labels.npy", y, labels)):
+            if done and array.shape[1] != done[0].shape[1]:
+                raise CliError(f"{os.path.join(directory, f'{prefix}_{suffix}')}: expected "
+                               f"{done[0].shape[1]} columns like train_{suffix}, "
+                               f"got {array.shape[1]}")
+        # The format needs each graph's nodes contiguous; the public files do not promise that
+        # (rows of one graph id may be scattered), so gather them, keeping their order.
+        order = np.argsort(graph_id, kind="stable")
+        new_id = np.empty_like(order)
+        new_id[order] = np.arange(order.shape[0])
+        counts = np.unique(graph_id, return_counts=True)[1]  # ascending ids, as argsort
+        features.append(x[order])
+        labels.append(y[order])
+        edges.append(new_id[e] + offset)
+        splits[split] = ("graph", np.arange(len(sizes), len(sizes) + counts.shape[0]))
+        sizes.extend(counts)
+        offset += order.shape[0]
+    edge_index = undirected_dedup(np.concatenate(edges, axis=1), offset)
+    graph_ptr = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+    return {
+        "features": np.concatenate(features),
+        "labels": np.concatenate(labels),
+        "edge_index": edge_index,
+        "graph_ptr": graph_ptr,
+        "edge_ptr": edge_ptr_for(edge_index, graph_ptr),
+        "splits": splits,
+        "task": "multilabel",
+        "num_classes": labels[0].shape[1],
+    }
+
+
+def cmd_ppi(args):
+    directory = args.root
+    if args.download is not None:
+        download_ppi(args.download)
+        directory = args.download
+    write_dataset(args.out, **read_ppi(directory))
+    print_summary(validate(args.out))
+
+
+# --- Synthetic PPI (public layout) -------------------------------------------------------------
+
+DEGREE_SPREAD = 0.75  # sigma of the lognormal node weights: hubs and low-degree nodes
+OWN_SHARE = 0.2       # weight of a node's own projection in its label score
+POSITIVE_RATE = (0.20, 0.35)  # each label's share of positive nodes is uniform in this range
+
+
+def _ppi_split_graphs(graphs):
+    """(train, valid, test) graph counts: valid and test get max(1, G/12 rounded half up)
+    graphs each (2 of 24 like real PPI, 1 of 6), train the rest."""
+    held = max(1, (graphs + 6) // 12)
+    return graphs - 2 * held, held, held
+
+
+def _random_pairs(rng, n, degree):
+    """round(n * degree / 2) distinct unordered node pairs, no self pairs (fewer only when the
+    graph is close to complete). Endpoints are drawn in proportion to lognormal node weights,
+    so degrees spread like an interaction network's instead of all being near `degree`."""
+    want = min(round(n * degree / 2), n * (n - 1) // 2)
+    weight = rng.lognormal(0.0, DEGREE_SPREAD, n)
+    ends = rng.choice(n, size=(2, 2 * want + 16), p=weight / weight.sum())  # spares for dups
+    lo, hi = ends.min(axis=0), ends.max(axis=0)
+    keep = lo != hi
+    lo, hi = lo[keep], hi[keep]
+    first = np.unique(lo * n + hi, return_index=True)[1]
+    first = np.sort(first)[:want]  # the first `want` in draw order: no bias toward small ids
+    return np.stack([lo[first], hi[first]])
+
+
+def _ppi_labels(rng, x, edge_index, num_labels):
+    """0/1 labels that need the graph: label l is on when a score, mostly the mean of a random
+    projection over the node and its neighbours, is in the top rate_l of all nodes."""
+    n, f = x.shape
+    proj = x @ (rng.standard_normal((f, num_labels)) / np.sqrt(f))  # ~unit variance per label
+    # Mean over in-neighbours plus the node itself: what one GAT layer with self loops and
+    # uniform attention computes, so attention can express it; a per-node model cannot.
+    adj = sp.csr_matrix((np.ones(edge_index.shape[1]), (edge_index[1], edge_index[0])),
+                        shape=(n, n)) + sp.identity(n, format="csr")
+    mean = (adj @ proj) / np.asarray(adj.sum(axis=1))
+    score = (1 - OWN_SHARE) * mean / mean.std(axis=0) + OWN_SHARE * proj / proj.std(axis=0)
+    rate = rng.uniform(*POSITIVE_RATE, size=num_labels)
+    top = np.clip(np.round(rate * n).astype(np.int64), 1, n)
+    threshold = np.sort(score, axis=0)[n - top, np.arange(num_labels)]
+    return (score >= threshold).astype(np.uint8)
+
+
+def _write_atomic(path, write):
+    """Write via `path.tmp` then rename, so a half-written file never has the real name."""
+    tmp = path + ".tmp"
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def synthesize_ppi(out_dir, seed=0, graphs=24, nodes=2245, degree=27.0, features=50, labels=121):
+    """Write a seeded PPI-shaped dataset in the public layout (the twelve files) to `out_dir`.
+    Return [(file prefix, graphs, nodes, directed edges without loops)] and the positive rate."""
+    if graphs < 3:
+        raise CliError("--graphs must be at least 3 (train, valid and test each need a graph)")
+    if nodes < 2:
+        raise CliError("--nodes must be at least 2")
+    if not degree > 0:
+        raise CliError("--degree must be positive")
+    if features < 1 or labels < 1:
+        raise CliError("--features and --labels must be at least 1")
+    if seed < 0:
+        raise CliError("--seed must be non-negative")
+
+    rng = np.random.default_rng(seed)
+    sizes = _graph_sizes(rng, nodes, graphs)
+    graph_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    n = int(graph_ptr[-1])
+    pairs = np.concatenate([_random_pairs(rng, int(size), degree) + graph_ptr[g]
+                            for g, size in enumerate(sizes)], axis=1)
+    edge_index = undirected_dedup(pairs, n)
+    edge_ptr = edge_ptr_for(edge_index, graph_ptr)
+    x = rng.standard_normal((n, features))  # like the z-scored features of the DGL archive
+    y = _ppi_labels(rng, x, edge_index, labels)
+    graph_id = np.repeat(np.arange(1, graphs + 1), sizes)  # ids 1..G, as in the real files
+
+    os.makedirs(out_dir, exist_ok=True)
+    first, stats = 0, []
+    for (prefix, _), count in zip(PPI_SPLITS, _ppi_split_graphs(graphs)):
+        g0, g1 = first, first + count
+        lo, hi = int(graph_ptr[g0]), int(graph_ptr[g1])
+        e = edge_index[:, edge_ptr[g0]:edge_ptr[g1]] - lo
+        loops = np.arange(hi - lo)
+        # Like the DGL archive: "directed", both directions listed, one self loop per node.
+        src, dst = np.concatenate([e[0], loops]), np.concatenate([e[1], loops])
+        graph = {"directed": True, "multigraph": False, "graph": {},
+                 "nodes": [{"id": i} for i in range(hi - lo)],
+                 "links": [{"source": s, "target": t}
+                           for s, t in zip(src.tolist(), dst.tolist())]}
+        path = os.path.join(out_dir, prefix + "_")
+        _write_atomic(path + "graph.json", lambda f, g=graph: f.write(json.dumps(g).encode()))
+        for suffix, array in (("feats.npy", x[lo:hi]), ("labels.npy", y[lo:hi]),
+                              ("graph_id.npy", graph_id[lo:hi])):
+            _write_atomic(path + suffix, lambda f, a=array: np.save(f, a, allow_pickle=False))
+        stats.append((prefix, count, hi - lo, e.shape[1]))
+        first = g1
+    return stats, float(y.mean())
+
+
+def cmd_ppi_synth(args):
+    stats, rate = synthesize_ppi(args.out_dir, args.seed, args.graphs, args.nodes, args.degree,
+                                 args.features, args.labels)
+    print(f"wrote {len(PPI_FILES)} files to {args.out_dir}")
+    for prefix, graphs, nodes, edges in stats:
+        print(f"{prefix:<6} {graphs} graphs, {nodes} nodes, {edges} directed edges "
+              f"(+ {nodes} self loops)")
+    print(f"labels {args.labels}, {rate:.1%} positive; features {args.features}")
+
+
 # --- Inspect ---------------------------------------------------------------------------------
 
 def _spread(values):
@@ -365,6 +661,29 @@ def build_parser():
                    help="1: one transductive graph, node splits; >= 3: inductive, graph splits")
     p.add_argument("--task", choices=("multiclass", "multilabel"), default="multiclass")
     p.set_defaults(func=cmd_synthetic)
+
+    p = sub.add_parser("ppi", help="convert PPI in the public GraphSAGE/PyG/DGL layout")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--root", help="directory holding {train,valid,test}_{graph.json,"
+                                       "feats.npy,labels.npy,graph_id.npy}")
+    source.add_argument("--download", metavar="DIR",
+                        help=f"fetch {PPI_URL} into DIR and unpack it there (skipped if the "
+                             f"files are already there)")
+    p.add_argument("--out", required=True, help="output .h5 file")
+    p.set_defaults(func=cmd_ppi)
+
+    p = sub.add_parser("ppi-synth", help="write a seeded PPI-shaped dataset in the public layout")
+    p.add_argument("--out-dir", required=True, help="directory for the twelve files")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--graphs", type=int, default=24,
+                   help="graphs (>= 3); valid and test get max(1, G/12) each")
+    p.add_argument("--nodes", type=int, default=2245,
+                   help="nodes per graph (each graph has 0.75x to 1.25x this)")
+    p.add_argument("--degree", type=float, default=27.0,
+                   help="directed edges per node, both directions counted")
+    p.add_argument("--features", type=int, default=50)
+    p.add_argument("--labels", type=int, default=121)
+    p.set_defaults(func=cmd_ppi_synth)
 
     p = sub.add_parser("inspect", help="validate a file and print a summary")
     p.add_argument("file")
