@@ -14,6 +14,7 @@
 #include "common/threads.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
+#include "data/random_graphs.h"
 #include "dist/mpi_communicator.h"
 #include "train/trainer.h"
 
@@ -42,6 +43,16 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Compute threads (default: train.threads, else all cores)");
   app.add_option("--steps", steps, "Timed steps")->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
+  gat::data::RandomGraphsOptions shape;
+  auto* graphs_flag = app.add_option("--graphs", shape.graphs,
+                                     "Time a batch of this many random graphs instead of the config's data")
+                          ->check(CLI::PositiveNumber);
+  app.add_option("--nodes", shape.nodes, "Nodes per random graph")->needs(graphs_flag)->check(CLI::PositiveNumber);
+  app.add_option("--degree", shape.degree, "Directed edges drawn per node (both directions are kept)")
+      ->needs(graphs_flag)
+      ->check(CLI::PositiveNumber);
+  app.add_option("--features", shape.features, "Features per node of the random graphs")->needs(graphs_flag);
+  app.add_option("--classes", shape.classes, "Labels (multilabel) of the random graphs")->needs(graphs_flag);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,13 +66,16 @@ int main(int argc, char** argv) {
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
     const int used =
         gat::set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), comm.local_size());
-    gat::data::GraphDataset dataset = gat::data::load_graph_dataset(config.data.path);
+    const bool random = graphs_flag->count() > 0;
+    gat::data::GraphDataset dataset =
+        random ? gat::data::random_graphs(shape) : gat::data::load_graph_dataset(config.data.path);
     if (config.data.ignore_edges) dataset = gat::data::without_edges(std::move(dataset));
     gat::train::Trainer trainer(config, dataset, comm);
     trainer.reset(config.train.seed);
-    // Graph-level data: each step takes the first train.batch_graphs training graphs.
+    // Graph-level data: each step takes the first train.batch_graphs training graphs; random
+    // graphs are all one batch.
     std::vector<int64_t> graphs = gat::train::graph_ids(dataset.train);
-    graphs.resize(std::min<std::size_t>(graphs.size(), config.train.batch_graphs));
+    if (!random) graphs.resize(std::min<std::size_t>(graphs.size(), config.train.batch_graphs));
     int64_t nodes = dataset.num_nodes(), edges = dataset.num_edges();
     if (!trainer.node_level()) {
       const gat::data::Batch batch = gat::data::graph_batch(dataset, dataset.features, graphs);
@@ -81,7 +95,7 @@ int main(int argc, char** argv) {
     }
     const nlohmann::json result = {
         {"impl", config.model.attention},
-        {"dataset", config.data.path},
+        {"dataset", random ? "random" : config.data.path},
         {"nodes", nodes},  // of one step's batch, self loops not counted
         {"edges", edges},
         {"heads", config.model.heads},
