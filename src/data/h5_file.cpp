@@ -1,29 +1,65 @@
-// H5File over the HDF5 C++ API. Each call is wrapped so that HDF5's error becomes one gat::Error line.
+// H5File over the HDF5 C++ API: every call is wrapped so that a failure is one gat::Error line.
 #include "data/h5_file.h"
 
 #include <H5Cpp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <utility>
 
 #include "common/error.h"
 
 namespace gat::data {
 namespace {
 
-// Runs an HDF5 call; an H5::Exception becomes "<file>: <object>: <action>: <HDF5 detail>".
+// The innermost message of the last failed HDF5 call on this thread. HDF5 clears its error stack
+// when the next API call starts, and the C++ wrappers close handles while the exception unwinds,
+// so the cause is captured when the call fails rather than where the exception is caught.
+thread_local std::string last_hdf5_cause;
+
+herr_t capture_cause(hid_t stack, void* /*client_data*/) {
+  last_hdf5_cause.clear();
+  H5Ewalk2(stack, H5E_WALK_UPWARD,
+           [](unsigned depth, const H5E_error2_t* error, void*) -> herr_t {
+             if (depth == 0 && error->desc) last_hdf5_cause = error->desc;
+             return 1;  // the innermost entry is all we want
+           },
+           nullptr);
+  return 0;
+}
+
+// HDF5 messages may span lines (file read errors embed a ctime() timestamp): make them one line.
+std::string one_line(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const bool space = std::isspace(static_cast<unsigned char>(c));
+    if (!space) out += c;
+    else if (!out.empty() && out.back() != ' ') out += ' ';
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// Runs HDF5 calls; an H5::Exception becomes "<where>: <action>: <HDF5 detail> (<cause>)".
+// Installing the capturing handler also stops HDF5 from printing its error stack to stderr.
 template <class Call>
-auto h5_check(const std::string& file, const std::string& object, const char* action, Call&& call) {
+auto h5_check(const std::string& where, const std::string& action, Call&& call) {
+  H5Eset_auto2(H5E_DEFAULT, capture_cause, nullptr);
+  last_hdf5_cause.clear();
   try {
     return call();
   } catch (const H5::Exception& e) {
-    throw Error(file + ": " + object + ": " + action + ": " + e.getDetailMsg());
+    std::string detail = e.getDetailMsg();
+    if (!last_hdf5_cause.empty()) detail += " (" + one_line(last_hdf5_cause) + ")";
+    throw Error(where + ": " + action + ": " + detail);
   }
 }
 
 std::string type_name(const H5::DataType& type) {
   switch (type.getClass()) {
     case H5T_INTEGER: {
-      const bool is_signed = H5::IntType(type.getId()).getSign() != H5T_SGN_NONE;
+      const bool is_signed = H5Tget_sign(type.getId()) != H5T_SGN_NONE;
       return (is_signed ? "int" : "uint") + std::to_string(8 * type.getSize());
     }
     case H5T_FLOAT: return "float" + std::to_string(8 * type.getSize());
@@ -31,33 +67,81 @@ std::string type_name(const H5::DataType& type) {
     case H5T_COMPOUND: return "compound";
     case H5T_ENUM: return "enum";
     case H5T_ARRAY: return "array";
+    case H5T_VLEN: return "vlen";
+    case H5T_BITFIELD: return "bitfield";
+    case H5T_OPAQUE: return "opaque";
+    case H5T_REFERENCE: return "reference";
     default: return "an unsupported type";
   }
 }
 
-// The HDF5 memory type and torch dtype for the element types the format uses.
-std::optional<std::pair<H5::PredType, torch::Dtype>> mapped(const std::string& name) {
-  if (name == "int64") return std::make_pair(H5::PredType::NATIVE_INT64, torch::kInt64);
-  if (name == "uint8") return std::make_pair(H5::PredType::NATIVE_UINT8, torch::kUInt8);
-  if (name == "float32") return std::make_pair(H5::PredType::NATIVE_FLOAT, torch::kFloat32);
-  if (name == "float64") return std::make_pair(H5::PredType::NATIVE_DOUBLE, torch::kFloat64);
+// The element types read and written, by the names type_name() gives them in a file.
+constexpr std::pair<const char*, torch::Dtype> kElementTypes[] = {
+    {"int8", torch::kInt8},   {"int16", torch::kInt16},     {"int32", torch::kInt32},
+    {"int64", torch::kInt64}, {"uint8", torch::kUInt8},     {"float32", torch::kFloat32},
+    {"float64", torch::kFloat64}};
+
+std::optional<torch::Dtype> torch_dtype(const std::string& name) {
+  for (const auto& [element, dtype] : kElementTypes)
+    if (name == element) return dtype;
   return std::nullopt;
 }
 
-H5::PredType pred_type(torch::Dtype dtype) {
+const H5::PredType& native_type(torch::Dtype dtype, const std::string& where) {
   switch (dtype) {
+    case torch::kInt8: return H5::PredType::NATIVE_INT8;
+    case torch::kInt16: return H5::PredType::NATIVE_INT16;
+    case torch::kInt32: return H5::PredType::NATIVE_INT32;
     case torch::kInt64: return H5::PredType::NATIVE_INT64;
     case torch::kUInt8: return H5::PredType::NATIVE_UINT8;
     case torch::kFloat32: return H5::PredType::NATIVE_FLOAT;
     case torch::kFloat64: return H5::PredType::NATIVE_DOUBLE;
-    default: throw Error(std::string("HDF5 writer: unsupported dtype ") + c10::toString(dtype));
+    default: throw Error(where + ": cannot write elements of type " + c10::toString(dtype));
   }
+}
+
+std::vector<int64_t> dims(const H5::DataSpace& space) {
+  std::vector<hsize_t> dims(space.getSimpleExtentNdims());
+  space.getSimpleExtentDims(dims.data());
+  return std::vector<int64_t>(dims.begin(), dims.end());
+}
+
+std::string object_type_name(H5O_type_t type) {
+  switch (type) {
+    case H5O_TYPE_GROUP: return "a group";
+    case H5O_TYPE_DATASET: return "a dataset";
+    case H5O_TYPE_NAMED_DATATYPE: return "a named datatype";
+    default: return "an unknown object";
+  }
+}
+
+std::string read_string(const H5::Attribute& attribute) {
+  const H5::StrType type = attribute.getStrType();
+  std::string value;
+  if (type.isVariableStr()) {
+    char* chars = nullptr;
+    attribute.read(type, &chars);
+    value = chars ? chars : "";  // an attribute created but never written holds NULL
+    H5free_memory(chars);
+  } else {
+    std::vector<char> chars(type.getSize());
+    attribute.read(type, chars.data());
+    value.assign(chars.begin(), chars.end());
+  }
+  return value.substr(0, value.find('\0'));  // fixed-length strings are NUL-padded
 }
 
 }  // namespace
 
 struct H5File::Impl {
   H5::H5File file;
+
+  H5::DataSet open_dataset(const std::string& where, const std::string& path) {
+    const H5O_type_t type = file.childObjType(path);
+    if (type != H5O_TYPE_DATASET)
+      throw Error(where + ": expected a dataset, got " + object_type_name(type));
+    return file.openDataSet(path);
+  }
 
   // Calls f with the group or dataset at `path` ("/" is the root group).
   template <class F>
@@ -70,19 +154,36 @@ struct H5File::Impl {
     H5::DataSet dataset = file.openDataSet(path);
     return f(static_cast<H5::H5Object&>(dataset));
   }
+
+  // The attribute `name` of `object`, or nullopt if absent; it must hold one value of `type`.
+  std::optional<H5::Attribute> open_attribute(const std::string& where, const std::string& object,
+                                              const std::string& name, H5T_class_t type,
+                                              const std::string& expected) {
+    return with_object(object, [&](H5::H5Object& o) -> std::optional<H5::Attribute> {
+      if (!o.attrExists(name)) return std::nullopt;
+      H5::Attribute attribute = o.openAttribute(name);
+      const std::string what = where + ": attribute " + name + ": expected " + expected + ", got ";
+      if (attribute.getTypeClass() != type) throw Error(what + type_name(attribute.getDataType()));
+      const hssize_t count = attribute.getSpace().getSimpleExtentNpoints();
+      if (count != 1) throw Error(what + std::to_string(count) + " values");
+      return attribute;
+    });
+  }
 };
 
 H5File::H5File(const std::string& path, Mode mode) : path_(path), impl_(std::make_unique<Impl>()) {
-  H5::Exception::dontPrint();  // errors are reported once, by us
-  if (mode == Mode::kRead) {
-    if (!std::filesystem::exists(path)) throw Error(path + ": no such file");
-    if (!h5_check(path, "/", "cannot open", [&] { return H5::H5File::isHdf5(path); }))
+  if (mode != Mode::kCreate) {
+    std::error_code ignored;  // a status error (e.g. no permission) is reported by HDF5 below
+    if (std::filesystem::status(path, ignored).type() == std::filesystem::file_type::not_found)
+      throw Error(path + ": no such file");
+    if (!h5_check(path, "cannot open as HDF5", [&] { return H5::H5File::isHdf5(path); }))
       throw Error(path + ": not an HDF5 file");
   }
-  h5_check(path, "/", "cannot open", [&] {
-    impl_->file = H5::H5File(path, mode == Mode::kRead ? H5F_ACC_RDONLY : H5F_ACC_TRUNC);
-    return 0;
-  });
+  const unsigned flags = mode == Mode::kRead        ? H5F_ACC_RDONLY
+                         : mode == Mode::kReadWrite ? H5F_ACC_RDWR
+                                                    : H5F_ACC_TRUNC;
+  h5_check(path, mode == Mode::kCreate ? "cannot create" : "cannot open as HDF5",
+           [&] { impl_->file = H5::H5File(path, flags); });
 }
 
 H5File::~H5File() = default;
@@ -90,103 +191,102 @@ H5File::H5File(H5File&&) noexcept = default;
 H5File& H5File::operator=(H5File&&) noexcept = default;
 
 bool H5File::has(const std::string& object) const {
-  // Each parent must exist before its child can be asked about.
-  std::size_t pos = 0;
-  while ((pos = object.find('/', pos + 1)) != std::string::npos) {
-    if (!h5_check(path_, object, "cannot look up", [&] { return impl_->file.nameExists(object.substr(0, pos)); }))
-      return false;
-  }
-  return h5_check(path_, object, "cannot look up", [&] { return impl_->file.nameExists(object); });
+  return h5_check(path_ + ": " + object, "cannot look up", [&] {
+    // HDF5 fails rather than answers false when a parent is missing, so walk down from the root.
+    for (std::size_t slash = object.find('/', 1); slash != std::string::npos;
+         slash = object.find('/', slash + 1))
+      if (!impl_->file.nameExists(object.substr(0, slash))) return false;
+    return impl_->file.nameExists(object);
+  });
 }
 
 std::string H5File::dtype(const std::string& dataset) const {
-  return h5_check(path_, dataset, "cannot read type", [&] { return type_name(impl_->file.openDataSet(dataset).getDataType()); });
+  const std::string where = path_ + ": " + dataset;
+  return h5_check(where, "cannot read type",
+                  [&] { return type_name(impl_->open_dataset(where, dataset).getDataType()); });
 }
 
 std::vector<int64_t> H5File::shape(const std::string& dataset) const {
-  return h5_check(path_, dataset, "cannot read shape", [&] {
-    const H5::DataSpace space = impl_->file.openDataSet(dataset).getSpace();
-    std::vector<hsize_t> dims(space.getSimpleExtentNdims());
-    space.getSimpleExtentDims(dims.data());
-    return std::vector<int64_t>(dims.begin(), dims.end());
-  });
+  const std::string where = path_ + ": " + dataset;
+  return h5_check(where, "cannot read shape",
+                  [&] { return dims(impl_->open_dataset(where, dataset).getSpace()); });
 }
 
 torch::Tensor H5File::read(const std::string& dataset) const {
-  const std::string type = dtype(dataset);
-  const auto types = mapped(type);
-  if (!types) throw Error(path_ + ": " + dataset + ": cannot read elements of type " + type);
-  torch::Tensor out = torch::empty(shape(dataset), types->second);
-  if (out.numel() > 0)
-    h5_check(path_, dataset, "cannot read", [&] {
-      impl_->file.openDataSet(dataset).read(out.data_ptr(), types->first);
-      return 0;
-    });
-  return out;
-}
-
-std::optional<std::string> H5File::string_attribute(const std::string& object, const std::string& name) const {
-  return h5_check(path_, object, ("cannot read attribute " + name).c_str(), [&]() -> std::optional<std::string> {
-    return impl_->with_object(object, [&](H5::H5Object& o) -> std::optional<std::string> {
-    if (!o.attrExists(name)) return std::nullopt;
-    const H5::Attribute attr = o.openAttribute(name);
-    if (attr.getTypeClass() != H5T_STRING)
-      throw Error(path_ + ": " + object + ": attribute " + name + ": expected a string, got " +
-                  type_name(attr.getDataType()));
-    std::string value;
-    attr.read(attr.getStrType(), value);
-    return value.substr(0, value.find('\0'));  // fixed-length strings may be NUL-padded
-    });
+  const std::string where = path_ + ": " + dataset;
+  return h5_check(where, "cannot read", [&] {
+    const H5::DataSet data = impl_->open_dataset(where, dataset);
+    const std::string type = type_name(data.getDataType());
+    const std::optional<torch::Dtype> dtype = torch_dtype(type);
+    if (!dtype) throw Error(where + ": cannot read elements of type " + type);
+    torch::Tensor out = torch::empty(dims(data.getSpace()), *dtype);
+    // One bulk read; HDF5 converts the file's byte order to the native one.
+    if (out.numel() > 0) data.read(out.data_ptr(), native_type(*dtype, where));
+    return out;
   });
 }
 
-std::optional<int64_t> H5File::int_attribute(const std::string& object, const std::string& name) const {
-  return h5_check(path_, object, ("cannot read attribute " + name).c_str(), [&]() -> std::optional<int64_t> {
-    return impl_->with_object(object, [&](H5::H5Object& o) -> std::optional<int64_t> {
-    if (!o.attrExists(name)) return std::nullopt;
-    const H5::Attribute attr = o.openAttribute(name);
-    if (attr.getTypeClass() != H5T_INTEGER || attr.getSpace().getSimpleExtentNpoints() != 1)
-      throw Error(path_ + ": " + object + ": attribute " + name + ": expected an integer, got " +
-                  type_name(attr.getDataType()));
+std::optional<std::string> H5File::string_attribute(const std::string& object,
+                                                    const std::string& name) const {
+  const std::string where = path_ + ": " + object;
+  return h5_check(where, "cannot read attribute " + name, [&]() -> std::optional<std::string> {
+    const auto attribute = impl_->open_attribute(where, object, name, H5T_STRING, "a string");
+    if (!attribute) return std::nullopt;
+    return read_string(*attribute);
+  });
+}
+
+std::optional<int64_t> H5File::int_attribute(const std::string& object,
+                                             const std::string& name) const {
+  const std::string where = path_ + ": " + object;
+  return h5_check(where, "cannot read attribute " + name, [&]() -> std::optional<int64_t> {
+    const auto attribute = impl_->open_attribute(where, object, name, H5T_INTEGER, "an integer");
+    if (!attribute) return std::nullopt;
     int64_t value = 0;
-    attr.read(H5::PredType::NATIVE_INT64, &value);
+    attribute->read(H5::PredType::NATIVE_INT64, &value);
     return value;
-    });
   });
 }
 
 void H5File::create_group(const std::string& group) {
-  h5_check(path_, group, "cannot create group", [&] { return impl_->file.createGroup(group); });
+  h5_check(path_ + ": " + group, "cannot create group", [&] { impl_->file.createGroup(group); });
 }
 
 void H5File::write(const std::string& dataset, const torch::Tensor& tensor) {
-  const torch::Tensor t = tensor.contiguous();
-  std::vector<hsize_t> dims(t.sizes().begin(), t.sizes().end());
-  h5_check(path_, dataset, "cannot write", [&] {
-    H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
-    const H5::PredType type = pred_type(t.scalar_type());
-    H5::DataSet ds = impl_->file.createDataSet(dataset, type, space);
-    if (t.numel() > 0) ds.write(t.data_ptr(), type);
-    return 0;
+  const std::string where = path_ + ": " + dataset;
+  const torch::Tensor t = tensor.cpu().contiguous();
+  std::vector<hsize_t> shape(t.sizes().begin(), t.sizes().end());
+  h5_check(where, "cannot write", [&] {
+    const H5::PredType& type = native_type(t.scalar_type(), where);
+    const H5::DataSpace space(static_cast<int>(shape.size()), shape.data());
+    const H5::DataSet data = impl_->file.createDataSet(dataset, type, space);
+    if (t.numel() > 0) data.write(t.data_ptr(), type);
   });
 }
 
-void H5File::write_attribute(const std::string& object, const std::string& name, const std::string& value) {
-  h5_check(path_, object, ("cannot write attribute " + name).c_str(), [&] {
-    const H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-    return impl_->with_object(object, [&](H5::H5Object& o) {
-      o.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value);
-      return 0;
+void H5File::write_attribute(const std::string& object, const std::string& name,
+                             const std::string& value, StringType type) {
+  h5_check(path_ + ": " + object, "cannot write attribute " + name, [&] {
+    // Like numpy's bytes_: exactly as long as the value, NUL-padded (HDF5 needs a size >= 1).
+    H5::StrType string_type(H5::PredType::C_S1, type == StringType::kVariable
+                                                    ? H5T_VARIABLE
+                                                    : std::max<std::size_t>(value.size(), 1));
+    if (type == StringType::kFixed) string_type.setStrpad(H5T_STR_NULLPAD);
+    string_type.setCset(H5T_CSET_UTF8);  // as h5py writes str
+    impl_->with_object(object, [&](H5::H5Object& o) {
+      const H5::Attribute attribute =
+          o.createAttribute(name, string_type, H5::DataSpace(H5S_SCALAR));
+      if (type == StringType::kVariable) attribute.write(string_type, value);
+      else attribute.write(string_type, value.c_str());
     });
   });
 }
 
 void H5File::write_attribute(const std::string& object, const std::string& name, int64_t value) {
-  h5_check(path_, object, ("cannot write attribute " + name).c_str(), [&] {
-    return impl_->with_object(object, [&](H5::H5Object& o) {
+  h5_check(path_ + ": " + object, "cannot write attribute " + name, [&] {
+    impl_->with_object(object, [&](H5::H5Object& o) {
       o.createAttribute(name, H5::PredType::NATIVE_INT64, H5::DataSpace(H5S_SCALAR))
           .write(H5::PredType::NATIVE_INT64, &value);
-      return 0;
     });
   });
 }

@@ -7,37 +7,49 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gat::data {
 
-// Every failure is a gat::Error naming the file and the object, e.g.
-// "x.h5: /labels: cannot read: <HDF5's message>".
+// Every failure is a gat::Error of one line naming the file and the object, e.g.
+// "x.h5: /labels: cannot read: H5Dread failed (<HDF5's innermost message>)".
+// Element types handled both ways: int8, int16, int32, int64, uint8, float32, float64.
 class H5File {
  public:
-  enum class Mode { kRead, kCreate };  // kCreate truncates
+  // kRead and kReadWrite open an existing file; kCreate creates or truncates.
+  enum class Mode { kRead, kReadWrite, kCreate };
+  // How a string attribute is stored: h5py writes variable-length strings, numpy's bytes_ arrays
+  // and many C writers fixed-length ones; readers accept both.
+  enum class StringType { kVariable, kFixed };
+
   H5File(const std::string& path, Mode mode);
   ~H5File();
   H5File(H5File&&) noexcept;
   H5File& operator=(H5File&&) noexcept;
 
   const std::string& path() const { return path_; }
+  // Whether a group or dataset exists at `object` (an absolute path such as "/splits/val").
   bool has(const std::string& object) const;
 
-  // Dataset's element type, as a name ("int64", "uint8", "float32", "float64", "int32", ... or
-  // "string", "compound", ...), its shape, and the whole of it in one read. read() throws for
-  // types other than int64, uint8, float32 and float64.
+  // The dataset's element type as a name ("int64", "float32", ..., "uint16", "string",
+  // "compound", ...) and its shape. Throws "expected a dataset, got a group" for a group.
   std::string dtype(const std::string& dataset) const;
   std::vector<int64_t> shape(const std::string& dataset) const;
+  // The whole dataset in one read, as a CPU tensor of its own element type.
   torch::Tensor read(const std::string& dataset) const;
 
   // An attribute of `object` ("/" for the root), or nullopt if absent; throws when it exists with
-  // another type.
-  std::optional<std::string> string_attribute(const std::string& object, const std::string& name) const;
+  // another type or more than one element.
+  std::optional<std::string> string_attribute(const std::string& object,
+                                              const std::string& name) const;
   std::optional<int64_t> int_attribute(const std::string& object, const std::string& name) const;
 
   void create_group(const std::string& group);
-  void write(const std::string& dataset, const torch::Tensor& tensor);  // contiguous copy, its dtype
-  void write_attribute(const std::string& object, const std::string& name, const std::string& value);
+  // A dataset of the tensor's shape and element type, holding a contiguous copy of it.
+  void write(const std::string& dataset, const torch::Tensor& tensor);
+  // Scalar attributes; an existing attribute of that name is an error.
+  void write_attribute(const std::string& object, const std::string& name, const std::string& value,
+                       StringType type = StringType::kVariable);
   void write_attribute(const std::string& object, const std::string& name, int64_t value);
 
  private:

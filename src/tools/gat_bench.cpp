@@ -16,6 +16,7 @@
 #include "data/graph_dataset.h"
 #include "data/random_graphs.h"
 #include "dist/mpi_communicator.h"
+#include "train/experiment.h"
 #include "train/trainer.h"
 
 namespace {
@@ -67,9 +68,8 @@ int main(int argc, char** argv) {
     const int used =
         gat::set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), comm.local_size());
     const bool random = graphs_flag->count() > 0;
-    gat::data::GraphDataset dataset =
-        random ? gat::data::random_graphs(shape) : gat::data::load_graph_dataset(config.data.path);
-    if (config.data.ignore_edges) dataset = gat::data::without_edges(std::move(dataset));
+    const gat::data::GraphDataset dataset =
+        random ? gat::data::random_graphs(shape) : gat::train::load_dataset(config);
     gat::train::Trainer trainer(config, dataset, comm);
     trainer.reset(config.train.seed);
     // Graph-level data: each step takes the first train.batch_graphs training graphs; random

@@ -51,8 +51,7 @@ int main(int argc, char** argv) {
     gat::log::init(comm->rank(), quiet && log_level != "off" ? "warn" : log_level);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
     const int threads = gat::set_compute_threads(static_cast<int>(config.train.threads), comm->local_size());
-    gat::data::GraphDataset dataset = gat::data::load_graph_dataset(config.data.path);
-    if (config.data.ignore_edges) dataset = gat::data::without_edges(std::move(dataset));
+    const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::dist::check_same_on_all_ranks(*comm, "config and data", gat::config::to_yaml(config) + gat::dist::describe_shape(dataset));
     gat::log::info("{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads",
                    config.data.path, dataset.num_graphs(), dataset.num_nodes(), dataset.num_edges(),

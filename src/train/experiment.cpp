@@ -43,6 +43,11 @@ EpochRecord epoch_record(const torch::Tensor& row) {
 
 }  // namespace
 
+data::GraphDataset load_dataset(const config::Config& config) {
+  data::GraphDataset dataset = data::load_graph_dataset(config.data.path);
+  return config.data.ignore_edges ? data::without_edges(std::move(dataset)) : dataset;
+}
+
 nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset,
                               dist::Communicator& comm) {
   const auto start = std::chrono::steady_clock::now();

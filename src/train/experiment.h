@@ -9,6 +9,10 @@
 
 namespace gat::train {
 
+// The dataset of config.data as training sees it: read and validated, without edges when
+// data.ignore_edges asks for the per-node baseline.
+data::GraphDataset load_dataset(const config::Config& config);
+
 // Trains train.seeds seeds (seed, seed+1, ...) and returns results.json's content. Rank 0 writes
 // train.run_dir: config.yaml (resolved), metrics.jsonl (one line per epoch), best.pt (the seed with
 // the best validation score) and results.json, each file complete or absent.
