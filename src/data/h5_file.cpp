@@ -4,8 +4,8 @@
 #include <H5Cpp.h>
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
+#include <sstream>
 #include <utility>
 
 #include "common/error.h"
@@ -20,24 +20,21 @@ thread_local std::string last_hdf5_cause;
 
 herr_t capture_cause(hid_t stack, void* /*client_data*/) {
   last_hdf5_cause.clear();
-  H5Ewalk2(stack, H5E_WALK_UPWARD,
-           [](unsigned depth, const H5E_error2_t* error, void*) -> herr_t {
-             if (depth == 0 && error->desc) last_hdf5_cause = error->desc;
-             return 1;  // the innermost entry is all we want
-           },
-           nullptr);
+  H5Ewalk2(
+      stack, H5E_WALK_UPWARD,
+      [](unsigned depth, const H5E_error2_t* error, void*) -> herr_t {
+        if (depth == 0 && error->desc) last_hdf5_cause = error->desc;
+        return 1;  // the innermost entry is all we want
+      },
+      nullptr);
   return 0;
 }
 
 // HDF5 messages may span lines (file read errors embed a ctime() timestamp): make them one line.
 std::string one_line(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    const bool space = std::isspace(static_cast<unsigned char>(c));
-    if (!space) out += c;
-    else if (!out.empty() && out.back() != ' ') out += ' ';
-  }
-  if (!out.empty() && out.back() == ' ') out.pop_back();
+  std::istringstream words(text);
+  std::string out, word;
+  while (words >> word) out += (out.empty() ? "" : " ") + word;
   return out;
 }
 
@@ -77,8 +74,8 @@ std::string type_name(const H5::DataType& type) {
 
 // The element types read and written, by the names type_name() gives them in a file.
 constexpr std::pair<const char*, torch::Dtype> kElementTypes[] = {
-    {"int8", torch::kInt8},   {"int16", torch::kInt16},     {"int32", torch::kInt32},
-    {"int64", torch::kInt64}, {"uint8", torch::kUInt8},     {"float32", torch::kFloat32},
+    {"int8", torch::kInt8},      {"int16", torch::kInt16}, {"int32", torch::kInt32},
+    {"int64", torch::kInt64},    {"uint8", torch::kUInt8}, {"float32", torch::kFloat32},
     {"float64", torch::kFloat64}};
 
 std::optional<torch::Dtype> torch_dtype(const std::string& name) {
@@ -276,8 +273,10 @@ void H5File::write_attribute(const std::string& object, const std::string& name,
     impl_->with_object(object, [&](H5::H5Object& o) {
       const H5::Attribute attribute =
           o.createAttribute(name, string_type, H5::DataSpace(H5S_SCALAR));
-      if (type == StringType::kVariable) attribute.write(string_type, value);
-      else attribute.write(string_type, value.c_str());
+      if (type == StringType::kVariable)
+        attribute.write(string_type, value);
+      else
+        attribute.write(string_type, value.c_str());
     });
   });
 }
