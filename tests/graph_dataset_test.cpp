@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -126,8 +125,9 @@ TEST_F(GraphDatasetTest, ReadsFilesWrittenByThePythonTools) {
   EXPECT_EQ(d.num_graphs(), 6);
 }
 
-// PPI's size (57k nodes, 1.3M edge columns, 24 graphs): reads and checks must be bulk operations.
-TEST_F(GraphDatasetTest, LoadsAPpiSizedFileQuickly) {
+// PPI's size (57k nodes, 1.3M edge columns, 24 graphs) round-trips; its load time is for
+// benchmarks to report, never asserted here.
+TEST_F(GraphDatasetTest, LoadsAPpiSizedFile) {
   constexpr int64_t kGraphs = 24, kNodesPerGraph = 2500, kEdgesPerGraph = 54'000, kClasses = 121;
   constexpr int64_t n = kGraphs * kNodesPerGraph, e = kGraphs * kEdgesPerGraph;
   torch::manual_seed(0);
@@ -146,14 +146,10 @@ TEST_F(GraphDatasetTest, LoadsAPpiSizedFileQuickly) {
   spec.datasets["/splits/test"] = torch::tensor({22, 23}, torch::kInt64);
   gat::testing::write_graph_file(file(), spec);
 
-  const auto start = std::chrono::steady_clock::now();
   const auto d = load_graph_dataset(file());
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(d.num_edges(), e);
   EXPECT_TRUE(d.edge_index.equal(spec.datasets["/edge_index"]));
-  // About 0.2 s on a busy 2-core machine; per-element reads or checks would take minutes.
-  EXPECT_LT(seconds, 5.0);
+  EXPECT_TRUE(d.labels.equal(spec.datasets["/labels"]));
 }
 
 TEST_F(GraphDatasetTest, MissingFile) {
