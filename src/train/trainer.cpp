@@ -47,6 +47,13 @@ void Trainer::reset(int64_t seed) {
       model_->parameters(), torch::optim::AdamOptions(config_.train.lr).weight_decay(config_.train.weight_decay));
 }
 
+int64_t Trainer::nodes_in(const std::vector<int64_t>& graphs) const {
+  const auto ptr = dataset_.graph_ptr.accessor<int64_t, 1>();
+  int64_t n = 0;
+  for (int64_t g : graphs) n += ptr[g + 1] - ptr[g];
+  return n;
+}
+
 std::vector<int64_t> Trainer::rank_share(const std::vector<int64_t>& graphs) const {
   const std::size_t n = graphs.size(), p = comm_.size(), r = comm_.rank();
   return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
@@ -69,21 +76,21 @@ double Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* times)
     const torch::Tensor logits = model_->forward(nodes_batch_.x, nodes_batch_.edge_index);
     const torch::Tensor losses = node_losses(dataset_.task, logits.index_select(0, nodes_batch_.scored),
                                              nodes_batch_.labels);
-    (losses.sum() / static_cast<double>(losses.size(0))).backward();
-    loss_sum = losses.sum().item<double>();
+    const torch::Tensor sum = losses.sum();
+    (sum / static_cast<double>(losses.size(0))).backward();
+    loss_sum = sum.item<double>();
   } else {
     // The loss is the mean over every node of the global batch, so each rank divides its sum by
     // the global count: the all-reduced gradient is then the same for any number of ranks.
-    const auto ptr = dataset_.graph_ptr.accessor<int64_t, 1>();
-    int64_t global_nodes = 0;
-    for (int64_t g : graphs) global_nodes += ptr[g + 1] - ptr[g];
+    const int64_t global_nodes = nodes_in(graphs);
     const std::vector<int64_t> mine = rank_share(graphs);
     if (!mine.empty()) {
       const data::Batch batch = data::graph_batch(dataset_, features_, mine);
       lap(t.data);
       const torch::Tensor losses = node_losses(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
-      (losses.sum() / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
-      loss_sum = losses.sum().item<double>();
+      const torch::Tensor sum = losses.sum();
+      (sum / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
+      loss_sum = sum.item<double>();
     }
   }
   lap(t.compute);
@@ -124,12 +131,8 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
   for (const auto& p : params) best.push_back(p.detach().clone());
 
   std::vector<int64_t> train_graphs = node_level() ? std::vector<int64_t>{} : graph_ids(dataset_.train);
-  const double train_nodes = node_level() ? static_cast<double>(dataset_.train.ids.size(0)) : [&] {
-    const auto ptr = dataset_.graph_ptr.accessor<int64_t, 1>();
-    double n = 0;
-    for (int64_t g : train_graphs) n += static_cast<double>(ptr[g + 1] - ptr[g]);
-    return n;
-  }();
+  const double train_nodes =
+      static_cast<double>(node_level() ? dataset_.train.ids.size(0) : nodes_in(train_graphs));
   std::mt19937_64 shuffle_rng(static_cast<uint64_t>(seed));  // the same on every rank
 
   EarlyStopping stopping(config_.train.patience);

@@ -76,6 +76,7 @@ class Trainer {
  private:
   // This rank's share of a global batch: a contiguous block of about graphs.size() / ranks.
   std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
+  int64_t nodes_in(const std::vector<int64_t>& graphs) const;  // over all of these graphs
 
   const config::Config& config_;
   const data::GraphDataset& dataset_;
