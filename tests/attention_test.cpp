@@ -1,5 +1,5 @@
-// Sparse and dense attention agree in outputs and every gradient; attention is a distribution over
-// each node's in-neighbours and exactly zero elsewhere.
+// The fused, sparse and dense attention forms agree in outputs and every gradient of a GATConv;
+// attention is a distribution over each node's in-neighbours and exactly zero elsewhere.
 #include <gtest/gtest.h>
 
 #include "model/gat.h"
@@ -38,7 +38,7 @@ struct Case {
 
 class AttentionAgreement : public ::testing::TestWithParam<std::tuple<Case, torch::Dtype>> {};
 
-TEST_P(AttentionAgreement, SparseEqualsDenseInOutputsAndGradients) {
+TEST_P(AttentionAgreement, FusedAndSparseEqualDenseInOutputsAndGradients) {
   const auto [c, dtype] = GetParam();
   const double tol = dtype == torch::kFloat64 ? 1e-10 : 1e-5;
   const torch::Tensor edges = random_graph(c.n, c.p, c.undirected, 7);
@@ -46,7 +46,7 @@ TEST_P(AttentionAgreement, SparseEqualsDenseInOutputsAndGradients) {
   const torch::Tensor x = torch::randn({c.n, 5}, dtype);
   std::vector<torch::Tensor> outputs;
   std::vector<std::vector<torch::Tensor>> grads;
-  for (AttentionImpl impl : {AttentionImpl::kSparse, AttentionImpl::kDense}) {
+  for (AttentionImpl impl : {AttentionImpl::kFused, AttentionImpl::kSparse, AttentionImpl::kDense}) {
     torch::manual_seed(11);  // same parameters for both
     GATConv conv(GATConvOptions(5, 4).heads(3).add_self_loops(c.self_loops).residual(true).attention(impl));
     conv->to(dtype);
@@ -59,9 +59,11 @@ TEST_P(AttentionAgreement, SparseEqualsDenseInOutputsAndGradients) {
     for (const auto& p : conv->parameters()) g.push_back(p.grad().clone());
     grads.push_back(g);
   }
-  EXPECT_LT(rel_error(outputs[0], outputs[1]), tol);
-  for (std::size_t i = 0; i < grads[0].size(); ++i)
-    EXPECT_LT(rel_error(grads[0][i], grads[1][i]), tol) << "parameter " << i;
+  for (int impl : {0, 1}) {  // fused, sparse against dense
+    EXPECT_LT(rel_error(outputs[impl], outputs[2]), tol) << "impl " << impl;
+    for (std::size_t i = 0; i < grads[0].size(); ++i)
+      EXPECT_LT(rel_error(grads[impl][i], grads[2][i]), tol) << "impl " << impl << " parameter " << i;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -79,7 +81,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Attention, CoefficientsSumToOneOverNeighboursAndAreZeroOffEdges) {
   const int64_t n = 40;
-  const torch::Tensor edges = gat::model::with_self_loops(random_graph(n, 0.08, false, 1), n);
+  const torch::Tensor edges = gat::ops::make_edge_plan(random_graph(n, 0.08, false, 1), n, true).edge_index;
   torch::manual_seed(0);
   const torch::Tensor ss = torch::randn({n, 2}, torch::kFloat64), sd = torch::randn({n, 2}, torch::kFloat64);
   const torch::Tensor alpha = gat::ops::attention_coefficients_sparse(ss, sd, edges, 0.2);  // [E, H]
@@ -99,10 +101,11 @@ TEST(Attention, CoefficientsSumToOneOverNeighboursAndAreZeroOffEdges) {
 
 TEST(Attention, NodeWithoutIncomingEdgesGetsZeros) {
   const torch::Tensor edges = torch::tensor({{0, 1}, {1, 0}}, torch::kInt64);  // node 2 isolated
+  const gat::ops::EdgePlan plan = gat::ops::make_edge_plan(edges, 3, false);
   const torch::Tensor wh = torch::randn({3, 1, 2});
   const torch::Tensor s = torch::randn({3, 1});
-  for (AttentionImpl impl : {AttentionImpl::kSparse, AttentionImpl::kDense}) {
-    const torch::Tensor out = gat::ops::gat_attention(impl, wh, s, s, edges, 0.2, 0.0, false);
+  for (AttentionImpl impl : {AttentionImpl::kFused, AttentionImpl::kSparse, AttentionImpl::kDense}) {
+    const torch::Tensor out = gat::ops::gat_attention(impl, wh, s, s, plan, 0.2, 0.0, false);
     EXPECT_TRUE(out[2].eq(0).all().item<bool>());
     EXPECT_TRUE(torch::allclose(out[0], wh[1]));  // the only neighbour gets weight 1
   }

@@ -101,7 +101,7 @@ TEST(Config, OutOfRangeValues) {
   EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {hidden: [0]}\n"),
             "x.yaml: model.hidden[0]: expected an integer > 0, got 0");
   EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {attention: fused2}\n"),
-            "x.yaml: model.attention: expected one of sparse, dense, got \"fused2\"");
+            "x.yaml: model.attention: expected one of fused, sparse, dense, got \"fused2\"");
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {seeds: 0}\n"), "x.yaml: train.seeds: expected an integer > 0, got 0");
   EXPECT_EQ(error_of("train: {lr: 0.1}\n"), "x.yaml: data.path: expected the path of a gat-graphs HDF5 file, got nothing");
 }

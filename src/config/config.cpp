@@ -240,8 +240,8 @@ void validate(const Config& c, const std::string& src) {
           str(m.input_dropout));
   require(m.dropout >= 0 && m.dropout < 1, src, "model.dropout", "a number in [0, 1)", str(m.dropout));
   require(m.negative_slope >= 0, src, "model.negative_slope", "a number >= 0", str(m.negative_slope));
-  require(m.attention == "sparse" || m.attention == "dense", src, "model.attention",
-          "one of sparse, dense", "\"" + m.attention + "\"");
+  require(m.attention == "fused" || m.attention == "sparse" || m.attention == "dense", src, "model.attention",
+          "one of fused, sparse, dense", "\"" + m.attention + "\"");
   const TrainConfig& t = c.train;
   require(t.epochs > 0, src, "train.epochs", "an integer > 0", std::to_string(t.epochs));
   require(t.lr > 0, src, "train.lr", "a number > 0", str(t.lr));

@@ -25,7 +25,7 @@ struct ModelConfig {
   bool residual = false;                // skip connection around every layer (linear where sizes differ)
   bool add_self_loops = true;           // every node attends to itself
   bool bias = true;
-  std::string attention = "sparse";     // sparse (edge list) | dense (masked N x N reference)
+  std::string attention = "fused";      // fused (kernel) | sparse (edge list) | dense (N x N); see ops/attention.h
 };
 
 // train: optimisation, early stopping and where results go.

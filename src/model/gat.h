@@ -29,7 +29,7 @@ struct GATOptions {
   TORCH_ARG(bool, bias) = true;
   /// Skip connection around every layer.
   TORCH_ARG(bool, residual) = false;
-  TORCH_ARG(ops::AttentionImpl, attention) = ops::AttentionImpl::kSparse;
+  TORCH_ARG(ops::AttentionImpl, attention) = ops::AttentionImpl::kFused;
 };
 
 // The options a config's model section describes, for data with these input and output widths.

@@ -5,12 +5,6 @@
 
 namespace gat::model {
 
-torch::Tensor with_self_loops(const torch::Tensor& edge_index, int64_t num_nodes) {
-  const torch::Tensor kept = edge_index.index({torch::indexing::Slice(), edge_index[0] != edge_index[1]});
-  const torch::Tensor loops = torch::arange(num_nodes, edge_index.options()).unsqueeze(0).expand({2, num_nodes});
-  return torch::cat({kept, loops}, 1);
-}
-
 torch::Tensor dropout_features(const torch::Tensor& x, double p, bool training) {
   if (!training || p == 0) return x;
   if (!x.is_sparse()) return torch::dropout(x, p, training);
@@ -54,14 +48,19 @@ void GATConvImpl::reset_parameters() {
 }
 
 torch::Tensor GATConvImpl::forward(const torch::Tensor& x, const torch::Tensor& edge_index) {
+  return forward_planned(x, ops::make_edge_plan(edge_index, x.size(0), options.add_self_loops()));
+}
+
+torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan) {
+  TORCH_CHECK(plan.num_nodes == x.size(0) && plan.self_loops == options.add_self_loops(),
+              "GATConv: the edge plan was made for other nodes or another add_self_loops");
   const int64_t n = x.size(0), h = options.heads(), f = options.out_channels();
   const torch::Tensor input = dropout_features(x, options.input_dropout(), is_training());
   // torch::mm accepts a sparse left operand, which nn::Linear's forward does not.
   const torch::Tensor projected = torch::mm(input, lin->weight.t()).view({n, h, f});  // Wh, [N, H, F]
   const torch::Tensor score_src = (projected * att_src).sum(-1);                      // [N, H]
   const torch::Tensor score_dst = (projected * att_dst).sum(-1);
-  const torch::Tensor edges = options.add_self_loops() ? with_self_loops(edge_index, n) : edge_index;
-  torch::Tensor out = ops::gat_attention(options.attention(), projected, score_src, score_dst, edges,
+  torch::Tensor out = ops::gat_attention(options.attention(), projected, score_src, score_dst, plan,
                                          options.negative_slope(), options.dropout(), is_training());
   out = options.concat() ? out.reshape({n, h * f}) : out.mean(1);
   if (options.residual()) out = out + (res ? torch::mm(input, res->weight.t()) : (input.is_sparse() ? input.to_dense() : input));

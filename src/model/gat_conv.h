@@ -27,6 +27,9 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   void reset() override;
   void reset_parameters();
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& edge_index);
+  // forward() over a plan made with this layer's add_self_loops (GAT builds one for all layers).
+  // A separate name: ModuleHolder's operator() needs forward() to have one signature.
+  torch::Tensor forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan);
 
   // Width of forward()'s output.
   int64_t output_channels() const;
@@ -39,9 +42,6 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   torch::nn::Linear res{nullptr};  // residual projection where sizes differ, else null
 };
 TORCH_MODULE(GATConv);
-
-// Drops the self loops in `edge_index` and appends one loop per node 0..num_nodes-1.
-torch::Tensor with_self_loops(const torch::Tensor& edge_index, int64_t num_nodes);
 
 // Dropout that also accepts a sparse COO matrix (dropping stored values only: the zeros it does not
 // store would stay zero under dense dropout too, so the two are the same in distribution).

@@ -2,17 +2,24 @@
 #include "ops/attention.h"
 
 #include "common/error.h"
+#include "ops/fused_attention.h"
 
 namespace gat::ops {
 
 AttentionImpl attention_impl_from_string(const std::string& name) {
+  if (name == "fused") return AttentionImpl::kFused;
   if (name == "sparse") return AttentionImpl::kSparse;
   if (name == "dense") return AttentionImpl::kDense;
-  throw Error("attention: expected one of sparse, dense, got \"" + name + "\"");
+  throw Error("attention: expected one of fused, sparse, dense, got \"" + name + "\"");
 }
 
 const char* to_string(AttentionImpl impl) {
-  return impl == AttentionImpl::kSparse ? "sparse" : "dense";
+  switch (impl) {
+    case AttentionImpl::kFused: return "fused";
+    case AttentionImpl::kSparse: return "sparse";
+    case AttentionImpl::kDense: return "dense";
+  }
+  return "?";
 }
 
 torch::Tensor attention_coefficients_sparse(const torch::Tensor& score_src, const torch::Tensor& score_dst,
@@ -51,8 +58,16 @@ torch::Tensor attention_coefficients_dense(const torch::Tensor& score_src, const
 
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected,
                             const torch::Tensor& score_src, const torch::Tensor& score_dst,
-                            const torch::Tensor& edge_index, double negative_slope, double dropout,
-                            bool training) {
+                            const EdgePlan& plan, double negative_slope, double dropout, bool training) {
+  const torch::Tensor& edge_index = plan.edge_index;
+  if (impl == AttentionImpl::kFused) {
+    // torch::dropout(ones) draws exactly the mask that torch::dropout(alpha) multiplies by.
+    const torch::Tensor mask =
+        training && dropout > 0
+            ? torch::dropout(torch::ones({plan.num_edges(), projected.size(1)}, projected.options()), dropout, true)
+            : torch::Tensor();
+    return fused_attention(projected, score_src, score_dst, plan, negative_slope, mask);
+  }
   if (impl == AttentionImpl::kDense) {
     torch::Tensor alpha = attention_coefficients_dense(score_src, score_dst, edge_index, negative_slope);
     alpha = torch::dropout(alpha, dropout, training);

@@ -5,11 +5,15 @@
 
 #include <string>
 
+#include "ops/edge_plan.h"
+
 namespace gat::ops {
 
-// sparse: edge list (per-edge scores, softmax over each target's incoming edges, weighted sum).
+// fused: one kernel pass per target with its own backward (ops/fused_attention.h); the default.
+// sparse: edge list from LibTorch ops (per-edge scores, softmax over each target's incoming edges,
+//   weighted sum); forms E x H x F messages, so it is a reference for the fused kernel.
 // dense: the masked N x N form of the paper's reference code; O(N^2 H) memory, for small graphs.
-enum class AttentionImpl { kSparse, kDense };
+enum class AttentionImpl { kFused, kSparse, kDense };
 
 AttentionImpl attention_impl_from_string(const std::string& name);
 const char* to_string(AttentionImpl impl);
@@ -20,12 +24,12 @@ const char* to_string(AttentionImpl impl);
 //   alpha_ij = exp(e_ij) / sum_{k -> i} exp(e_ik)                (eq. 3, softmax over i's in-edges)
 //   out_i    = sum_{j -> i} dropout(alpha_ij) Wh_j               (eq. 4 before the nonlinearity)
 // Shapes: projected Wh [N, H, F]; score_src = a_src . Wh and score_dst = a_dst . Wh, [N, H];
-// edge_index int64 [2, E] (row 0 source j, row 1 target i), free of duplicates. Returns [N, H, F];
-// a node without incoming edges gets zeros. Differentiable in projected, score_src and score_dst.
+// the plan's edges, free of duplicates. Returns [N, H, F]; a node without incoming edges gets
+// zeros. Differentiable in projected, score_src and score_dst. The fused and sparse forms draw
+// the same dropout mask ([E, H] in the plan's edge order), so one seed gives them one result.
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected,
                             const torch::Tensor& score_src, const torch::Tensor& score_dst,
-                            const torch::Tensor& edge_index, double negative_slope, double dropout,
-                            bool training);
+                            const EdgePlan& plan, double negative_slope, double dropout, bool training);
 
 // alpha for each edge column, [E, H] (sparse form).
 torch::Tensor attention_coefficients_sparse(const torch::Tensor& score_src, const torch::Tensor& score_dst,

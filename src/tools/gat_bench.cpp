@@ -1,6 +1,8 @@
-// gat_bench: times training steps (forward, backward, all-reduce, Adam) of a config's model on its
-// dataset and prints one JSON line (rank 0). Speed is measured here, never asserted in tests.
-// Under mpirun the step's global batch is split across ranks as in training.
+// gat_bench: times training steps (forward, backward, all-reduce, Adam) of a config's model and
+// prints one JSON line per measurement (rank 0). Speed is measured here, never asserted in tests.
+// The batch is the config's data (or --data), or G random graphs of N nodes (--graphs); --scale
+// repeats the random batch at 1, 2, 4 and 8 times the nodes per graph, so cost against size can
+// be read off. Under mpirun the step's global batch is split across ranks as in training.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
@@ -11,6 +13,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/memory.h"
 #include "common/threads.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
@@ -32,28 +35,84 @@ double peak_rss_mb() {
   return usage.ru_maxrss / 1024.0;  // Linux reports KiB
 }
 
+struct Timing {
+  int steps = 50;
+  int warmup = 5;
+};
+
+// Times `timing.steps` training steps on one batch after `timing.warmup` untimed ones. Graph-level
+// data: the batch is the first train.batch_graphs training graphs (random graphs: all of them).
+nlohmann::json time_steps(const gat::config::Config& config, const gat::data::GraphDataset& dataset,
+                          gat::dist::Communicator& comm, const Timing& timing, bool all_graphs) {
+  gat::train::Trainer trainer(config, dataset, comm);
+  trainer.reset(config.train.seed);
+  std::vector<int64_t> graphs = gat::train::graph_ids(dataset.train);
+  if (!all_graphs) graphs.resize(std::min<std::size_t>(graphs.size(), config.train.batch_graphs));
+  int64_t nodes = dataset.num_nodes(), edges = dataset.num_edges();
+  if (!trainer.node_level()) {
+    const auto edge_ptr = dataset.edge_ptr.accessor<int64_t, 1>();
+    nodes = trainer.nodes_in(graphs);
+    edges = 0;
+    for (int64_t g : graphs) edges += edge_ptr[g + 1] - edge_ptr[g];
+  }
+  std::vector<double> times, data, forward, backward, reduce, optimizer;
+  for (int i = 0; i < timing.warmup + timing.steps; ++i) {
+    comm.barrier();  // every rank starts the step together
+    gat::train::StepTimes parts;
+    const auto start = std::chrono::steady_clock::now();
+    trainer.train_step(graphs, &parts);
+    if (i < timing.warmup) continue;
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    data.push_back(parts.data), forward.push_back(parts.forward), backward.push_back(parts.backward),
+        reduce.push_back(parts.reduce), optimizer.push_back(parts.optimizer);
+  }
+  return {
+      {"impl", config.model.attention},
+      {"nodes", nodes},  // of one step's batch, self loops not counted
+      {"edges", edges},
+      {"heads", config.model.heads},
+      {"threads", at::get_num_threads()},
+      {"ranks", comm.size()},
+      {"steps", timing.steps},
+      {"median_step_s", median(times)},
+      {"min_step_s", *std::min_element(times.begin(), times.end())},
+      {"median_data_s", median(data)},
+      {"median_forward_s", median(forward)},
+      {"median_backward_s", median(backward)},
+      {"median_reduce_wait_s", median(reduce)},
+      {"median_optimizer_s", median(optimizer)},
+      {"peak_rss_mb", peak_rss_mb()},  // of rank 0, over the whole process so far
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Time GAT training steps on a config's dataset."};
   std::string config_path;
   std::vector<std::string> overrides;
-  int threads = 0, steps = 50, warmup = 5;
+  std::string data_path;
+  int threads = 0;
+  bool scale = false;
+  Timing timing;
   app.add_option("--config", config_path, "YAML experiment file")->required();
   app.add_option("--set", overrides, "Override a config key, as in gat_train");
+  auto* data_flag = app.add_option("--data", data_path, "Time on this HDF5 dataset instead of data.path");
   app.add_option("--threads", threads, "Compute threads (default: train.threads, else all cores)");
-  app.add_option("--steps", steps, "Timed steps")->check(CLI::PositiveNumber);
-  app.add_option("--warmup", warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
+  app.add_option("--steps", timing.steps, "Timed steps")->check(CLI::PositiveNumber);
+  app.add_option("--warmup", timing.warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
   gat::data::RandomGraphsOptions shape;
   auto* graphs_flag = app.add_option("--graphs", shape.graphs,
                                      "Time a batch of this many random graphs instead of the config's data")
-                          ->check(CLI::PositiveNumber);
+                          ->check(CLI::PositiveNumber)
+                          ->excludes(data_flag);
   app.add_option("--nodes", shape.nodes, "Nodes per random graph")->needs(graphs_flag)->check(CLI::PositiveNumber);
   app.add_option("--degree", shape.degree, "Directed edges drawn per node (both directions are kept)")
       ->needs(graphs_flag)
       ->check(CLI::PositiveNumber);
   app.add_option("--features", shape.features, "Features per node of the random graphs")->needs(graphs_flag);
   app.add_option("--classes", shape.classes, "Labels (multilabel) of the random graphs")->needs(graphs_flag);
+  app.add_flag("--scale", scale, "Repeat at 1, 2, 4 and 8 times --nodes, one JSON line each")->needs(graphs_flag);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -61,56 +120,24 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<gat::dist::Communicator> comm_holder;
   try {
+    gat::keep_freed_memory();
     comm_holder = gat::dist::make_communicator();
     gat::dist::Communicator& comm = *comm_holder;
     gat::log::init(comm.rank(), "warn");
+    if (data_flag->count()) overrides.push_back("data.path=" + data_path);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
-    const int used =
-        gat::set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), comm.local_size());
+    gat::set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), comm.local_size());
     const bool random = graphs_flag->count() > 0;
-    const gat::data::GraphDataset dataset =
-        random ? gat::data::random_graphs(shape) : gat::train::load_dataset(config);
-    gat::train::Trainer trainer(config, dataset, comm);
-    trainer.reset(config.train.seed);
-    // Graph-level data: each step takes the first train.batch_graphs training graphs; random
-    // graphs are all one batch.
-    std::vector<int64_t> graphs = gat::train::graph_ids(dataset.train);
-    if (!random) graphs.resize(std::min<std::size_t>(graphs.size(), config.train.batch_graphs));
-    int64_t nodes = dataset.num_nodes(), edges = dataset.num_edges();
-    if (!trainer.node_level()) {
-      const gat::data::Batch batch = gat::data::graph_batch(dataset, dataset.features, graphs);
-      nodes = batch.x.size(0);
-      edges = batch.edge_index.size(1);
+    for (int64_t factor : scale ? std::vector<int64_t>{1, 2, 4, 8} : std::vector<int64_t>{1}) {
+      gat::data::RandomGraphsOptions scaled = shape;
+      scaled.nodes = shape.nodes * factor;
+      const gat::data::GraphDataset dataset =
+          random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config);
+      nlohmann::json result = time_steps(config, dataset, comm, timing, random);
+      result["dataset"] = random ? "random" : config.data.path;
+      if (scale) result["scale"] = factor;
+      if (comm.rank() == 0) std::cout << result.dump() << std::endl;
     }
-    std::vector<double> times, data, compute, reduce, optimizer;
-    for (int i = 0; i < warmup + steps; ++i) {
-      comm.barrier();  // every rank starts the step together
-      gat::train::StepTimes parts;
-      const auto start = std::chrono::steady_clock::now();
-      trainer.train_step(graphs, &parts);
-      if (i < warmup) continue;
-      times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      data.push_back(parts.data), compute.push_back(parts.compute), reduce.push_back(parts.reduce),
-          optimizer.push_back(parts.optimizer);
-    }
-    const nlohmann::json result = {
-        {"impl", config.model.attention},
-        {"dataset", random ? "random" : config.data.path},
-        {"nodes", nodes},  // of one step's batch, self loops not counted
-        {"edges", edges},
-        {"heads", config.model.heads},
-        {"threads", used},
-        {"ranks", comm.size()},
-        {"steps", steps},
-        {"median_step_s", median(times)},
-        {"min_step_s", *std::min_element(times.begin(), times.end())},
-        {"median_data_s", median(data)},
-        {"median_compute_s", median(compute)},
-        {"median_reduce_wait_s", median(reduce)},
-        {"median_optimizer_s", median(optimizer)},
-        {"peak_rss_mb", peak_rss_mb()},  // of rank 0
-    };
-    if (comm.rank() == 0) std::cout << result.dump() << std::endl;
   } catch (const gat::Error& e) {
     std::cerr << "gat_bench: error: " << e.what() << std::endl;
     if (comm_holder && comm_holder->size() > 1) comm_holder->abort(gat::kInputErrorExit);

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/memory.h"
 #include "common/threads.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
+    gat::keep_freed_memory();
     const bool quiet = comm->rank() > 0 && log_level != "debug" && log_level != "trace";
     gat::log::init(comm->rank(), quiet && log_level != "off" ? "warn" : log_level);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);

@@ -71,29 +71,31 @@ double Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* times)
   model_->train();
   optimizer_->zero_grad();
   if (reducer_) reducer_->prepare();
-  double loss_sum = 0;
+  torch::Tensor losses;  // of this rank's scored nodes; undefined when it holds no graphs
+  int64_t global_nodes = 0;
   if (node_level()) {
     const torch::Tensor logits = model_->forward(nodes_batch_.x, nodes_batch_.edge_index);
-    const torch::Tensor losses = node_losses(dataset_.task, logits.index_select(0, nodes_batch_.scored),
-                                             nodes_batch_.labels);
-    const torch::Tensor sum = losses.sum();
-    (sum / static_cast<double>(losses.size(0))).backward();
-    loss_sum = sum.item<double>();
+    losses = node_losses(dataset_.task, logits.index_select(0, nodes_batch_.scored), nodes_batch_.labels);
+    global_nodes = losses.size(0);
   } else {
     // The loss is the mean over every node of the global batch, so each rank divides its sum by
     // the global count: the all-reduced gradient is then the same for any number of ranks.
-    const int64_t global_nodes = nodes_in(graphs);
+    global_nodes = nodes_in(graphs);
     const std::vector<int64_t> mine = rank_share(graphs);
     if (!mine.empty()) {
       const data::Batch batch = data::graph_batch(dataset_, features_, mine);
       lap(t.data);
-      const torch::Tensor losses = node_losses(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
-      const torch::Tensor sum = losses.sum();
-      (sum / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
-      loss_sum = sum.item<double>();
+      losses = node_losses(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
     }
   }
-  lap(t.compute);
+  double loss_sum = 0;
+  if (losses.defined()) {
+    const torch::Tensor sum = losses.sum();
+    loss_sum = sum.item<double>();
+    lap(t.forward);
+    (sum / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
+  }
+  lap(t.backward);
   if (reducer_) reducer_->finish();
   lap(t.reduce);
   optimizer_->step();

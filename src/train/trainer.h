@@ -31,7 +31,8 @@ struct EpochRecord {
 // Where one training step's time went, in seconds.
 struct StepTimes {
   double data = 0;       // cutting the batch's graphs out of the dataset
-  double compute = 0;    // forward and backward (with overlap, includes starting all-reduces)
+  double forward = 0;    // the model's forward pass and the loss
+  double backward = 0;   // backward (with overlap, includes starting the buckets' all-reduces)
   double reduce = 0;     // waiting for the gradient all-reduce after backward
   double optimizer = 0;  // the Adam update
 };
@@ -72,11 +73,11 @@ class Trainer {
   model::GAT& model() { return model_; }
   const data::GraphDataset& dataset() const { return dataset_; }
   bool node_level() const { return dataset_.train.level == data::SplitLevel::kNode; }
+  int64_t nodes_in(const std::vector<int64_t>& graphs) const;  // over all of these graphs
 
  private:
   // This rank's share of a global batch: a contiguous block of about graphs.size() / ranks.
   std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
-  int64_t nodes_in(const std::vector<int64_t>& graphs) const;  // over all of these graphs
 
   const config::Config& config_;
   const data::GraphDataset& dataset_;

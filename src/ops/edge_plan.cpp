@@ -1,0 +1,64 @@
+// Counting sorts of a batch's edges by target and by source.
+#include "ops/edge_plan.h"
+
+#include <vector>
+
+namespace gat::ops {
+
+EdgePlan make_edge_plan(const torch::Tensor& edge_index, int64_t num_nodes, bool add_self_loops) {
+  TORCH_CHECK(edge_index.dim() == 2 && edge_index.size(0) == 2 && edge_index.scalar_type() == torch::kInt64,
+              "make_edge_plan: edge_index must be int64 [2, E], got ", edge_index.sizes());
+  const torch::Tensor edges = edge_index.contiguous();
+  const int64_t given = edges.size(1);
+  const int64_t* src_in = edges.data_ptr<int64_t>();
+  const int64_t* dst_in = src_in + given;
+
+  // Which input edges are kept, and how many edges each target gets.
+  std::vector<int64_t> in_degree(num_nodes + 1, 0);
+  std::vector<char> keep(given, 1);
+  for (int64_t e = 0; e < given; ++e) {
+    const int64_t s = src_in[e], t = dst_in[e];
+    TORCH_CHECK(s >= 0 && s < num_nodes && t >= 0 && t < num_nodes, "make_edge_plan: edge ", e, " (", s, " -> ",
+                t, ") is outside nodes [0, ", num_nodes, ")");
+    if (add_self_loops && s == t) keep[e] = 0;
+    else ++in_degree[t + 1];
+  }
+  if (add_self_loops)
+    for (int64_t i = 0; i < num_nodes; ++i) ++in_degree[i + 1];
+
+  EdgePlan plan;
+  plan.num_nodes = num_nodes;
+  plan.self_loops = add_self_loops;
+  plan.target_ptr = torch::empty({num_nodes + 1}, torch::kInt64);
+  int64_t* target_ptr = plan.target_ptr.data_ptr<int64_t>();
+  target_ptr[0] = 0;
+  for (int64_t i = 0; i < num_nodes; ++i) target_ptr[i + 1] = target_ptr[i] + in_degree[i + 1];
+  const int64_t num_edges = target_ptr[num_nodes];
+
+  // Stable placement by target, then each node's self loop last in its row.
+  plan.edge_index = torch::empty({2, num_edges}, torch::kInt64);
+  int64_t* src = plan.edge_index.data_ptr<int64_t>();
+  int64_t* dst = src + num_edges;
+  std::vector<int64_t> next(target_ptr, target_ptr + num_nodes);
+  for (int64_t e = 0; e < given; ++e) {
+    if (!keep[e]) continue;
+    const int64_t slot = next[dst_in[e]]++;
+    src[slot] = src_in[e];
+    dst[slot] = dst_in[e];
+  }
+  if (add_self_loops)
+    for (int64_t i = 0; i < num_nodes; ++i) src[next[i]] = dst[next[i]] = i;
+
+  // Group the CSR columns by source; walking columns in order keeps each group ascending.
+  plan.source_ptr = torch::zeros({num_nodes + 1}, torch::kInt64);
+  int64_t* source_ptr = plan.source_ptr.data_ptr<int64_t>();
+  for (int64_t k = 0; k < num_edges; ++k) ++source_ptr[src[k] + 1];
+  for (int64_t j = 0; j < num_nodes; ++j) source_ptr[j + 1] += source_ptr[j];
+  plan.by_source = torch::empty({num_edges}, torch::kInt64);
+  int64_t* by_source = plan.by_source.data_ptr<int64_t>();
+  std::copy(source_ptr, source_ptr + num_nodes, next.begin());
+  for (int64_t k = 0; k < num_edges; ++k) by_source[next[src[k]]++] = k;
+  return plan;
+}
+
+}  // namespace gat::ops

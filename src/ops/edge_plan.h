@@ -1,0 +1,27 @@
+// The edges of one batch laid out for attention: grouped by target (CSR) and by source (CSC).
+#pragma once
+
+#include <torch/torch.h>
+
+namespace gat::ops {
+
+// Built once per batch and shared by every layer. The fused kernels read it so that each thread
+// owns whole rows of its outputs: the forward pass and the target-side gradients walk the CSR
+// rows (one per target), the source-side gradients walk the CSC rows (one per source). No
+// atomics, and the summation order never depends on the thread count.
+struct EdgePlan {
+  int64_t num_nodes = 0;
+  bool self_loops = false;   // whether exactly one self loop per node was put in
+  torch::Tensor edge_index;  // int64 [2, E] (source, target), sorted by target; stable otherwise
+  torch::Tensor target_ptr;  // int64 [N + 1]: target i's edges are columns target_ptr[i] .. target_ptr[i+1]
+  torch::Tensor source_ptr;  // int64 [N + 1]: source j's edges are by_source[source_ptr[j] .. source_ptr[j+1]]
+  torch::Tensor by_source;   // int64 [E]: edge columns grouped by source, ascending within a source
+
+  int64_t num_edges() const { return edge_index.size(1); }
+};
+
+// edge_index int64 [2, E] with ids in [0, num_nodes). With add_self_loops, stored self loops are
+// dropped and one loop per node is put last among that node's incoming edges. O(N + E).
+EdgePlan make_edge_plan(const torch::Tensor& edge_index, int64_t num_nodes, bool add_self_loops);
+
+}  // namespace gat::ops

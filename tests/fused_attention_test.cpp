@@ -1,0 +1,185 @@
+// The fused attention kernel against the LibTorch references (sparse edge list and dense N x N),
+// against finite differences, and against itself across runs and thread counts; the edge plan
+// it reads.
+#include <gtest/gtest.h>
+
+#include <ATen/Parallel.h>
+
+#include "ops/attention.h"
+#include "ops/edge_plan.h"
+#include "ops/fused_attention.h"
+
+using gat::ops::AttentionImpl;
+using gat::ops::EdgePlan;
+using gat::ops::make_edge_plan;
+
+namespace {
+
+// Directed random edges on n nodes with probability p, shifted by `offset`.
+torch::Tensor random_edges(int64_t n, double p, uint64_t seed, int64_t offset = 0) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  return (torch::rand({n, n}, gen) < p).nonzero().t().contiguous() + offset;
+}
+
+// Node 0 of an n-node random graph sends to and receives from every node (no duplicates).
+torch::Tensor hub_edges(int64_t n, uint64_t seed) {
+  const torch::Tensor others = torch::arange(1, n);
+  const torch::Tensor zeros = torch::zeros({n - 1}, torch::kInt64);
+  const torch::Tensor all =
+      torch::cat({random_edges(n, 0.05, seed), torch::stack({others, zeros}), torch::stack({zeros, others})}, 1);
+  return std::get<0>(torch::unique_dim(all, 1));
+}
+
+// Several graphs in one batch: block-diagonal edges over 10, 1 and 25 nodes.
+torch::Tensor batch_edges(uint64_t seed) {
+  return torch::cat({random_edges(10, 0.3, seed), random_edges(1, 0.0, seed), random_edges(25, 0.15, seed, 11)}, 1);
+}
+
+struct Case {
+  std::string name;
+  int64_t n;
+  torch::Tensor edges;
+  bool self_loops;
+};
+
+std::vector<Case> cases() {
+  return {{"isolated_nodes", 40, random_edges(40, 0.03, 1), false},
+          {"isolated_nodes_loops", 40, random_edges(40, 0.03, 1), true},
+          {"hub", 60, hub_edges(60, 2), true},
+          {"hub_noloops", 60, hub_edges(60, 2), false},
+          {"one_node", 1, torch::zeros({2, 0}, torch::kInt64), true},
+          {"one_node_no_edges", 1, torch::zeros({2, 0}, torch::kInt64), false},
+          {"three_graphs", 36, batch_edges(3), true}};
+}
+
+double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).abs().max() / b.abs().max().clamp_min(1e-30)).item<double>();
+}
+
+struct Inputs {
+  torch::Tensor projected, score_src, score_dst, weights;  // weights: random projection of the output
+};
+
+Inputs random_inputs(int64_t n, int64_t h, int64_t f, torch::Dtype dtype, uint64_t seed) {
+  torch::manual_seed(seed);
+  Inputs in;
+  in.projected = torch::randn({n, h, f}, dtype).requires_grad_();
+  in.score_src = torch::randn({n, h}, dtype).requires_grad_();
+  in.score_dst = torch::randn({n, h}, dtype).requires_grad_();
+  in.weights = torch::randn({n, h, f}, dtype);
+  return in;
+}
+
+// Output and the gradients of (out * weights).sum() in projected, score_src and score_dst.
+std::vector<torch::Tensor> run(AttentionImpl impl, const Inputs& in, const EdgePlan& plan, double dropout,
+                               uint64_t dropout_seed) {
+  for (const torch::Tensor& t : {in.projected, in.score_src, in.score_dst})
+    if (t.grad().defined()) t.mutable_grad().zero_();
+  torch::manual_seed(dropout_seed);
+  const torch::Tensor out =
+      gat::ops::gat_attention(impl, in.projected, in.score_src, in.score_dst, plan, 0.2, dropout, dropout > 0);
+  (out * in.weights).sum().backward();
+  return {out.detach(), in.projected.grad().clone(), in.score_src.grad().clone(), in.score_dst.grad().clone()};
+}
+
+const char* kWhat[] = {"output", "d projected", "d score_src", "d score_dst"};
+
+class FusedAgreement : public ::testing::TestWithParam<std::tuple<int, torch::Dtype>> {};
+
+TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
+  const auto [index, dtype] = GetParam();
+  const Case c = cases()[index];
+  const double tol = dtype == torch::kFloat64 ? 1e-10 : 1e-5;
+  const EdgePlan plan = make_edge_plan(c.edges, c.n, c.self_loops);
+  const Inputs in = random_inputs(c.n, 3, 13, dtype, 5);  // 13 features: one 8-wide block and a tail
+  const auto fused = run(AttentionImpl::kFused, in, plan, 0.0, 0);
+  for (AttentionImpl ref : {AttentionImpl::kSparse, AttentionImpl::kDense}) {
+    const auto expected = run(ref, in, plan, 0.0, 0);
+    for (int i = 0; i < 4; ++i)
+      EXPECT_LT(rel_error(fused[i], expected[i]), tol) << kWhat[i] << " vs " << gat::ops::to_string(ref);
+  }
+  // With dropout both forms draw the same mask from the same seed.
+  const auto fused_dropped = run(AttentionImpl::kFused, in, plan, 0.4, 9);
+  const auto sparse_dropped = run(AttentionImpl::kSparse, in, plan, 0.4, 9);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_LT(rel_error(fused_dropped[i], sparse_dropped[i]), tol) << kWhat[i] << " with dropout";
+}
+
+INSTANTIATE_TEST_SUITE_P(Graphs, FusedAgreement,
+                         ::testing::Combine(::testing::Range(0, static_cast<int>(cases().size())),
+                                            ::testing::Values(torch::kFloat32, torch::kFloat64)),
+                         [](const auto& info) {
+                           return cases()[std::get<0>(info.param)].name +
+                                  (std::get<1>(info.param) == torch::kFloat64 ? "_f64" : "_f32");
+                         });
+
+TEST(FusedAttention, GradientsMatchFiniteDifferencesInFloat64) {
+  const EdgePlan plan = make_edge_plan(hub_edges(9, 4), 9, true);
+  const Inputs in = random_inputs(9, 2, 3, torch::kFloat64, 6);
+  torch::manual_seed(1);
+  const torch::Tensor mask = torch::dropout(torch::ones({plan.num_edges(), 2}, torch::kFloat64), 0.3, true);
+  auto loss = [&] {
+    return (gat::ops::fused_attention(in.projected, in.score_src, in.score_dst, plan, 0.2, mask) * in.weights).sum();
+  };
+  loss().backward();
+  for (const torch::Tensor& input : {in.projected, in.score_src, in.score_dst}) {
+    const torch::Tensor analytic = input.grad().clone();
+    torch::NoGradGuard no_grad;
+    torch::Tensor flat = input.view(-1);
+    for (int64_t i = 0; i < flat.numel(); ++i) {
+      const double orig = flat[i].item<double>(), h = 1e-6;
+      flat[i] = orig + h;
+      const double up = loss().item<double>();
+      flat[i] = orig - h;
+      const double down = loss().item<double>();
+      flat[i] = orig;
+      const double numeric = (up - down) / (2 * h);
+      EXPECT_NEAR(analytic.view(-1)[i].item<double>(), numeric, 1e-7 * (1 + std::abs(numeric)));
+    }
+  }
+}
+
+TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
+  const int64_t n = 3000;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(8);
+  const torch::Tensor edges = std::get<0>(torch::unique_dim(torch::randint(n, {2, 20 * n}, gen), 1));  // no duplicates
+  const EdgePlan plan = make_edge_plan(edges, n, true);
+  const Inputs in = random_inputs(n, 4, 32, torch::kFloat32, 7);
+  const int before = at::get_num_threads();
+  std::vector<std::vector<torch::Tensor>> results;
+  for (int threads : {1, 1, 2}) {
+    at::set_num_threads(threads);
+    results.push_back(run(AttentionImpl::kFused, in, plan, 0.3, 2));
+  }
+  at::set_num_threads(before);
+  for (std::size_t r = 1; r < results.size(); ++r)
+    for (int i = 0; i < 4; ++i) EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << kWhat[i] << ", run " << r;
+}
+
+TEST(EdgePlan, GroupsByTargetAndBySourceWithOneSelfLoopLastPerNode) {
+  // Edges 0->1, 2->1, 1->1 (a stored loop, dropped), 1->0, 0->2.
+  const torch::Tensor edges = torch::tensor({{0, 2, 1, 1, 0}, {1, 1, 1, 0, 2}}, torch::kInt64);
+  const EdgePlan plan = make_edge_plan(edges, 3, true);
+  EXPECT_TRUE(torch::equal(plan.edge_index, torch::tensor({{1, 0, 0, 2, 1, 0, 2}, {0, 0, 1, 1, 1, 2, 2}})));
+  EXPECT_TRUE(torch::equal(plan.target_ptr, torch::tensor({0, 2, 5, 7})));
+  // Sources 0: columns 1, 2, 5; 1: 0, 4; 2: 3, 6.
+  EXPECT_TRUE(torch::equal(plan.source_ptr, torch::tensor({0, 3, 5, 7})));
+  EXPECT_TRUE(torch::equal(plan.by_source, torch::tensor({1, 2, 5, 0, 4, 3, 6})));
+
+  const EdgePlan bare = make_edge_plan(edges, 3, false);  // stored loops kept, none added
+  EXPECT_TRUE(torch::equal(bare.edge_index, torch::tensor({{1, 0, 2, 1, 0}, {0, 1, 1, 1, 2}})));
+}
+
+TEST(EdgePlan, RejectsNodeIdsOutOfRange) {
+  const torch::Tensor edges = torch::tensor({{0, 3}, {1, 0}}, torch::kInt64);
+  try {
+    make_edge_plan(edges, 3, true);
+    FAIL() << "expected an error";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("edge 1 (3 -> 0) is outside nodes [0, 3)"),
+              std::string::npos)
+        << e.what_without_backtrace();
+  }
+}
+
+}  // namespace
