@@ -3,13 +3,15 @@
 
 #include <cmath>
 
+#include "ops/dropout.h"
+
 namespace gat::model {
 
 torch::Tensor dropout_features(const torch::Tensor& x, double p, bool training) {
   if (!training || p == 0) return x;
-  if (!x.is_sparse()) return torch::dropout(x, p, training);
+  if (!x.is_sparse()) return ops::dropout(x, p, training);
   const torch::Tensor c = x.coalesce();
-  return torch::sparse_coo_tensor(c.indices(), torch::dropout(c.values(), p, training), c.sizes())
+  return torch::sparse_coo_tensor(c.indices(), ops::dropout(c.values(), p, training), c.sizes())
       ._coalesced_(true);
 }
 

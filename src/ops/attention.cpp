@@ -2,6 +2,7 @@
 #include "ops/attention.h"
 
 #include "common/error.h"
+#include "ops/dropout.h"
 #include "ops/fused_attention.h"
 
 namespace gat::ops {
@@ -61,20 +62,19 @@ torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected,
                             const EdgePlan& plan, double negative_slope, double dropout, bool training) {
   const torch::Tensor& edge_index = plan.edge_index;
   if (impl == AttentionImpl::kFused) {
-    // torch::dropout(ones) draws exactly the mask that torch::dropout(alpha) multiplies by.
-    const torch::Tensor mask =
-        training && dropout > 0
-            ? torch::dropout(torch::ones({plan.num_edges(), projected.size(1)}, projected.options()), dropout, true)
-            : torch::Tensor();
+    // The mask the sparse form's ops::dropout(alpha) draws, from the same generator state.
+    const torch::Tensor mask = training && dropout > 0
+                                   ? dropout_mask({plan.num_edges(), projected.size(1)}, dropout, projected.options())
+                                   : torch::Tensor();
     return fused_attention(projected, score_src, score_dst, plan, negative_slope, mask);
   }
   if (impl == AttentionImpl::kDense) {
     torch::Tensor alpha = attention_coefficients_dense(score_src, score_dst, edge_index, negative_slope);
-    alpha = torch::dropout(alpha, dropout, training);
+    alpha = ops::dropout(alpha, dropout, training);
     return torch::bmm(alpha, projected.transpose(0, 1)).transpose(0, 1);  // [H,N,N] x [H,N,F] -> [N,H,F]
   }
   torch::Tensor alpha = attention_coefficients_sparse(score_src, score_dst, edge_index, negative_slope);
-  alpha = torch::dropout(alpha, dropout, training);
+  alpha = ops::dropout(alpha, dropout, training);
   const torch::Tensor messages = projected.index_select(0, edge_index[0]) * alpha.unsqueeze(2);  // [E,H,F]
   return torch::zeros_like(projected).index_add(0, edge_index[1], messages);
 }

@@ -4,12 +4,14 @@
 //   s_k = score_src[j_k, h] + score_dst[i, h]; e_k = LeakyReLU(s_k)
 //   alpha_k = exp(e_k - max e) / sum exp(e - max e)             (eq. 3)
 //   out[i, h, :] = sum_k mask_k alpha_k Wh[j_k, h, :]            (eq. 4 before the nonlinearity)
-// Backward, with g = dL/dout:
-//   pass 1, per target i (CSR): d_k = mask_k <g[i, h, :], Wh[j_k, h, :]>        (dL/dalpha_k)
-//            t_k = alpha_k (d_k - sum_k' alpha_k' d_k') LeakyReLU'(s_k)      (dL/ds_k)
+// Backward, with g = dL/dout, in three passes so that the features are gathered only once:
+//   pass 1, per source j (CSC): for each edge k = j -> i, gather g[i, h, :] once and use it twice:
+//            d_k = mask_k <g[i, h, :], Wh[j, h, :]>                           (dL/dalpha_k)
+//            dL/dWh[j, h, :] = sum_k mask_k alpha_k g[i, h, :]
+//   pass 2, per target i (CSR), scalars only:
+//            t_k = alpha_k (d_k - sum_k' alpha_k' d_k') LeakyReLU'(s_k)       (dL/ds_k)
 //            dL/dscore_dst[i, h] = sum_k t_k
-//   pass 2, per source j (CSC): dL/dWh[j, h, :] = sum_{k: j -> i} mask_k alpha_k g[i, h, :]
-//            dL/dscore_src[j, h] = sum_{k: j -> i} t_k
+//   pass 3, per source j (CSC), scalars only: dL/dscore_src[j, h] = sum_k t_k
 // Each pass writes only the rows it owns, so there are no atomics.
 #include "ops/fused_attention.h"
 
@@ -57,6 +59,14 @@ void for_rows_balanced(const int64_t* ptr, int64_t n, const Body& body) {
   });
 }
 
+// Asks for the row the next edge will read while this edge's row is being used: the rows of a
+// graph's neighbours are scattered, so the hardware prefetcher cannot guess them.
+template <typename T>
+inline void prefetch_row(const T* row, int64_t n) {
+  constexpr int64_t kLine = 64 / sizeof(T);
+  for (int64_t f = 0; f < n; f += kLine) __builtin_prefetch(row + f);
+}
+
 template <typename T>
 T leaky(T s, T slope) {
   return s > 0 ? s : s * slope;
@@ -88,6 +98,7 @@ void forward_kernel(const Sizes& z, const T* x, const T* ss, const T* sd, const 
       std::fill(o, o + hf, T(0));
       for (int64_t k = k0; k < k1; ++k) {
         const T* xj = x + src[k] * hf;
+        if (k + 1 < k1) prefetch_row(x + src[k + 1] * hf, hf);
         for (int64_t h = 0; h < z.h; ++h) {
           const T a = mask ? alpha[k * z.h + h] * mask[k * z.h + h] : alpha[k * z.h + h];
           axpy(o + h * z.f, xj + h * z.f, a, z.f);
@@ -102,18 +113,28 @@ void backward_kernel(const Sizes& z, const T* x, const T* ss, const T* sd, const
                      const T* g, const int64_t* target_ptr, const int64_t* src, const int64_t* dst,
                      const int64_t* source_ptr, const int64_t* by_source, T slope, T* t, T* gx, T* gss, T* gsd) {
   const int64_t hf = z.h * z.f;
-  // Pass 1: per target, the score gradients t [E, H] and dL/dscore_dst.
+  // Pass 1: per source, dL/dalpha into t [E, H] and dL/dWh.
+  for_rows_balanced(source_ptr, z.n, [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j) {
+      const T* xj = x + j * hf;
+      T* gxj = gx + j * hf;
+      std::fill(gxj, gxj + hf, T(0));
+      for (int64_t p = source_ptr[j]; p < source_ptr[j + 1]; ++p) {
+        const int64_t k = by_source[p];
+        const T* gi = g + dst[k] * hf;
+        if (p + 1 < source_ptr[j + 1]) prefetch_row(g + dst[by_source[p + 1]] * hf, hf);
+        for (int64_t h = 0; h < z.h; ++h) {
+          const T m = mask ? mask[k * z.h + h] : T(1);
+          t[k * z.h + h] = m * dot(gi + h * z.f, xj + h * z.f, z.f);
+          axpy(gxj + h * z.f, gi + h * z.f, m * alpha[k * z.h + h], z.f);
+        }
+      }
+    }
+  });
+  // Pass 2: per target, the softmax and LeakyReLU backward in place, and dL/dscore_dst.
   for_rows_balanced(target_ptr, z.n, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t k0 = target_ptr[i], k1 = target_ptr[i + 1];
-      const T* gi = g + i * hf;
-      for (int64_t k = k0; k < k1; ++k) {
-        const T* xj = x + src[k] * hf;
-        for (int64_t h = 0; h < z.h; ++h) {
-          const T d = dot(gi + h * z.f, xj + h * z.f, z.f);
-          t[k * z.h + h] = mask ? d * mask[k * z.h + h] : d;
-        }
-      }
       for (int64_t h = 0; h < z.h; ++h) {
         T weighted = 0;  // sum_k alpha_k d_k
         for (int64_t k = k0; k < k1; ++k) weighted += alpha[k * z.h + h] * t[k * z.h + h];
@@ -129,22 +150,13 @@ void backward_kernel(const Sizes& z, const T* x, const T* ss, const T* sd, const
       }
     }
   });
-  // Pass 2: per source, dL/dWh and dL/dscore_src.
+  // Pass 3: per source, dL/dscore_src.
   for_rows_balanced(source_ptr, z.n, [&](int64_t j0, int64_t j1) {
     for (int64_t j = j0; j < j1; ++j) {
-      T* gxj = gx + j * hf;
-      std::fill(gxj, gxj + hf, T(0));
       T* gssj = gss + j * z.h;
       std::fill(gssj, gssj + z.h, T(0));
-      for (int64_t p = source_ptr[j]; p < source_ptr[j + 1]; ++p) {
-        const int64_t k = by_source[p];
-        const T* gi = g + dst[k] * hf;
-        for (int64_t h = 0; h < z.h; ++h) {
-          const T a = mask ? alpha[k * z.h + h] * mask[k * z.h + h] : alpha[k * z.h + h];
-          axpy(gxj + h * z.f, gi + h * z.f, a, z.f);
-          gssj[h] += t[k * z.h + h];
-        }
-      }
+      for (int64_t p = source_ptr[j]; p < source_ptr[j + 1]; ++p)
+        for (int64_t h = 0; h < z.h; ++h) gssj[h] += t[by_source[p] * z.h + h];
     }
   });
 }
