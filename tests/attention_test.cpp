@@ -5,6 +5,7 @@
 #include "model/gat.h"
 #include "model/gat_conv.h"
 #include "ops/attention.h"
+#include "support/finite_differences.h"
 
 using gat::model::GAT;
 using gat::model::GATConv;
@@ -184,22 +185,8 @@ TEST(GAT, GradientsMatchFiniteDifferencesInFloat64) {
   model->to(torch::kFloat64);
   const torch::Tensor x = torch::randn({6, 3}, torch::kFloat64);
   const torch::Tensor edges = random_graph(6, 0.4, false, 8);
-  auto loss = [&] { return model(x, edges).sin().sum(); };
-  loss().backward();
-  for (auto& p : model->parameters()) {
-    const torch::Tensor analytic = p.grad().clone();
-    torch::NoGradGuard no_grad;
-    torch::Tensor flat = p.view(-1);
-    for (int64_t i = 0; i < flat.numel(); ++i) {
-      const double orig = flat[i].item<double>(), h = 1e-6;
-      flat[i] = orig + h;
-      const double up = loss().item<double>();
-      flat[i] = orig - h;
-      const double down = loss().item<double>();
-      flat[i] = orig;
-      EXPECT_NEAR(analytic.view(-1)[i].item<double>(), (up - down) / (2 * h), 1e-6);
-    }
-  }
+  gat::testing::expect_gradients_match_finite_differences(model->parameters(),
+                                                          [&] { return model(x, edges).sin().sum(); }, 1e-6);
 }
 
 }  // namespace

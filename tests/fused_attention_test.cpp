@@ -9,6 +9,7 @@
 #include "ops/dropout.h"
 #include "ops/edge_plan.h"
 #include "ops/fused_attention.h"
+#include "support/finite_differences.h"
 
 using gat::ops::AttentionImpl;
 using gat::ops::EdgePlan;
@@ -122,22 +123,8 @@ TEST(FusedAttention, GradientsMatchFiniteDifferencesInFloat64) {
   auto loss = [&] {
     return (gat::ops::fused_attention(in.projected, in.score_src, in.score_dst, plan, 0.2, mask) * in.weights).sum();
   };
-  loss().backward();
-  for (const torch::Tensor& input : {in.projected, in.score_src, in.score_dst}) {
-    const torch::Tensor analytic = input.grad().clone();
-    torch::NoGradGuard no_grad;
-    torch::Tensor flat = input.view(-1);
-    for (int64_t i = 0; i < flat.numel(); ++i) {
-      const double orig = flat[i].item<double>(), h = 1e-6;
-      flat[i] = orig + h;
-      const double up = loss().item<double>();
-      flat[i] = orig - h;
-      const double down = loss().item<double>();
-      flat[i] = orig;
-      const double numeric = (up - down) / (2 * h);
-      EXPECT_NEAR(analytic.view(-1)[i].item<double>(), numeric, 1e-7 * (1 + std::abs(numeric)));
-    }
-  }
+  gat::testing::expect_gradients_match_finite_differences({in.projected, in.score_src, in.score_dst}, loss, 1e-7,
+                                                          1e-7);
 }
 
 TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
