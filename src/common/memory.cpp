@@ -3,17 +3,15 @@
 
 #include <malloc.h>
 
-#include <limits>
-
 #include "common/error.h"
 
 namespace gat {
 
 void keep_freed_memory() {
-  // Serve every block from the heap instead of separate mappings, and never trim its top.
+  // Serve every block from the heap instead of separate mappings, and never trim its top (-1 turns
+  // trimming off; any positive threshold, at most 2 GiB, is crossed by large graphs' activations).
   if (mallopt(M_MMAP_MAX, 0) != 1) throw Error("mallopt(M_MMAP_MAX, 0) failed");
-  if (mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max()) != 1)
-    throw Error("mallopt(M_TRIM_THRESHOLD) failed");
+  if (mallopt(M_TRIM_THRESHOLD, -1) != 1) throw Error("mallopt(M_TRIM_THRESHOLD, -1) failed");
 }
 
 }  // namespace gat
