@@ -93,7 +93,9 @@ TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
   const Case c = cases()[index];
   const double tol = dtype == torch::kFloat64 ? 1e-10 : 1e-5;
   const EdgePlan plan = make_edge_plan(c.edges, c.n, c.self_loops);
-  const Inputs in = random_inputs(c.n, 3, 13, dtype, 5);  // 13 features: one 8-wide block and a tail
+  // 70 features: the kernel's column tiles (64 floats, 32 doubles) are each walked in 8-wide blocks,
+  // and the last tile has a tail of 6.
+  const Inputs in = random_inputs(c.n, 3, 70, dtype, 5);
   const auto fused = run(AttentionImpl::kFused, in, plan, 0.0, 0);
   for (AttentionImpl ref : {AttentionImpl::kSparse, AttentionImpl::kDense}) {
     const auto expected = run(ref, in, plan, 0.0, 0);
@@ -132,7 +134,7 @@ TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(8);
   const torch::Tensor edges = std::get<0>(torch::unique_dim(torch::randint(n, {2, 20 * n}, gen), 1));  // no duplicates
   const EdgePlan plan = make_edge_plan(edges, n, true);
-  const Inputs in = random_inputs(n, 4, 32, torch::kFloat32, 7);
+  const Inputs in = random_inputs(n, 4, 72, torch::kFloat32, 7);  // two column tiles a head
   const int before = at::get_num_threads();
   std::vector<std::vector<torch::Tensor>> results;
   for (int threads : {1, 1, 2}) {
