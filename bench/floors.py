@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Measures the two rates the performance floors divide by (docs/performance.md), in one run:
-a float32 2048 x 2048 matmul (GFLOP/s) and a large tensor copy (GB/s of bytes read plus
-written), for each thread count. LibTorch here is the same shared library gat-dist links.
+"""Prints the two floors of one GAT training step (docs/performance.md), in one run: the step's
+floating-point work over a measured float32 matmul rate, and the bytes it must move over a
+measured copy bandwidth, for each thread count. LibTorch here is the same shared library
+gat-dist links. The defaults are configs/ppi.yaml on two PPI-sized graphs (gat_bench
+--graphs 2 --degree 14: 4,490 nodes, 124,886 edges plus one self loop per node).
 
-    /usr/bin/python3 bench/floors.py [--threads 1 2]
+    /usr/bin/python3 bench/floors.py [--nodes N --edges E ...] [--threads 1 2]
 """
 import argparse
 import json
@@ -22,22 +24,63 @@ def best_of(fn, repeats):
     return min(times)
 
 
+def step_work(nodes, edges, features, classes, hidden, heads):
+    """FLOPs and compulsory bytes of one training step (forward, backward) of the GAT stack.
+
+    Dense products: forward 2*N*in*out, backward twice that (weight and input gradients; the
+    input features need none). Attention (eq. 4): forward one multiply-add per edge, head and
+    feature; backward two (dL/dalpha's dot product and dL/dWh's sum). Bytes: every N x C
+    activation the step makes (Wh, the attention output, residual and bias sums, ELU) written
+    once and read once in forward, its gradient the same in backward, in float32; alpha [E, H]
+    likewise. Gathers of neighbours' rows are counted as cache hits: the bound is what has to
+    cross memory even with perfect reuse.
+    """
+    flops = {"dense": 0, "attention": 0}
+    moved = 0
+    widths = list(hidden) + [classes]
+    c_in = features
+    for layer, (f, h) in enumerate(zip(widths, heads)):
+        last = layer == len(widths) - 1
+        c_out = f if last else h * f
+        grad_factor = 2 if layer > 0 else 1  # weight gradient, and the input's past layer 0
+        for product_out in [h * f] + ([c_out] if c_in != c_out else []):  # W, then the residual's
+            flops["dense"] += 2 * nodes * c_in * product_out * (1 + grad_factor)
+        flops["attention"] += 2 * edges * h * f * 3
+        activations = 2 * h * f + (2 * c_out if last else 3 * c_out)  # Wh, out; (mean,) residual, bias, ELU
+        moved += 2 * 2 * 4 * (nodes * activations + edges * h)  # write + read, forward + backward
+        c_in = c_out
+    return flops, moved
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=4490)
+    parser.add_argument("--edges", type=int, default=124886 + 4490, help="with self loops")
+    parser.add_argument("--features", type=int, default=50)
+    parser.add_argument("--classes", type=int, default=121)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
+    parser.add_argument("--heads", type=int, nargs="+", default=[4, 4, 6])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
+    if len(args.heads) != len(args.hidden) + 1:
+        parser.error(f"--heads needs {len(args.hidden) + 1} values (one per hidden layer and the output)")
+    flops, moved = step_work(args.nodes, args.edges, args.features, args.classes, args.hidden, args.heads)
     a = torch.randn(2048, 2048)
     b = torch.randn(2048, 2048)
     src = torch.randn(64 * 1024 * 1024)  # 256 MiB, far beyond any cache
     dst = torch.empty_like(src)
     for threads in args.threads:
         torch.set_num_threads(threads)
-        matmul_s = best_of(lambda: torch.mm(a, b), 10)
-        copy_s = best_of(lambda: dst.copy_(src), 10)
+        matmul_rate = 2 * 2048 ** 3 / best_of(lambda: torch.mm(a, b), 10)
+        copy_rate = 2 * src.numel() * 4 / best_of(lambda: dst.copy_(src), 10)
         print(json.dumps({
             "threads": threads,
-            "matmul_gflops": round(2 * 2048 ** 3 / matmul_s / 1e9, 1),
-            "copy_gbps": round(2 * src.numel() * 4 / copy_s / 1e9, 1),
+            "gflop": {k: round(v / 1e9, 2) for k, v in flops.items()},
+            "gbytes": round(moved / 1e9, 3),
+            "matmul_gflops": round(matmul_rate / 1e9, 1),
+            "copy_gbps": round(copy_rate / 1e9, 1),
+            "flop_floor_s": round(sum(flops.values()) / matmul_rate, 3),
+            "byte_floor_s": round(moved / copy_rate, 3),
         }))
 
 
