@@ -49,11 +49,21 @@ class GatTrainCli : public ::testing::Test {
 
 const std::string kData = std::string(GAT_TEST_DATA) + "/synthetic.h5";
 
+TEST_F(GatTrainCli, DivergenceExitsWithThreeNamingTheStep) {
+  // lr 1e30: the first step sends the weights to about +-1e30, and the second step's loss is NaN.
+  const std::string c = write_config("data: {path: " + kData + "}\ntrain: {lr: 1e30, run_dir: " + (dir_ / "run").string() + "}\n");
+  const Outcome o = run("--config " + c + " --log-level off");
+  EXPECT_EQ(o.exit_code, 3);
+  EXPECT_EQ(o.err, "gat_train: error: seed 0 epoch 2 step 1: the loss is NaN or Inf (train.on_nonfinite: skip would drop "
+                   "the step)\n");
+  EXPECT_TRUE(o.out.empty());
+}
+
 TEST_F(GatTrainCli, BadConfigInputs) {
   expect_error("--config /nonexistent.yaml", "/nonexistent.yaml: cannot read config file");
   const std::string good = write_config("data: {path: " + kData + "}\n");
   expect_error("--config " + good + " --set train.lrr=1",
-               good + ": train.lrr: unknown key (expected one of batch_graphs, epochs, lr, patience, run_dir, seed, "
+               good + ": train.lrr: unknown key (expected one of batch_graphs, epochs, lr, on_nonfinite, patience, run_dir, seed, "
                       "seeds, threads, weight_decay)");
   expect_error("--config " + good + " --set model.heads=[8,x]", good + ": model.heads[1]: expected an integer, got \"x\"");
   expect_error("--config " + good + " --set train.lr=-1", good + ": train.lr: expected a number > 0, got -1");

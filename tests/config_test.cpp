@@ -69,7 +69,7 @@ TEST(Config, YamlRoundTripIsExact) {
 
 TEST(Config, UnknownKeysAreRejectedWithTheirPath) {
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lrr: 1}\n"),
-            "x.yaml: train.lrr: unknown key (expected one of batch_graphs, epochs, lr, patience, run_dir, seed, "
+            "x.yaml: train.lrr: unknown key (expected one of batch_graphs, epochs, lr, on_nonfinite, patience, run_dir, seed, "
             "seeds, threads, weight_decay)");
   EXPECT_EQ(error_of("data: {path: d.h5}\noptim: {}\n"),
             "x.yaml: optim: unknown key (expected one of data, dist, model, train)");
@@ -103,6 +103,8 @@ TEST(Config, OutOfRangeValues) {
   EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {attention: fused2}\n"),
             "x.yaml: model.attention: expected one of fused, sparse, dense, got \"fused2\"");
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {seeds: 0}\n"), "x.yaml: train.seeds: expected an integer > 0, got 0");
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {on_nonfinite: ignore}\n"),
+            "x.yaml: train.on_nonfinite: expected one of stop, skip, got \"ignore\"");
   EXPECT_EQ(error_of("train: {lr: 0.1}\n"), "x.yaml: data.path: expected the path of a gat-graphs HDF5 file, got nothing");
 }
 

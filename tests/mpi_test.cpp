@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
 #include "support/graph_file.h"
 
 namespace fs = std::filesystem;
@@ -106,6 +107,18 @@ TEST_F(GatTrainFaults, RankThatThrowsStopsEveryRank) {
   EXPECT_NE(o.exit_code, 0);
   EXPECT_LT(o.seconds, 30);
   EXPECT_NE(o.err.find("gat_train: error: rank 1: " + dir_.file("bad.h5") + ": /features: expected finite values"),
+            std::string::npos)
+      << o.err;
+}
+
+TEST_F(GatTrainFaults, DivergenceStopsEveryRankNamingEpochAndStep) {
+  // lr 1e30: the second step's loss is NaN. It is checked after the all-reduce, so both ranks stop
+  // at the same step instead of one waiting in the next collective.
+  const std::string args = "--config " + config("a.yaml", data_) + " --set train.lr=1e30 --set train.batch_graphs=2";
+  const Outcome o = run_pair(args, args);
+  EXPECT_EQ(o.exit_code, gat::kDivergedExit);
+  EXPECT_LT(o.seconds, 30);
+  EXPECT_NE(o.err.find(": seed 0 epoch 1 step 2: the loss is NaN or Inf (train.on_nonfinite: skip would drop the step)"),
             std::string::npos)
       << o.err;
 }

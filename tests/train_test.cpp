@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/error.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "dist/communicator.h"
@@ -111,6 +112,52 @@ TEST_F(TrainTest, FusedSparseAndDenseAttentionTrainAlike) {
   expect_same_curve(curve("sparse", "0"), dense, "sparse vs dense");
   expect_same_curve(curve("fused", "0"), dense, "fused vs dense");
   expect_same_curve(curve("fused", "0.5"), curve("sparse", "0.5"), "fused vs sparse with dropout");
+}
+
+// A learning rate of 1e30 sends every weight to about +-1e30 in Adam's first step; the second
+// step's activations overflow, and its loss is NaN.
+std::vector<std::string> diverging(std::vector<std::string> more) {
+  more.insert(more.end(), {"train.lr=1e30", "train.batch_graphs=1", "train.epochs=3"});
+  return more;
+}
+
+TEST_F(TrainTest, NonFiniteLossStopsTheRunNamingSeedEpochAndStep) {
+  const Config config = test_config("inductive", (dir_ / "nan").string(), diverging({}));
+  const auto dataset = gat::data::load_graph_dataset(config.data.path);
+  gat::train::Trainer trainer(config, dataset, comm_);
+  try {
+    trainer.fit(0, [](const gat::train::EpochRecord&) {});
+    FAIL() << "expected an error";
+  } catch (const gat::Diverged& e) {
+    EXPECT_STREQ(e.what(), "seed 0 epoch 1 step 2: the loss is NaN or Inf (train.on_nonfinite: skip would drop the step)");
+  }
+}
+
+TEST_F(TrainTest, SkippedNonFiniteStepsLeaveTheParametersFiniteAndAreCounted) {
+  const Config config = test_config("inductive", (dir_ / "skip").string(), diverging({"train.on_nonfinite=skip"}));
+  const auto dataset = gat::data::load_graph_dataset(config.data.path);
+  gat::train::Trainer trainer(config, dataset, comm_);
+  const gat::train::SeedResult r = trainer.fit(0, [](const gat::train::EpochRecord&) {});
+  const int64_t steps_per_epoch = dataset.train.ids.size(0);  // one graph a step
+  EXPECT_EQ(r.epochs, 3);
+  EXPECT_EQ(r.skipped_steps, 3 * steps_per_epoch - 1);  // every step after the first
+  for (const auto& p : trainer.model()->named_parameters())
+    EXPECT_TRUE(torch::isfinite(p.value()).all().item<bool>()) << p.key();
+}
+
+TEST_F(TrainTest, NonFiniteGradientNamesTheFirstParameterInModelOrder) {
+  const Config config = test_config("inductive", (dir_ / "g").string());
+  const auto dataset = gat::data::load_graph_dataset(config.data.path);
+  gat::train::Trainer trainer(config, dataset, comm_);
+  trainer.reset(0);
+  auto params = trainer.model()->named_parameters();
+  for (auto& p : params) p.value().mutable_grad() = torch::zeros_like(p.value());
+  EXPECT_EQ(trainer.nonfinite_gradient(), "");
+  params["layers.1.att_dst"].mutable_grad()[0][0][0] = INFINITY;
+  params["layers.0.lin.weight"].mutable_grad()[3][1] = NAN;
+  EXPECT_EQ(trainer.nonfinite_gradient(), "the gradient of layers.0.lin.weight");
+  params["layers.0.lin.weight"].mutable_grad().zero_();
+  EXPECT_EQ(trainer.nonfinite_gradient(), "the gradient of layers.1.att_dst");
 }
 
 }  // namespace

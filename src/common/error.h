@@ -17,4 +17,13 @@ class Error : public std::runtime_error {
 // Exit code for bad input (config, data, command line).
 constexpr int kInputErrorExit = 2;
 
+// Training produced a NaN or Inf (train.on_nonfinite: stop): the data and config were valid, but
+// the run diverged, usually from too high a learning rate. main exits with kDivergedExit.
+class Diverged : public Error {
+ public:
+  using Error::Error;
+};
+
+constexpr int kDivergedExit = 3;
+
 }  // namespace gat

@@ -45,6 +45,7 @@ void visit(TrainConfig& c, Visit& v) {
   v("seeds", c.seeds);
   v("batch_graphs", c.batch_graphs);
   v("threads", c.threads);
+  v("on_nonfinite", c.on_nonfinite);
   v("run_dir", c.run_dir);
 }
 
@@ -252,6 +253,8 @@ void validate(const Config& c, const std::string& src) {
   require(t.batch_graphs > 0, src, "train.batch_graphs", "an integer > 0", std::to_string(t.batch_graphs));
   require(t.threads >= 0, src, "train.threads", "an integer >= 0 (0 = all available cores)",
           std::to_string(t.threads));
+  require(t.on_nonfinite == "stop" || t.on_nonfinite == "skip", src, "train.on_nonfinite", "one of stop, skip",
+          "\"" + t.on_nonfinite + "\"");
   require(c.dist.bucket_mb > 0, src, "dist.bucket_mb", "a number > 0", str(c.dist.bucket_mb));
 }
 

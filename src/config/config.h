@@ -38,6 +38,8 @@ struct TrainConfig {
   int64_t seeds = 1;           // independent runs whose test scores are averaged
   int64_t batch_graphs = 1;    // whole graphs per step, for datasets split by graph
   int64_t threads = 0;         // compute threads; 0 = the cores this process may use
+  std::string on_nonfinite = "stop";  // a NaN or Inf loss or gradient: stop (the run fails naming
+                                      // epoch, step and tensor) | skip (drop the step, count it)
   std::string run_dir;         // where results go; empty = runs/<config file name without .yaml>
 };
 

@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
                    threads);
     const nlohmann::json results = gat::train::run_experiment(config, dataset, *comm);
     if (comm->rank() == 0) std::cout << results.dump() << std::endl;
+  } catch (const gat::Diverged& e) {
+    fail(*comm, "error", e.what(), gat::kDivergedExit);
   } catch (const gat::Error& e) {
     fail(*comm, "error", e.what(), gat::kInputErrorExit);
   } catch (const c10::Error& e) {

@@ -15,8 +15,8 @@ namespace gat::train {
 namespace {
 
 nlohmann::json to_json(const SeedResult& r) {
-  return {{"seed", r.seed},         {"test", r.test},     {"val", r.val}, {"val_loss", r.val_loss},
-          {"best_epoch", r.best_epoch}, {"epochs", r.epochs}, {"seconds", r.seconds}};
+  return {{"seed", r.seed},         {"test", r.test},     {"val", r.val},         {"val_loss", r.val_loss},
+          {"best_epoch", r.best_epoch}, {"epochs", r.epochs}, {"seconds", r.seconds}, {"skipped_steps", r.skipped_steps}};
 }
 
 nlohmann::json to_json(const EpochRecord& r) {
@@ -26,12 +26,13 @@ nlohmann::json to_json(const EpochRecord& r) {
 
 // Records travel between ranks as float64 rows.
 torch::Tensor to_row(const SeedResult& r) {
-  return torch::tensor({double(r.seed), r.val, r.val_loss, r.test, double(r.best_epoch), double(r.epochs), r.seconds},
+  return torch::tensor({double(r.seed), r.val, r.val_loss, r.test, double(r.best_epoch), double(r.epochs), r.seconds,
+                        double(r.skipped_steps)},
                        torch::kFloat64);
 }
 SeedResult seed_result(const torch::Tensor& row) {
   const auto a = row.accessor<double, 1>();
-  return {int64_t(a[0]), a[1], a[2], a[3], int64_t(a[4]), int64_t(a[5]), a[6]};
+  return {int64_t(a[0]), a[1], a[2], a[3], int64_t(a[4]), int64_t(a[5]), int64_t(a[7]), a[6]};
 }
 torch::Tensor to_row(const EpochRecord& e) {
   return torch::tensor({double(e.seed), double(e.epoch), e.train_loss, e.val_loss, e.val, e.seconds}, torch::kFloat64);
@@ -77,7 +78,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   dist::LocalCommunicator alone;
   Trainer trainer(config, dataset, data_parallel ? comm : static_cast<dist::Communicator&>(alone));
 
-  torch::Tensor results = torch::zeros({seeds, 7}, torch::kFloat64);
+  torch::Tensor results = torch::zeros({seeds, 8}, torch::kFloat64);
   std::vector<std::vector<EpochRecord>> epochs(seeds);  // seeds this rank trained for others
   std::vector<torch::Tensor> best_params;                // this rank's best seed so far
   double best_val = -1;

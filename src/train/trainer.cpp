@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 
+#include "common/error.h"
 #include "common/log.h"
 
 namespace gat::train {
@@ -59,7 +61,15 @@ std::vector<int64_t> Trainer::rank_share(const std::vector<int64_t>& graphs) con
   return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
 }
 
-double Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* times) {
+std::string Trainer::nonfinite_gradient() {
+  for (const auto& p : model_->named_parameters()) {
+    const torch::Tensor& g = p.value().grad();
+    if (g.defined() && !torch::isfinite(g).all().item<bool>()) return "the gradient of " + p.key();
+  }
+  return "";
+}
+
+StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* times) {
   StepTimes local;
   StepTimes& t = times ? *times : local;
   auto clock = std::chrono::steady_clock::now();
@@ -97,10 +107,14 @@ double Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* times)
   }
   lap(t.backward);
   if (reducer_) reducer_->finish();
+  torch::Tensor global_loss = torch::tensor({loss_sum}, torch::kFloat64);
+  comm_.all_reduce(global_loss, dist::ReduceOp::kSum);
   lap(t.reduce);
-  optimizer_->step();
+  StepResult result{global_loss.item<double>(), ""};
+  result.nonfinite = std::isfinite(result.loss_sum) ? nonfinite_gradient() : "the loss";
+  if (result.nonfinite.empty()) optimizer_->step();
   lap(t.optimizer);
-  return loss_sum;
+  return result;
 }
 
 EvalSums Trainer::evaluate_split(const data::Split& split) {
@@ -133,8 +147,6 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
   for (const auto& p : params) best.push_back(p.detach().clone());
 
   std::vector<int64_t> train_graphs = node_level() ? std::vector<int64_t>{} : graph_ids(dataset_.train);
-  const double train_nodes =
-      static_cast<double>(node_level() ? dataset_.train.ids.size(0) : nodes_in(train_graphs));
   std::mt19937_64 shuffle_rng(static_cast<uint64_t>(seed));  // the same on every rank
 
   EarlyStopping stopping(config_.train.patience);
@@ -142,21 +154,32 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
   result.seed = seed;
   for (int64_t epoch = 1; epoch <= config_.train.epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
-    double loss_sum = 0;
+    double loss_sum = 0, loss_nodes = 0;  // over the steps taken
+    auto step = [&](int64_t index, const std::vector<int64_t>& graphs) {
+      const StepResult r = train_step(graphs);
+      if (r.nonfinite.empty()) {
+        loss_sum += r.loss_sum;
+        loss_nodes += static_cast<double>(node_level() ? dataset_.train.ids.size(0) : nodes_in(graphs));
+        return;
+      }
+      const std::string where = fmt::format("seed {} epoch {} step {}: {} is NaN or Inf", seed, epoch, index, r.nonfinite);
+      if (config_.train.on_nonfinite == "stop") throw Diverged(where + " (train.on_nonfinite: skip would drop the step)");
+      ++result.skipped_steps;
+      log::warn("{}; step skipped", where);
+    };
     if (node_level()) {
-      loss_sum = train_step({});
+      step(1, {});
     } else {
       std::shuffle(train_graphs.begin(), train_graphs.end(), shuffle_rng);
       for (std::size_t i = 0; i < train_graphs.size(); i += config_.train.batch_graphs) {
-        loss_sum += train_step(std::vector<int64_t>(
-            train_graphs.begin() + i, train_graphs.begin() + std::min(train_graphs.size(), i + config_.train.batch_graphs)));
+        step(static_cast<int64_t>(i / config_.train.batch_graphs) + 1,
+             std::vector<int64_t>(train_graphs.begin() + i,
+                                  train_graphs.begin() + std::min(train_graphs.size(), i + config_.train.batch_graphs)));
       }
     }
-    torch::Tensor loss_t = torch::tensor({loss_sum}, torch::kFloat64);
-    comm_.all_reduce(loss_t, dist::ReduceOp::kSum);
 
     const EvalSums val = evaluate_split(dataset_.val);
-    EpochRecord record{seed, epoch, loss_t.item<double>() / train_nodes, val.mean_loss(),
+    EpochRecord record{seed, epoch, loss_nodes > 0 ? loss_sum / loss_nodes : std::nan(""), val.mean_loss(),
                        val.metric(dataset_.task), seconds_since(epoch_start)};
     result.epochs = epoch;
     const auto verdict = stopping.update(record.val_loss, record.val);

@@ -37,6 +37,13 @@ struct StepTimes {
   double optimizer = 0;  // the Adam update
 };
 
+// What one optimizer step did.
+struct StepResult {
+  double loss_sum = 0;    // the global batch's summed loss, over all ranks
+  std::string nonfinite;  // empty, or what was NaN or Inf ("the loss", "the gradient of NAME"); the
+                          // parameters were then left as they were
+};
+
 struct SeedResult {
   int64_t seed = 0;
   double val = 0;       // metric of the kept model on val and test
@@ -44,6 +51,7 @@ struct SeedResult {
   double test = 0;
   int64_t best_epoch = 0;
   int64_t epochs = 0;   // epochs run before stopping
+  int64_t skipped_steps = 0;  // dropped for a NaN or Inf (train.on_nonfinite: skip)
   double seconds = 0;
 };
 
@@ -64,8 +72,9 @@ class Trainer {
   SeedResult fit(int64_t seed, const std::function<void(const EpochRecord&)>& on_epoch);
 
   // One optimizer step on the global batch of graphs `graphs` (graph-level) or on the train nodes
-  // (node-level: `graphs` is ignored). Returns the batch's summed loss over this rank's nodes.
-  double train_step(const std::vector<int64_t>& graphs, StepTimes* times = nullptr);
+  // (node-level: `graphs` is ignored). The loss and the all-reduced gradients are checked first;
+  // every rank sees the same ones, so every rank takes or drops the step alike.
+  StepResult train_step(const std::vector<int64_t>& graphs, StepTimes* times = nullptr);
 
   // Sums over a split, all-reduced over ranks, in eval mode.
   EvalSums evaluate_split(const data::Split& split);
@@ -74,6 +83,10 @@ class Trainer {
   const data::GraphDataset& dataset() const { return dataset_; }
   bool node_level() const { return dataset_.train.level == data::SplitLevel::kNode; }
   int64_t nodes_in(const std::vector<int64_t>& graphs) const;  // over all of these graphs
+
+  // The first parameter, in named_parameters() order (layer by layer), whose gradient has a NaN or
+  // Inf, as "the gradient of NAME"; empty when there is none.
+  std::string nonfinite_gradient();
 
  private:
   // This rank's share of a global batch: a contiguous block of about graphs.size() / ranks.
