@@ -139,14 +139,14 @@ int main(int argc, char** argv) {
       if (comm.rank() == 0) std::cout << result.dump() << std::endl;
     }
   } catch (const gat::Error& e) {
-    std::cerr << "gat_bench: error: " << e.what() << std::endl;
+    std::cerr << std::string("gat_bench: error: ") + e.what() + "\n" << std::flush;  // one write: ranks share stderr
     if (comm_holder && comm_holder->size() > 1) comm_holder->abort(gat::kInputErrorExit);
     return gat::kInputErrorExit;
   } catch (const c10::Error& e) {
-    std::cerr << "gat_bench: internal error: " << e.what_without_backtrace() << std::endl;
+    std::cerr << std::string("gat_bench: internal error: ") + e.what_without_backtrace() + "\n" << std::flush;
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "gat_bench: internal error: " << e.what() << std::endl;
+    std::cerr << std::string("gat_bench: internal error: ") + e.what() + "\n" << std::flush;
     return 1;
   }
   return 0;

@@ -19,8 +19,9 @@ namespace {
 // Prints one line and ends the job: with several ranks every rank is taken down, so none waits
 // forever in a collective for a rank that has gone.
 [[noreturn]] void fail(gat::dist::Communicator& comm, const std::string& kind, const std::string& message, int code) {
-  std::cerr << "gat_train: " << kind << ": " << (comm.size() > 1 ? "rank " + std::to_string(comm.rank()) + ": " : "")
-            << message << std::endl;
+  // One write of the whole line: other ranks' log lines share this stderr and must not land inside it.
+  const std::string rank = comm.size() > 1 ? "rank " + std::to_string(comm.rank()) + ": " : "";
+  std::cerr << "gat_train: " + kind + ": " + rank + message + "\n" << std::flush;
   if (comm.size() > 1) comm.abort(code);
   std::exit(code);
 }
