@@ -22,8 +22,8 @@ std::string read(const fs::path& p) { return gat::testing::read_file(p.string())
 class GatTrainCli : public ::testing::Test {
  protected:
 
-  Outcome run(const std::string& args) {
-    const std::string cmd = std::string(GAT_BINARY_DIR) + "/gat_train " + args + " >" + (dir_ / "out").string() +
+  Outcome run(const std::string& args, const std::string& tool = "gat_train") {
+    const std::string cmd = std::string(GAT_BINARY_DIR) + "/" + tool + " " + args + " >" + (dir_ / "out").string() +
                             " 2>" + (dir_ / "err").string();
     const int status = std::system(cmd.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(dir_ / "out"), read(dir_ / "err")};
@@ -128,6 +128,44 @@ TEST_F(GatTrainCli, SuccessfulRunEndsWithResultsJson) {
   const nlohmann::json r = nlohmann::json::parse(last);
   EXPECT_EQ(r["epochs"], 3);
   EXPECT_EQ(r, nlohmann::json::parse(read(dir_ / "run" / "results.json")));
+}
+
+// gat_eval on the model a run kept gives the scores the run reported for it, to the last bit.
+TEST_F(GatTrainCli, GatEvalScoresTheKeptModelAsTheRunDid) {
+  const std::string run_dir = (dir_ / "run").string();
+  const std::string config = write_config("data: {path: " + kData + "}\nmodel: {heads: [4, 1]}\n" +
+                                          "train: {epochs: 20, threads: 1, run_dir: " + run_dir + "}\n");
+  ASSERT_EQ(run("--config " + config + " --log-level off").exit_code, 0);
+  const nlohmann::json r = nlohmann::json::parse(read(dir_ / "run" / "results.json"));
+  for (const char* split : {"test", "val"}) {
+    const Outcome o = run("--checkpoint " + run_dir + "/best.pt --split " + split, "gat_eval");
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    const nlohmann::json e = nlohmann::json::parse(o.out);
+    EXPECT_EQ(e["metric"], "accuracy");
+    EXPECT_EQ(e["split"], split);
+    EXPECT_EQ(e["value"].get<double>(), r[split].get<double>()) << split;
+  }
+}
+
+TEST_F(GatTrainCli, GatEvalRejectsMissingFilesAndAModelOfAnotherShape) {
+  const std::string run_dir = (dir_ / "run").string();
+  const std::string config = write_config("data: {path: " + kData + "}\nmodel: {heads: [4, 1]}\n" +
+                                          "train: {epochs: 2, run_dir: " + run_dir + "}\n");
+  ASSERT_EQ(run("--config " + config + " --log-level off").exit_code, 0);
+  const std::string best = run_dir + "/best.pt";
+  auto expect_eval_error = [&](const std::string& args, const std::string& line) {
+    const Outcome o = run(args, "gat_eval");
+    EXPECT_EQ(o.exit_code, 2) << args;
+    EXPECT_EQ(o.err, "gat_eval: error: " + line + "\n") << args;
+    EXPECT_TRUE(o.out.empty());
+  };
+  expect_eval_error("--checkpoint " + best + " --set model.heads=[2,1]",
+                    best + ": layers.0.att_src: expected shape [1, 2, 8] (the model of the config and data), got [1, 4, 8]");
+  expect_eval_error("--checkpoint /nonexistent/best.pt", "/nonexistent/config.yaml: cannot read config file");
+  expect_eval_error("--checkpoint /nonexistent/best.pt --config " + config, "/nonexistent/best.pt: no such file");
+  expect_eval_error("--checkpoint " + config + " --config " + config,
+                    config + ": not a model saved by gat_train (torch::save)");
+  EXPECT_EQ(run("--checkpoint " + best + " --split everything", "gat_eval").exit_code, 2);
 }
 
 }  // namespace

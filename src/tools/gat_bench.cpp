@@ -3,7 +3,6 @@
 // The batch is the config's data (or --data), or G random graphs of N nodes (--graphs); --scale
 // repeats the random batch at 1, 2, 4 and 8 times the nodes per graph, so cost against size can
 // be read off. Under mpirun the step's global batch is split across ranks as in training.
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
 
@@ -18,7 +17,7 @@
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "data/random_graphs.h"
-#include "dist/mpi_communicator.h"
+#include "tools/tool_main.h"
 #include "train/experiment.h"
 #include "train/trainer.h"
 
@@ -113,16 +112,8 @@ int main(int argc, char** argv) {
   app.add_option("--features", shape.features, "Features per node of the random graphs")->needs(graphs_flag);
   app.add_option("--classes", shape.classes, "Labels (multilabel) of the random graphs")->needs(graphs_flag);
   app.add_flag("--scale", scale, "Repeat at 1, 2, 4 and 8 times --nodes, one JSON line each")->needs(graphs_flag);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : gat::kInputErrorExit;
-  }
-  std::unique_ptr<gat::dist::Communicator> comm_holder;
-  try {
+  return gat::tools::run_tool("gat_bench", app, argc, argv, [&](gat::dist::Communicator& comm) {
     gat::keep_freed_memory();
-    comm_holder = gat::dist::make_communicator();
-    gat::dist::Communicator& comm = *comm_holder;
     gat::log::init(comm.rank(), "warn");
     if (data_flag->count()) overrides.push_back("data.path=" + data_path);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
@@ -138,16 +129,5 @@ int main(int argc, char** argv) {
       if (scale) result["scale"] = factor;
       if (comm.rank() == 0) std::cout << result.dump() << std::endl;
     }
-  } catch (const gat::Error& e) {
-    std::cerr << std::string("gat_bench: error: ") + e.what() + "\n" << std::flush;  // one write: ranks share stderr
-    if (comm_holder && comm_holder->size() > 1) comm_holder->abort(gat::kInputErrorExit);
-    return gat::kInputErrorExit;
-  } catch (const c10::Error& e) {
-    std::cerr << std::string("gat_bench: internal error: ") + e.what_without_backtrace() + "\n" << std::flush;
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << std::string("gat_bench: internal error: ") + e.what() + "\n" << std::flush;
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -1,7 +1,5 @@
 // gat_train: trains a GAT from a YAML config and prints results.json's content as the last line.
 // Under mpirun every rank runs it; rank 0 writes the run directory and prints the results.
-#include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "common/error.h"
@@ -11,22 +9,8 @@
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "dist/consistency.h"
-#include "dist/mpi_communicator.h"
+#include "tools/tool_main.h"
 #include "train/experiment.h"
-
-namespace {
-
-// Prints one line and ends the job: with several ranks every rank is taken down, so none waits
-// forever in a collective for a rank that has gone.
-[[noreturn]] void fail(gat::dist::Communicator& comm, const std::string& kind, const std::string& message, int code) {
-  // One write of the whole line: other ranks' log lines share this stderr and must not land inside it.
-  const std::string rank = comm.size() > 1 ? "rank " + std::to_string(comm.rank()) + ": " : "";
-  std::cerr << "gat_train: " + kind + ": " + rank + message + "\n" << std::flush;
-  if (comm.size() > 1) comm.abort(code);
-  std::exit(code);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a Graph Attention Network from a YAML config."};
@@ -35,41 +19,19 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "YAML experiment file (configs/*.yaml)")->required();
   app.add_option("--set", overrides, "Override a key, e.g. --set train.lr=0.01 --set model.heads=[8,1]");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (ranks > 0 log warnings only, unless debug)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : gat::kInputErrorExit;
-  }
-
-  std::unique_ptr<gat::dist::Communicator> comm;
-  try {
-    comm = gat::dist::make_communicator();
-  } catch (const std::exception& e) {
-    std::cerr << "gat_train: error: cannot start MPI: " << e.what() << std::endl;
-    return 1;
-  }
-  try {
+  return gat::tools::run_tool("gat_train", app, argc, argv, [&](gat::dist::Communicator& comm) {
     gat::keep_freed_memory();
-    const bool quiet = comm->rank() > 0 && log_level != "debug" && log_level != "trace";
-    gat::log::init(comm->rank(), quiet && log_level != "off" ? "warn" : log_level);
+    const bool quiet = comm.rank() > 0 && log_level != "debug" && log_level != "trace";
+    gat::log::init(comm.rank(), quiet && log_level != "off" ? "warn" : log_level);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
-    const int threads = gat::set_compute_threads(static_cast<int>(config.train.threads), comm->local_size());
+    const int threads = gat::set_compute_threads(static_cast<int>(config.train.threads), comm.local_size());
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
-    gat::dist::check_same_on_all_ranks(*comm, "config and data", gat::config::to_yaml(config) + gat::dist::describe_shape(dataset));
+    gat::dist::check_same_on_all_ranks(comm, "config and data", gat::config::to_yaml(config) + gat::dist::describe_shape(dataset));
     gat::log::info("{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads",
                    config.data.path, dataset.num_graphs(), dataset.num_nodes(), dataset.num_edges(),
-                   dataset.num_features(), dataset.num_classes, gat::data::to_string(dataset.task), comm->size(),
+                   dataset.num_features(), dataset.num_classes, gat::data::to_string(dataset.task), comm.size(),
                    threads);
-    const nlohmann::json results = gat::train::run_experiment(config, dataset, *comm);
-    if (comm->rank() == 0) std::cout << results.dump() << std::endl;
-  } catch (const gat::Diverged& e) {
-    fail(*comm, "error", e.what(), gat::kDivergedExit);
-  } catch (const gat::Error& e) {
-    fail(*comm, "error", e.what(), gat::kInputErrorExit);
-  } catch (const c10::Error& e) {
-    fail(*comm, "internal error", e.what_without_backtrace(), 1);
-  } catch (const std::exception& e) {
-    fail(*comm, "internal error", e.what(), 1);
-  }
-  return 0;
+    const nlohmann::json results = gat::train::run_experiment(config, dataset, comm);
+    if (comm.rank() == 0) std::cout << results.dump() << std::endl;
+  });
 }

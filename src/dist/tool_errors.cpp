@@ -1,0 +1,38 @@
+// One line, one write, then the exit code, for every rank.
+#include "dist/tool_errors.h"
+
+#include <iostream>
+#include <string>
+
+#include "common/error.h"
+
+namespace gat::dist {
+namespace {
+
+[[noreturn]] void fail(const char* tool, Communicator& comm, const std::string& kind, const std::string& message,
+                       int code) {
+  // One write of the whole line: other ranks' log lines share this stderr and must not land inside it.
+  const std::string rank = comm.size() > 1 ? "rank " + std::to_string(comm.rank()) + ": " : "";
+  std::cerr << std::string(tool) + ": " + kind + ": " + rank + message + "\n" << std::flush;
+  if (comm.size() > 1) comm.abort(code);
+  std::exit(code);
+}
+
+}  // namespace
+
+int run_reporting_errors(const char* tool, Communicator& comm, const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const Diverged& e) {
+    fail(tool, comm, "error", e.what(), kDivergedExit);
+  } catch (const Error& e) {
+    fail(tool, comm, "error", e.what(), kInputErrorExit);
+  } catch (const c10::Error& e) {
+    fail(tool, comm, "internal error", e.what_without_backtrace(), 1);
+  } catch (const std::exception& e) {
+    fail(tool, comm, "internal error", e.what(), 1);
+  }
+  return 0;
+}
+
+}  // namespace gat::dist

@@ -1,0 +1,36 @@
+// The start and end that gat_train, gat_eval and gat_bench share: arguments, the communicator
+// (MPI under mpirun, one process otherwise) and the one-line errors with their exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <iostream>
+#include <memory>
+
+#include "common/error.h"
+#include "dist/mpi_communicator.h"
+#include "dist/tool_errors.h"
+
+namespace gat::tools {
+
+// Parses argv into `app` (bad arguments: exit code 2), starts the communicator and runs body(comm)
+// under dist::run_reporting_errors. Returns main's exit code.
+inline int run_tool(const char* tool, CLI::App& app, int argc, char** argv,
+                    const std::function<void(dist::Communicator&)>& body) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kInputErrorExit;
+  }
+  std::unique_ptr<dist::Communicator> comm;
+  try {
+    comm = dist::make_communicator();
+  } catch (const std::exception& e) {
+    std::cerr << tool << ": error: cannot start MPI: " << e.what() << std::endl;
+    return 1;
+  }
+  return dist::run_reporting_errors(tool, *comm, [&] { body(*comm); });
+}
+
+}  // namespace gat::tools
