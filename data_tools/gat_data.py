@@ -628,6 +628,73 @@ def cmd_inspect(args):
     print_summary(validate(args.file))
 
 
+# --- Training curves ---------------------------------------------------------------------------
+
+CURVE_KEYS = ("seed", "epoch", "train_loss", "val_loss", "val")
+
+
+def read_metrics(path):
+    """The epoch records of a run's metrics.jsonl, grouped by seed: {seed: [record, ...]}."""
+    if not os.path.isfile(path):
+        raise CliError(f"{path}: no such file")
+    runs = {}
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            try:
+                record = json.loads(line)
+                ok = isinstance(record, dict) and all(k in record for k in CURVE_KEYS)
+            except json.JSONDecodeError:
+                ok = False
+            if not ok:
+                raise CliError(f"{path}: line {number}: expected a JSON object with "
+                               f"{', '.join(CURVE_KEYS)}")
+            runs.setdefault(record["seed"], []).append(record)
+    if not runs:
+        raise CliError(f"{path}: no epochs recorded")
+    return runs
+
+
+def cmd_curves(args):
+    runs = read_metrics(os.path.join(args.run_dir, "metrics.jsonl"))
+    results_path = os.path.join(args.run_dir, "results.json")
+    results = {}
+    if os.path.isfile(results_path):  # absent while a run is still going
+        try:
+            with open(results_path) as f:
+                results = json.load(f)
+        except json.JSONDecodeError as e:
+            raise CliError(f"{results_path}: not JSON ({e.msg}, line {e.lineno})")
+    best = {r["seed"]: r["best_epoch"] for r in results.get("runs", [])}
+    out = args.out or os.path.join(args.run_dir, "curves.png")
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    for seed, records in sorted(runs.items()):
+        def values(key):  # null (an epoch whose steps were all skipped) plots as a gap
+            return [math.nan if r[key] is None else r[key] for r in records]
+        epochs = values("epoch")
+        line, = loss_ax.plot(epochs, values("train_loss"), label=f"seed {seed} train")
+        loss_ax.plot(epochs, values("val_loss"), "--", color=line.get_color(), label=f"seed {seed} val")
+        metric_ax.plot(epochs, values("val"), color=line.get_color(), label=f"seed {seed}")
+        if seed in best:  # the model early stopping kept
+            metric_ax.axvline(best[seed], color=line.get_color(), linestyle=":", linewidth=1)
+    loss_ax.set(xlabel="epoch", ylabel="loss", title="loss (dashed: validation)")
+    metric_ax.set(xlabel="epoch", ylabel=f"validation {results.get('metric', 'metric')}",
+                  title="validation score (dotted: kept epoch)")
+    for ax in (loss_ax, metric_ax):
+        ax.grid(alpha=0.3)
+        if len(runs) <= 5:
+            ax.legend(fontsize="small")
+    fig.suptitle(f"{results.get('dataset', os.path.basename(os.path.normpath(args.run_dir)))}: "
+                 f"{len(runs)} seed(s)")
+    fig.tight_layout()
+    _write_atomic(out, lambda f: fig.savefig(f, format="png", dpi=100))
+    plt.close(fig)
+    print(out)
+
+
 # --- Command line ----------------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
@@ -684,6 +751,11 @@ def build_parser():
     p.add_argument("--features", type=int, default=50)
     p.add_argument("--labels", type=int, default=121)
     p.set_defaults(func=cmd_ppi_synth)
+
+    p = sub.add_parser("curves", help="plot a run's training curves (metrics.jsonl) as a PNG")
+    p.add_argument("run_dir", help="a run directory written by gat_train")
+    p.add_argument("--out", help="PNG file (default: RUN_DIR/curves.png)")
+    p.set_defaults(func=cmd_curves)
 
     p = sub.add_parser("inspect", help="validate a file and print a summary")
     p.add_argument("file")

@@ -609,5 +609,49 @@ class PpiTest(TempDirTest):
         self.assertOneLineError(rc, err, "--out")
 
 
+
+class CurvesTest(TempDirTest):
+    def write_run(self, lines, results=None):
+        run = self.path("run")
+        os.makedirs(run, exist_ok=True)
+        with open(os.path.join(run, "metrics.jsonl"), "w") as f:
+            f.write("".join(line + "\n" for line in lines))
+        if results is not None:
+            with open(os.path.join(run, "results.json"), "w") as f:
+                f.write(results)
+        return run
+
+    def test_plots_every_seed_as_a_png(self):
+        lines = [json.dumps({"seed": s, "epoch": e, "train_loss": 1.0 / e, "val_loss": 1.2 / e,
+                             "val": 0.5 + 0.01 * e, "seconds": 0.1})
+                 for s in (0, 1) for e in range(1, 6)]
+        lines[3] = lines[3].replace('"train_loss": 0.25', '"train_loss": null')  # all steps skipped
+        run = self.write_run(lines, json.dumps({"metric": "accuracy", "dataset": "d",
+                                                "runs": [{"seed": 0, "best_epoch": 3}]}))
+        rc, out, err = run_cli("curves", run)
+        self.assertEqual((rc, err), (0, ""))
+        png = os.path.join(run, "curves.png")
+        self.assertEqual(out, png + "\n")
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(sorted(os.listdir(run)), ["curves.png", "metrics.jsonl", "results.json"])
+
+    def test_bad_runs_get_one_line(self):
+        rc, _, err = run_main("curves", self.path("none"))
+        self.assertOneLineError(rc, err, self.path("none/metrics.jsonl") + ": no such file")
+        good = json.dumps({"seed": 0, "epoch": 1, "train_loss": 1, "val_loss": 1, "val": 0.5})
+        run = self.write_run([good, '{"seed": 0, "epoch": 2}'])
+        rc, _, err = run_main("curves", run)
+        self.assertOneLineError(rc, err, "metrics.jsonl: line 2: expected a JSON object with seed, epoch, "
+                                         "train_loss, val_loss, val")
+        run = self.write_run([], "{}")
+        rc, _, err = run_main("curves", run)
+        self.assertOneLineError(rc, err, "metrics.jsonl: no epochs recorded")
+        run = self.write_run([good], "{not json")
+        rc, _, err = run_main("curves", run)
+        self.assertOneLineError(rc, err, "results.json: not JSON")
+        self.assertFalse(os.path.exists(os.path.join(run, "curves.png")))
+
+
 if __name__ == "__main__":
     unittest.main()
