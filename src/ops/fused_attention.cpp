@@ -78,9 +78,10 @@ struct Sizes {
 };
 
 // The feature loops walk one head's columns a tile at a time, every edge once per tile. The rows
-// they gather are scattered over the whole graph, so what has to stay in cache is N x tile, not
-// N x H x F: 256 bytes a row keeps a PPI-sized batch (4,490 nodes) in a core's 2 MiB L2 and 8x
-// that in the shared L3, where whole rows (4 KiB) fell out of the L3 already at 2x.
+// they gather are scattered over the whole graph, so what has to stay in cache is a graph's
+// nodes x tile, not nodes x H x F: at 256 bytes a row a PPI graph (about 2,250 nodes) needs
+// 0.6 MB, inside a core's L2, where its whole rows (4 KiB each) need 9 MB.
+// docs/performance.md has the measurements behind the width.
 template <typename T>
 constexpr int64_t kTile = 256 / sizeof(T);  // a multiple of dot()'s 8 lanes
 
