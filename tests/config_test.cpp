@@ -103,6 +103,8 @@ TEST(Config, OutOfRangeValues) {
   EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {attention: fused2}\n"),
             "x.yaml: model.attention: expected one of fused, sparse, dense, got \"fused2\"");
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {seeds: 0}\n"), "x.yaml: train.seeds: expected an integer > 0, got 0");
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lr: 0.1, lr: 0.2}\n"), "x.yaml:2:18: train.lr: duplicate key");
+  EXPECT_EQ(error_of("data: {path: d.h5}\ndata: {path: e.h5}\n"), "x.yaml:2:1: data: duplicate key");
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {on_nonfinite: ignore}\n"),
             "x.yaml: train.on_nonfinite: expected one of stop, skip, got \"ignore\"");
   EXPECT_EQ(error_of("train: {lr: 0.1}\n"), "x.yaml: data.path: expected the path of a gat-graphs HDF5 file, got nothing");

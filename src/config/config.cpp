@@ -85,8 +85,15 @@ class Decoder {
     std::set<std::string> known;
     auto collect = [&](const char* name, auto&) { known.insert(name); };
     visit(section, collect);
+    std::set<std::string> seen;
     for (const auto& item : node_) {
       const std::string key = item.first.as<std::string>();
+      // yaml-cpp keeps both entries of a repeated key and node_[key] finds only the first.
+      if (!seen.insert(key).second) {
+        const YAML::Mark at = item.first.Mark();
+        throw Error(source_ + ":" + std::to_string(at.line + 1) + ":" + std::to_string(at.column + 1) + ": " +
+                    prefix_ + key + ": duplicate key");
+      }
       if (!known.count(key)) {
         std::string expected;
         for (const auto& k : known) expected += (expected.empty() ? "" : ", ") + k;
