@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -72,6 +73,27 @@ TEST_F(GatTrainCli, BadConfigInputs) {
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_EQ(o.err.rfind("gat_train: error: " + broken + ":2:1: YAML syntax error: ", 0), 0u) << o.err;
   EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1);
+}
+
+// Each file of tests/bad_inputs/configs starts with "# expect: MESSAGE", {file} standing for its
+// path: gat_train must exit with 2 and exactly that line, print nothing on stdout, and create no
+// run directory.
+TEST_F(GatTrainCli, BadConfigCorpusGetsItsExactErrorsAndWritesNothing) {
+  const fs::path corpus = fs::path(GAT_SOURCE_DIR) / "tests" / "bad_inputs" / "configs";
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(corpus)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 30u);
+  const std::string header = "# expect: ";
+  const fs::path run_dir = dir_ / "run";
+  for (const fs::path& file : files) {
+    const std::string text = read(file);
+    ASSERT_EQ(text.rfind(header, 0), 0u) << file << " has no expected error";
+    std::string expected = text.substr(header.size(), text.find('\n') - header.size());
+    expected.replace(expected.find("{file}"), 6, file.string());
+    expect_error("--config " + file.string() + " --set train.run_dir=" + run_dir.string(), expected);
+    EXPECT_FALSE(fs::exists(run_dir)) << file;
+  }
 }
 
 TEST_F(GatTrainCli, BadDataInputs) {
