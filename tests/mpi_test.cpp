@@ -73,6 +73,20 @@ TEST_F(MpiTest, OverlapOnAndOffAgree) {
   EXPECT_NEAR(on[1][0].item<double>(), off[1][0].item<double>(), 1e-6);
 }
 
+TEST_F(MpiTest, ACollectivePastTheTimeoutEndsTheJobNamingIt) {
+  // Rank 1 sleeps 60 s before its first collective; rank 0 waits in the start-up broadcast of the
+  // parameters until dist.timeout_s ends the job.
+  const Outcome o = run("GAT_TEST_STALL_RANK=1 " + mpirun(2) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) +
+                            "/inductive.h5 2 " + dir_.file("p.pt") + " dist.timeout_s=2 >/dev/null",
+                        dir_.file("err"));
+  EXPECT_EQ(o.exit_code, gat::kCollectiveTimeoutExit) << o.err;
+  EXPECT_LT(o.seconds, 20);
+  EXPECT_NE(o.err.find("gat: rank 0: broadcast of "), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find(" did not complete within 2 s (dist.timeout_s): another rank died or hangs; ending the job"),
+            std::string::npos)
+      << o.err;
+}
+
 class GatTrainFaults : public MpiTest {
  protected:
   std::string config(const std::string& name, const std::string& data) {

@@ -26,4 +26,7 @@ class Diverged : public Error {
 
 constexpr int kDivergedExit = 3;
 
+// A collective did not finish within dist.timeout_s: some rank died or hangs.
+constexpr int kCollectiveTimeoutExit = 4;
+
 }  // namespace gat

@@ -53,6 +53,7 @@ template <class Visit>
 void visit(DistConfig& c, Visit& v) {
   v("bucket_mb", c.bucket_mb);
   v("overlap", c.overlap);
+  v("timeout_s", c.timeout_s);
 }
 
 template <class Visit>
@@ -263,6 +264,8 @@ void validate(const Config& c, const std::string& src) {
   require(t.on_nonfinite == "stop" || t.on_nonfinite == "skip", src, "train.on_nonfinite", "one of stop, skip",
           "\"" + t.on_nonfinite + "\"");
   require(c.dist.bucket_mb > 0, src, "dist.bucket_mb", "a number > 0", str(c.dist.bucket_mb));
+  require(c.dist.timeout_s >= 0, src, "dist.timeout_s", "a number of seconds >= 0 (0 = no limit)",
+          str(c.dist.timeout_s));
 }
 
 }  // namespace

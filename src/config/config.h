@@ -47,6 +47,7 @@ struct TrainConfig {
 struct DistConfig {
   double bucket_mb = 25;  // gradient bucket size in MiB, as PyTorch DDP's default
   bool overlap = true;    // all-reduce full buckets while backward goes on
+  double timeout_s = 1800;  // the longest any collective may wait for the other ranks; 0 = forever
 };
 
 struct Config {

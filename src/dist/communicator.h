@@ -32,6 +32,10 @@ class Communicator {
   // wait(). Ranks must start their collectives in the same order.
   virtual std::unique_ptr<Work> all_reduce_async(torch::Tensor& tensor, ReduceOp op) = 0;
   virtual void barrier() = 0;
+  // Bounds every later collective, including a Work's wait(): one still unfinished after `seconds`
+  // (0: no bound) ends the whole job with kCollectiveTimeoutExit and a line naming it. A rank that
+  // died or hangs then cannot leave the others waiting forever. One rank has nothing to wait for.
+  virtual void set_timeout(double seconds) { (void)seconds; }
   // Ends every rank of the job with a non-zero exit, for an error that would otherwise leave the
   // others waiting in a collective forever.
   [[noreturn]] virtual void abort(int exit_code) = 0;

@@ -3,7 +3,11 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <thread>
 
 #include "common/error.h"
 
@@ -72,15 +76,52 @@ MpiCommunicator::~MpiCommunicator() {
   if (initialized_here_ && !finalized) MPI_Finalize();
 }
 
+namespace {
+
+// Waits for `request`, or ends the job once `timeout_s` (> 0) has passed. Polling with MPI_Test
+// also drives MPI's progress; after a short spin it sleeps between polls to leave the core free.
+void wait_within(MPI_Request* request, double timeout_s, int rank, const std::string& what) {
+  if (timeout_s <= 0) {
+    MPI_CHECK(MPI_Wait(request, MPI_STATUS_IGNORE));
+    return;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  for (int polls = 0;; ++polls) {
+    int done = 0;
+    MPI_CHECK(MPI_Test(request, &done, MPI_STATUS_IGNORE));
+    if (done) return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::ostringstream line;
+      line << "gat: rank " << rank << ": " << what << " did not complete within " << timeout_s
+           << " s (dist.timeout_s): another rank died or hangs; ending the job\n";
+      std::cerr << line.str() << std::flush;
+      MPI_Abort(MPI_COMM_WORLD, kCollectiveTimeoutExit);
+      std::_Exit(kCollectiveTimeoutExit);
+    }
+    if (polls > 1000) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
+std::string describe(const char* collective, const torch::Tensor& t) {
+  return std::string(collective) + " of " + std::to_string(t.numel()) + " " + std::string(c10::toString(t.scalar_type()));
+}
+
+}  // namespace
+
 void MpiCommunicator::broadcast(torch::Tensor& tensor, int root) {
   check_flat(tensor, "broadcast");
-  MPI_CHECK(MPI_Bcast(tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), root, MPI_COMM_WORLD));
+  MPI_Request request;
+  MPI_CHECK(MPI_Ibcast(tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), root, MPI_COMM_WORLD,
+                       &request));
+  wait_within(&request, timeout_s_, rank_, describe("broadcast", tensor));
 }
 
 void MpiCommunicator::all_reduce(torch::Tensor& tensor, ReduceOp op) {
   check_flat(tensor, "all_reduce");
-  MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), MPI_SUM,
-                          MPI_COMM_WORLD));
+  MPI_Request request;
+  MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), MPI_SUM,
+                           MPI_COMM_WORLD, &request));
+  wait_within(&request, timeout_s_, rank_, describe("all_reduce", tensor));
   if (op == ReduceOp::kAvg) tensor.div_(size_);
 }
 
@@ -89,11 +130,12 @@ namespace {
 // An MPI_Iallreduce in flight; averaging, which MPI has no operation for, happens in wait().
 class MpiWork final : public Work {
  public:
-  MpiWork(torch::Tensor tensor, ReduceOp op, int size) : tensor_(std::move(tensor)), op_(op), size_(size) {}
+  MpiWork(torch::Tensor tensor, ReduceOp op, int size, double timeout_s, int rank)
+      : tensor_(std::move(tensor)), op_(op), size_(size), timeout_s_(timeout_s), rank_(rank) {}
   MPI_Request* request() { return &request_; }
   void wait() override {
     if (request_ == MPI_REQUEST_NULL) return;
-    MPI_CHECK(MPI_Wait(&request_, MPI_STATUS_IGNORE));
+    wait_within(&request_, timeout_s_, rank_, describe("gradient all_reduce", tensor_));
     if (op_ == ReduceOp::kAvg) tensor_.div_(size_);
   }
   ~MpiWork() override {
@@ -104,6 +146,8 @@ class MpiWork final : public Work {
   torch::Tensor tensor_;
   ReduceOp op_;
   int size_;
+  double timeout_s_;
+  int rank_;
   MPI_Request request_ = MPI_REQUEST_NULL;
 };
 
@@ -111,13 +155,17 @@ class MpiWork final : public Work {
 
 std::unique_ptr<Work> MpiCommunicator::all_reduce_async(torch::Tensor& tensor, ReduceOp op) {
   check_flat(tensor, "all_reduce_async");
-  auto work = std::make_unique<MpiWork>(tensor, op, size_);
+  auto work = std::make_unique<MpiWork>(tensor, op, size_, timeout_s_, rank_);
   MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), MPI_SUM,
                            MPI_COMM_WORLD, work->request()));
   return work;
 }
 
-void MpiCommunicator::barrier() { MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD)); }
+void MpiCommunicator::barrier() {
+  MPI_Request request;
+  MPI_CHECK(MPI_Ibarrier(MPI_COMM_WORLD, &request));
+  wait_within(&request, timeout_s_, rank_, "barrier");
+}
 
 void MpiCommunicator::abort(int exit_code) {
   MPI_Abort(MPI_COMM_WORLD, exit_code);

@@ -24,11 +24,13 @@ class MpiCommunicator final : public Communicator {
   void all_reduce(torch::Tensor& tensor, ReduceOp op) override;
   std::unique_ptr<Work> all_reduce_async(torch::Tensor& tensor, ReduceOp op) override;
   void barrier() override;
+  void set_timeout(double seconds) override { timeout_s_ = seconds; }
   [[noreturn]] void abort(int exit_code) override;
 
  private:
   bool initialized_here_ = false;
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
+  double timeout_s_ = 0;
 };
 
 // True when this process was started by an MPI launcher (mpirun, srun with PMI/PMIx).

@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
     gat::log::init(comm.rank(), "warn");
     if (data_flag->count()) overrides.push_back("data.path=" + data_path);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
+    comm.set_timeout(config.dist.timeout_s);
     gat::set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), comm.local_size());
     const bool random = graphs_flag->count() > 0;
     for (int64_t factor : scale ? std::vector<int64_t>{1, 2, 4, 8} : std::vector<int64_t>{1}) {

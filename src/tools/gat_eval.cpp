@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     if (config_path.empty()) config_path = (std::filesystem::path(checkpoint).parent_path() / "config.yaml").string();
     if (!data_path.empty()) overrides.push_back("data.path=" + data_path);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
+    comm.set_timeout(config.dist.timeout_s);
     gat::set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), comm.local_size());
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::train::Trainer trainer(config, dataset, comm);

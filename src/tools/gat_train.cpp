@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     const bool quiet = comm.rank() > 0 && log_level != "debug" && log_level != "trace";
     gat::log::init(comm.rank(), quiet && log_level != "off" ? "warn" : log_level);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
+    comm.set_timeout(config.dist.timeout_s);
     const int threads = gat::set_compute_threads(static_cast<int>(config.train.threads), comm.local_size());
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::dist::check_same_on_all_ranks(comm, "config and data", gat::config::to_yaml(config) + gat::dist::describe_shape(dataset));

@@ -1,7 +1,10 @@
 // Test driver for multi-rank equivalence: trains a fixed number of steps on a graph-level dataset
 // and has rank 0 save the parameters and the validation sums, for comparison across rank counts.
 //   train_steps DATA.h5 STEPS OUT.pt [KEY=VALUE ...]
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "common/error.h"
 #include "config/config.h"
@@ -21,6 +24,10 @@ int main(int argc, char** argv) {
     const auto config = gat::config::parse_config(std::string("data: {path: ") + argv[1] + "}\n" +
                                                       "model: {input_dropout: 0, dropout: 0}\n",
                                                   "train_steps", overrides);
+    comm->set_timeout(config.dist.timeout_s);
+    // A rank that hangs before its first collective, for the timeout test.
+    if (const char* stall = std::getenv("GAT_TEST_STALL_RANK"); stall && std::atoi(stall) == comm->rank())
+      std::this_thread::sleep_for(std::chrono::seconds(60));
     const auto dataset = gat::data::load_graph_dataset(config.data.path);
     gat::train::Trainer trainer(config, dataset, *comm);
     trainer.reset(config.train.seed);
