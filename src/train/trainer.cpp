@@ -110,7 +110,7 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
   torch::Tensor global_loss = torch::tensor({loss_sum}, torch::kFloat64);
   comm_.all_reduce(global_loss, dist::ReduceOp::kSum);
   lap(t.reduce);
-  StepResult result{global_loss.item<double>(), ""};
+  StepResult result{global_loss.item<double>(), global_nodes, ""};
   result.nonfinite = std::isfinite(result.loss_sum) ? nonfinite_gradient() : "the loss";
   if (result.nonfinite.empty()) optimizer_->step();
   lap(t.optimizer);
@@ -159,7 +159,7 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
       const StepResult r = train_step(graphs);
       if (r.nonfinite.empty()) {
         loss_sum += r.loss_sum;
-        loss_nodes += static_cast<double>(node_level() ? dataset_.train.ids.size(0) : nodes_in(graphs));
+        loss_nodes += static_cast<double>(r.nodes);
         return;
       }
       const std::string where = fmt::format("seed {} epoch {} step {}: {} is NaN or Inf", seed, epoch, index, r.nonfinite);

@@ -40,6 +40,7 @@ struct StepTimes {
 // What one optimizer step did.
 struct StepResult {
   double loss_sum = 0;    // the global batch's summed loss, over all ranks
+  int64_t nodes = 0;      // the global batch's scored nodes, the loss's denominator
   std::string nonfinite;  // empty, or what was NaN or Inf ("the loss", "the gradient of NAME"); the
                           // parameters were then left as they were
 };
