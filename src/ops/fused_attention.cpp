@@ -17,6 +17,13 @@
 
 #include <ATen/Parallel.h>
 
+#if GAT_WITH_CUDA
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include "ops/fused_attention_cuda.h"
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -207,6 +214,8 @@ void backward_kernel(const Sizes& z, const T* x, const T* ss, const T* sd, const
 
 const int64_t* ptr64(const torch::Tensor& t) { return t.data_ptr<int64_t>(); }
 
+constexpr bool kBuiltWithCuda = GAT_WITH_CUDA;
+
 class FusedAttention : public torch::autograd::Function<FusedAttention> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& projected,
@@ -218,10 +227,21 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
     torch::Tensor alpha = torch::empty({plan.num_edges(), z.h}, x.options());
     torch::Tensor out = torch::empty({z.n, z.h, z.f}, x.options());
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "fused_attention_forward", [&] {
-      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(), sd.data_ptr<scalar_t>(),
-                               dropout_mask ? dropout_mask->data_ptr<scalar_t>() : nullptr,
-                               ptr64(plan.target_ptr), ptr64(plan.edge_index), static_cast<scalar_t>(negative_slope),
-                               alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>());
+      const scalar_t* mask = dropout_mask ? dropout_mask->data_ptr<scalar_t>() : nullptr;
+      const auto slope = static_cast<scalar_t>(negative_slope);
+#if GAT_WITH_CUDA
+      if (x.is_cuda()) {
+        const c10::cuda::CUDAGuard guard(x.device());
+        cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(),
+                                                sd.data_ptr<scalar_t>(), mask, ptr64(plan.target_ptr),
+                                                ptr64(plan.edge_index), slope, alpha.data_ptr<scalar_t>(),
+                                                out.data_ptr<scalar_t>(), c10::cuda::getCurrentCUDAStream());
+        return;
+      }
+#endif
+      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(), sd.data_ptr<scalar_t>(), mask,
+                               ptr64(plan.target_ptr), ptr64(plan.edge_index), slope, alpha.data_ptr<scalar_t>(),
+                               out.data_ptr<scalar_t>());
     });
     ctx->save_for_backward({x, ss, sd, alpha});
     if (dropout_mask) ctx->saved_data["mask"] = *dropout_mask;
@@ -249,12 +269,24 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
     torch::Tensor t = torch::empty({num_edges, z.h}, x.options());
     torch::Tensor gx = torch::empty_like(x), gss = torch::empty_like(ss), gsd = torch::empty_like(sd);
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "fused_attention_backward", [&] {
-      backward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(), sd.data_ptr<scalar_t>(),
-                                mask.defined() ? mask.data_ptr<scalar_t>() : nullptr, alpha.data_ptr<scalar_t>(),
-                                g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index),
-                                ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source),
-                                static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(),
-                                gss.data_ptr<scalar_t>(), gsd.data_ptr<scalar_t>());
+      const scalar_t* m = mask.defined() ? mask.data_ptr<scalar_t>() : nullptr;
+#if GAT_WITH_CUDA
+      if (x.is_cuda()) {
+        const c10::cuda::CUDAGuard guard(x.device());
+        cuda::fused_attention_backward<scalar_t>(
+            z.n, num_edges, z.h, z.f, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(), sd.data_ptr<scalar_t>(), m,
+            alpha.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index),
+            ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source), static_cast<scalar_t>(slope),
+            t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss.data_ptr<scalar_t>(), gsd.data_ptr<scalar_t>(),
+            c10::cuda::getCurrentCUDAStream());
+        return;
+      }
+#endif
+      backward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(), sd.data_ptr<scalar_t>(), m,
+                                alpha.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(), ptr64(target_ptr),
+                                ptr64(edge_index), ptr64(edge_index) + num_edges, ptr64(source_ptr),
+                                ptr64(by_source), static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(),
+                                gx.data_ptr<scalar_t>(), gss.data_ptr<scalar_t>(), gsd.data_ptr<scalar_t>());
     });
     // One entry per forward argument: mask, plan and slope get none.
     return {gx, gss, gsd, torch::Tensor(), torch::Tensor(), torch::Tensor()};
@@ -267,8 +299,15 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
                               const torch::Tensor& score_dst, const EdgePlan& plan, double negative_slope,
                               const torch::Tensor& dropout_mask) {
   const int64_t n = plan.num_nodes, h = projected.size(1);
-  TORCH_CHECK(projected.dim() == 3 && projected.size(0) == n && projected.device().is_cpu(),
-              "fused_attention: projected must be a CPU tensor [", n, ", H, F], got ", projected.sizes());
+  TORCH_CHECK(projected.dim() == 3 && projected.size(0) == n,
+              "fused_attention: projected must be [", n, ", H, F], got ", projected.sizes());
+  TORCH_CHECK(projected.is_cpu() || (kBuiltWithCuda && projected.is_cuda()),
+              "fused_attention: projected is on ", projected.device(), "; this build runs the kernel on ",
+              kBuiltWithCuda ? "CPU and CUDA" : "the CPU only");
+  for (const torch::Tensor* t : {&score_src, &score_dst, &plan.edge_index, &plan.target_ptr, &plan.source_ptr,
+                                 &plan.by_source})
+    TORCH_CHECK(t->device() == projected.device(), "fused_attention: scores and edge plan must be on ",
+                projected.device(), ", one is on ", t->device());
   TORCH_CHECK(score_src.sizes() == torch::IntArrayRef({n, h}) && score_dst.sizes() == torch::IntArrayRef({n, h}),
               "fused_attention: scores must be [", n, ", ", h, "]");
   TORCH_CHECK(score_src.scalar_type() == projected.scalar_type() && score_dst.scalar_type() == projected.scalar_type(),

@@ -1,0 +1,240 @@
+// Fused GAT attention on the GPU: the passes of the CPU kernel (ops/fused_attention.cpp, whose
+// header comment gives the equations) over the same CSR/CSC plan, with warps and blocks where the
+// CPU has threads over rows.
+//
+//   forward   softmax_kernel     one warp per (target, head): online max and sum of exp over the
+//                                target's edges (eq. 3), then alpha per edge
+//             aggregate_kernel   one block per target: out[i, :] = sum_k mask_k alpha_k Wh[j_k, :]
+//                                (eq. 4), each thread owning columns, edges in CSR order
+//   backward  edge_dot_kernel    one warp per edge: d_k = mask_k <g[i, h, :], Wh[j, h, :]>
+//             aggregate_kernel   one block per source, over its CSC edges: dL/dWh[j, :]
+//             softmax_backward   one warp per (target, head): t_k and dL/dscore_dst
+//             source_score_grad  one thread per (source, head): dL/dscore_src
+// Every output element is summed by one thread or one warp in a fixed order: no atomics, and the
+// same inputs give bitwise the same outputs on every run.
+#include "ops/fused_attention_cuda.h"
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace gat::ops::cuda {
+namespace {
+
+// Every CUDA call and launch is checked; the error names the call and CUDA's reason.
+#define CUDA_CHECK(call)                                                                          \
+  do {                                                                                            \
+    const cudaError_t cuda_rc = (call);                                                           \
+    if (cuda_rc != cudaSuccess)                                                                   \
+      throw std::runtime_error(std::string(#call) + " failed (" + __FILE__ + ":" +                \
+                               std::to_string(__LINE__) + "): " + cudaGetErrorString(cuda_rc));   \
+  } while (0)
+
+constexpr int kWarp = 32;
+constexpr unsigned kAllLanes = 0xffffffffu;
+constexpr int kThreads = 256;      // per block, for the warp and thread kernels
+constexpr int kColumnThreads = 128;  // per block of aggregate_kernel, at most
+constexpr int kColumnsPerThread = 8;  // so one pass of a block covers 1,024 columns (H x F of PPI)
+
+// Butterfly reductions: every lane ends with the same bits, since each step adds the same two
+// values on both lanes of a pair.
+template <typename T>
+__device__ T warp_sum(T v) {
+  for (int o = kWarp / 2; o > 0; o >>= 1) v += __shfl_xor_sync(kAllLanes, v, o);
+  return v;
+}
+
+template <typename T>
+__device__ T warp_max(T v) {
+  for (int o = kWarp / 2; o > 0; o >>= 1) {
+    const T w = __shfl_xor_sync(kAllLanes, v, o);
+    v = w > v ? w : v;
+  }
+  return v;
+}
+
+template <typename T>
+__device__ T leaky(T s, T slope) {
+  return s > T(0) ? s : s * slope;
+}
+
+// Index of this thread's warp in the grid, and its lane.
+__device__ int64_t warp_index() { return (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp; }
+__device__ int lane_index() { return threadIdx.x % kWarp; }
+
+template <typename T>
+__global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, const int64_t* ptr,
+                               const int64_t* src, T slope, T* alpha) {
+  const int64_t w = warp_index();
+  if (w >= n * h) return;  // w is the same on all lanes: whole warps leave together
+  const int lane = lane_index();
+  const int64_t i = w / h, head = w % h, k0 = ptr[i], k1 = ptr[i + 1];
+  const T dst_score = sd[i * h + head];
+  // Online softmax: each lane keeps the max m of its edges' scores and sum of exp(e - m).
+  T m = T(-INFINITY), s = 0;
+  for (int64_t k = k0 + lane; k < k1; k += kWarp) {
+    const T e = leaky(ss[src[k] * h + head] + dst_score, slope);
+    if (e > m) {
+      s = s * exp(m - e) + T(1);
+      m = e;
+    } else {
+      s += exp(e - m);
+    }
+  }
+  const T max = warp_max(m);
+  if (max == T(-INFINITY)) return;  // no incoming edges
+  const T sum = warp_sum(s * exp(m - max));  // a lane without edges adds 0 * exp(-inf) = 0
+  for (int64_t k = k0 + lane; k < k1; k += kWarp)
+    alpha[k * h + head] = exp(leaky(ss[src[k] * h + head] + dst_score, slope) - max) / sum;
+}
+
+// out[r, c] = sum over row r's columns p (edge k = perm ? perm[p] : p) of
+// mask_k,h(c) alpha_k,h(c) feat[nbr[k], c], with h(c) = c / f. The forward pass runs it over the
+// CSR rows with feat = Wh; the backward over the CSC rows with feat = dL/dout.
+template <typename T, int R>
+__global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, const T* alpha, const T* mask,
+                                 const int64_t* ptr, const int64_t* perm, const int64_t* nbr, T* out) {
+  const int64_t row = blockIdx.x, hf = h * f, p0 = ptr[row], p1 = ptr[row + 1];
+  for (int64_t base = 0; base < hf; base += int64_t(blockDim.x) * R) {
+    T acc[R];
+    int64_t head[R];
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      const int64_t c = base + threadIdx.x + int64_t(r) * blockDim.x;
+      acc[r] = 0;
+      head[r] = c < hf ? c / f : 0;
+    }
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t k = perm ? perm[p] : p;
+      const T* in = feat + nbr[k] * hf;
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        const int64_t c = base + threadIdx.x + int64_t(r) * blockDim.x;
+        if (c < hf) {
+          const int64_t kh = k * h + head[r];
+          const T a = mask ? alpha[kh] * mask[kh] : alpha[kh];
+          acc[r] += a * in[c];
+        }
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      const int64_t c = base + threadIdx.x + int64_t(r) * blockDim.x;
+      if (c < hf) out[row * hf + c] = acc[r];
+    }
+  }
+}
+
+template <typename T>
+__global__ void edge_dot_kernel(int64_t e, int64_t h, int64_t f, const T* g, const T* x, const T* mask,
+                                const int64_t* src, const int64_t* dst, T* t) {
+  const int64_t k = warp_index();
+  if (k >= e) return;
+  const int lane = lane_index();
+  const int64_t hf = h * f;
+  const T* gi = g + dst[k] * hf;
+  const T* xj = x + src[k] * hf;
+  for (int64_t head = 0; head < h; ++head) {
+    T part = 0;
+    for (int64_t c = head * f + lane; c < (head + 1) * f; c += kWarp) part += gi[c] * xj[c];
+    const T d = warp_sum(part);
+    if (lane == 0) t[k * h + head] = mask ? mask[k * h + head] * d : d;
+  }
+}
+
+// t holds d = dL/dalpha on entry and dL/ds on exit (s the LeakyReLU input), as in the CPU pass 2.
+template <typename T>
+__global__ void softmax_backward_kernel(int64_t n, int64_t h, const T* ss, const T* sd, const T* alpha,
+                                        const int64_t* ptr, const int64_t* src, T slope, T* t, T* gsd) {
+  const int64_t w = warp_index();
+  if (w >= n * h) return;
+  const int lane = lane_index();
+  const int64_t i = w / h, head = w % h, k0 = ptr[i], k1 = ptr[i + 1];
+  T part = 0;
+  for (int64_t k = k0 + lane; k < k1; k += kWarp) part += alpha[k * h + head] * t[k * h + head];
+  const T weighted = warp_sum(part);  // sum_k alpha_k d_k
+  const T dst_score = sd[i * h + head];
+  part = 0;
+  for (int64_t k = k0 + lane; k < k1; k += kWarp) {
+    const int64_t kh = k * h + head;
+    T tk = alpha[kh] * (t[kh] - weighted);
+    if (!(ss[src[k] * h + head] + dst_score > T(0))) tk *= slope;  // LeakyReLU'(s)
+    t[kh] = tk;
+    part += tk;
+  }
+  const T total = warp_sum(part);
+  if (lane == 0) gsd[i * h + head] = total;
+}
+
+template <typename T>
+__global__ void source_score_grad_kernel(int64_t n, int64_t h, const T* t, const int64_t* source_ptr,
+                                         const int64_t* by_source, T* gss) {
+  const int64_t w = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (w >= n * h) return;
+  const int64_t j = w / h, head = w % h;
+  T sum = 0;
+  for (int64_t p = source_ptr[j]; p < source_ptr[j + 1]; ++p) sum += t[by_source[p] * h + head];
+  gss[w] = sum;
+}
+
+unsigned blocks_for(int64_t threads_needed, int per_block) {
+  return static_cast<unsigned>((threads_needed + per_block - 1) / per_block);
+}
+
+unsigned column_threads(int64_t hf) {
+  const int64_t warps = (hf + kColumnsPerThread * kWarp - 1) / (kColumnsPerThread * kWarp);
+  return static_cast<unsigned>(std::min<int64_t>(kColumnThreads, std::max<int64_t>(1, warps) * kWarp));
+}
+
+}  // namespace
+
+template <typename T>
+void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, const T* score_src, const T* score_dst,
+                             const T* mask, const int64_t* target_ptr, const int64_t* source, T negative_slope,
+                             T* alpha, T* out, cudaStream_t stream) {
+  if (n == 0 || h == 0) return;
+  softmax_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
+      n, h, score_src, score_dst, target_ptr, source, negative_slope, alpha);
+  CUDA_CHECK(cudaGetLastError());
+  aggregate_kernel<T, kColumnsPerThread><<<static_cast<unsigned>(n), column_threads(h * f), 0, stream>>>(
+      h, f, x, alpha, mask, target_ptr, nullptr, source, out);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+template <typename T>
+void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, const T* score_src,
+                              const T* score_dst, const T* mask, const T* alpha, const T* g,
+                              const int64_t* target_ptr, const int64_t* source, const int64_t* target,
+                              const int64_t* source_ptr, const int64_t* by_source, T negative_slope, T* t,
+                              T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream) {
+  if (n == 0 || h == 0) return;
+  if (e > 0) {
+    edge_dot_kernel<T><<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, mask, source,
+                                                                                   target, t);
+    CUDA_CHECK(cudaGetLastError());
+  }
+  aggregate_kernel<T, kColumnsPerThread><<<static_cast<unsigned>(n), column_threads(h * f), 0, stream>>>(
+      h, f, g, alpha, mask, source_ptr, by_source, target, grad_x);
+  CUDA_CHECK(cudaGetLastError());
+  softmax_backward_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
+      n, h, score_src, score_dst, alpha, target_ptr, source, negative_slope, t, grad_score_dst);
+  CUDA_CHECK(cudaGetLastError());
+  source_score_grad_kernel<T><<<blocks_for(n * h, kThreads), kThreads, 0, stream>>>(n, h, t, source_ptr, by_source,
+                                                                                     grad_score_src);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+#define GAT_INSTANTIATE(T)                                                                                    \
+  template void fused_attention_forward<T>(int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*, \
+                                           const int64_t*, const int64_t*, T, T*, T*, cudaStream_t);          \
+  template void fused_attention_backward<T>(int64_t, int64_t, int64_t, int64_t, const T*, const T*, const T*, \
+                                            const T*, const T*, const T*, const int64_t*, const int64_t*,     \
+                                            const int64_t*, const int64_t*, const int64_t*, T, T*, T*, T*, T*, \
+                                            cudaStream_t);
+GAT_INSTANTIATE(float)
+GAT_INSTANTIATE(double)
+#undef GAT_INSTANTIATE
+
+}  // namespace gat::ops::cuda
