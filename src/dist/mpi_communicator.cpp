@@ -43,9 +43,16 @@ MPI_Datatype mpi_type(const torch::Tensor& t) {
   }
 }
 
-void check_flat(const torch::Tensor& t, const char* what) {
-  if (!t.is_contiguous() || t.device().type() != torch::kCPU)
-    throw std::runtime_error(std::string("MpiCommunicator::") + what + ": expected a contiguous CPU tensor");
+// MPI moves host memory: a GPU tensor goes through a host copy, and the result is copied back
+// (dist.backend: nccl keeps gradients on the GPU instead).
+torch::Tensor host_buffer(const torch::Tensor& t, const char* what) {
+  if (!t.is_contiguous() || !(t.is_cpu() || t.is_cuda()))
+    throw std::runtime_error(std::string("MpiCommunicator::") + what + ": expected a contiguous CPU or CUDA tensor");
+  return t.is_cpu() ? t : t.cpu();
+}
+
+void copy_back(torch::Tensor& tensor, const torch::Tensor& host) {
+  if (!tensor.is_cpu()) tensor.copy_(host);
 }
 
 }  // namespace
@@ -109,20 +116,22 @@ std::string describe(const char* collective, const torch::Tensor& t) {
 }  // namespace
 
 void MpiCommunicator::broadcast(torch::Tensor& tensor, int root) {
-  check_flat(tensor, "broadcast");
+  torch::Tensor host = host_buffer(tensor, "broadcast");
   MPI_Request request;
-  MPI_CHECK(MPI_Ibcast(tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), root, MPI_COMM_WORLD,
+  MPI_CHECK(MPI_Ibcast(host.data_ptr(), static_cast<int>(host.numel()), mpi_type(host), root, MPI_COMM_WORLD,
                        &request));
-  wait_within(&request, timeout_s_, rank_, describe("broadcast", tensor));
+  wait_within(&request, timeout_s_, rank_, describe("broadcast", host));
+  copy_back(tensor, host);
 }
 
 void MpiCommunicator::all_reduce(torch::Tensor& tensor, ReduceOp op) {
-  check_flat(tensor, "all_reduce");
+  torch::Tensor host = host_buffer(tensor, "all_reduce");
   MPI_Request request;
-  MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), MPI_SUM,
+  MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, host.data_ptr(), static_cast<int>(host.numel()), mpi_type(host), MPI_SUM,
                            MPI_COMM_WORLD, &request));
-  wait_within(&request, timeout_s_, rank_, describe("all_reduce", tensor));
-  if (op == ReduceOp::kAvg) tensor.div_(size_);
+  wait_within(&request, timeout_s_, rank_, describe("all_reduce", host));
+  if (op == ReduceOp::kAvg) host.div_(size_);
+  copy_back(tensor, host);
 }
 
 namespace {
@@ -130,20 +139,22 @@ namespace {
 // An MPI_Iallreduce in flight; averaging, which MPI has no operation for, happens in wait().
 class MpiWork final : public Work {
  public:
-  MpiWork(torch::Tensor tensor, ReduceOp op, int size, double timeout_s, int rank)
-      : tensor_(std::move(tensor)), op_(op), size_(size), timeout_s_(timeout_s), rank_(rank) {}
+  MpiWork(torch::Tensor tensor, torch::Tensor host, ReduceOp op, int size, double timeout_s, int rank)
+      : tensor_(std::move(tensor)), host_(std::move(host)), op_(op), size_(size), timeout_s_(timeout_s), rank_(rank) {}
   MPI_Request* request() { return &request_; }
+  void* buffer() { return host_.data_ptr(); }
   void wait() override {
     if (request_ == MPI_REQUEST_NULL) return;
-    wait_within(&request_, timeout_s_, rank_, describe("gradient all_reduce", tensor_));
-    if (op_ == ReduceOp::kAvg) tensor_.div_(size_);
+    wait_within(&request_, timeout_s_, rank_, describe("gradient all_reduce", host_));
+    if (op_ == ReduceOp::kAvg) host_.div_(size_);
+    copy_back(tensor_, host_);
   }
   ~MpiWork() override {
     if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);  // never free a buffer MPI still uses
   }
 
  private:
-  torch::Tensor tensor_;
+  torch::Tensor tensor_, host_;  // host_ is tensor_ itself for a CPU tensor
   ReduceOp op_;
   int size_;
   double timeout_s_;
@@ -154,9 +165,8 @@ class MpiWork final : public Work {
 }  // namespace
 
 std::unique_ptr<Work> MpiCommunicator::all_reduce_async(torch::Tensor& tensor, ReduceOp op) {
-  check_flat(tensor, "all_reduce_async");
-  auto work = std::make_unique<MpiWork>(tensor, op, size_, timeout_s_, rank_);
-  MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, tensor.data_ptr(), static_cast<int>(tensor.numel()), mpi_type(tensor), MPI_SUM,
+  auto work = std::make_unique<MpiWork>(tensor, host_buffer(tensor, "all_reduce_async"), op, size_, timeout_s_, rank_);
+  MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, work->buffer(), static_cast<int>(tensor.numel()), mpi_type(tensor), MPI_SUM,
                            MPI_COMM_WORLD, work->request()));
   return work;
 }

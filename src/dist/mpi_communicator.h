@@ -1,4 +1,4 @@
-// The MPI transport behind Communicator: CPU tensors, one process per rank.
+// The MPI transport behind Communicator: one process per rank; GPU tensors go through host copies.
 #pragma once
 
 #include <memory>
