@@ -45,6 +45,7 @@ void visit(TrainConfig& c, Visit& v) {
   v("seeds", c.seeds);
   v("batch_graphs", c.batch_graphs);
   v("threads", c.threads);
+  v("device", c.device);
   v("on_nonfinite", c.on_nonfinite);
   v("run_dir", c.run_dir);
 }
@@ -54,6 +55,7 @@ void visit(DistConfig& c, Visit& v) {
   v("bucket_mb", c.bucket_mb);
   v("overlap", c.overlap);
   v("timeout_s", c.timeout_s);
+  v("backend", c.backend);
 }
 
 template <class Visit>
@@ -263,6 +265,10 @@ void validate(const Config& c, const std::string& src) {
           std::to_string(t.threads));
   require(t.on_nonfinite == "stop" || t.on_nonfinite == "skip", src, "train.on_nonfinite", "one of stop, skip",
           "\"" + t.on_nonfinite + "\"");
+  require(t.device == "cpu" || t.device == "cuda" || t.device == "auto", src, "train.device", "one of cpu, cuda, auto",
+          "\"" + t.device + "\"");
+  require(c.dist.backend == "auto" || c.dist.backend == "mpi" || c.dist.backend == "nccl", src, "dist.backend",
+          "one of auto, mpi, nccl", "\"" + c.dist.backend + "\"");
   require(c.dist.bucket_mb > 0, src, "dist.bucket_mb", "a number > 0", str(c.dist.bucket_mb));
   require(c.dist.timeout_s >= 0, src, "dist.timeout_s", "a number of seconds >= 0 (0 = no limit)",
           str(c.dist.timeout_s));

@@ -38,6 +38,8 @@ struct TrainConfig {
   int64_t seeds = 1;           // independent runs whose test scores are averaged
   int64_t batch_graphs = 1;    // whole graphs per step, for datasets split by graph
   int64_t threads = 0;         // compute threads; 0 = the cores this process may use
+  std::string device = "cpu";  // cpu | cuda (one GPU per local rank) | auto (cuda when a GPU is
+                               // visible and the build has CUDA, else cpu)
   std::string on_nonfinite = "stop";  // a NaN or Inf loss or gradient: stop (the run fails naming
                                       // epoch, step and tensor) | skip (drop the step, count it)
   std::string run_dir;         // where results go; empty = runs/<config file name without .yaml>
@@ -48,6 +50,8 @@ struct DistConfig {
   double bucket_mb = 25;  // gradient bucket size in MiB, as PyTorch DDP's default
   bool overlap = true;    // all-reduce full buckets while backward goes on
   double timeout_s = 1800;  // the longest any collective may wait for the other ranks; 0 = forever
+  std::string backend = "auto";  // mpi | nccl (GPU tensors; needs train.device on a GPU) | auto
+                                 // (nccl on a GPU in a build with NCCL, else mpi)
 };
 
 struct Config {

@@ -50,4 +50,17 @@ Batch node_batch(const GraphDataset& dataset, const torch::Tensor& features, con
   return batch;
 }
 
+Batch to_device(Batch batch, const torch::Device& device) {
+  if (device.is_cpu()) return batch;
+  // A copy from pinned memory is queued on the current stream and returns at once; the caching
+  // host allocator keeps the pinned block until the copy is done.
+  auto move = [&](const torch::Tensor& t) {
+    return t.is_sparse() ? t.to(device) : t.pin_memory().to(device, /*non_blocking=*/true);
+  };
+  batch.x = move(batch.x);
+  batch.labels = move(batch.labels);
+  batch.scored = move(batch.scored);
+  return batch;
+}
+
 }  // namespace gat::data

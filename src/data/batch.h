@@ -11,7 +11,7 @@ namespace gat::data {
 
 struct Batch {
   torch::Tensor x;           // [n, F] features of the batch's nodes (dense, or sparse COO)
-  torch::Tensor edge_index;  // int64 [2, e], ids in [0, n)
+  torch::Tensor edge_index;  // int64 [2, e], ids in [0, n); always on the CPU, where the edge plan is made
   torch::Tensor labels;      // labels of the scored nodes: int64 [k] or uint8 [k, C]
   torch::Tensor scored;      // int64 [k]: which of the n nodes the loss and metrics use
   int64_t num_graphs = 0;
@@ -29,5 +29,9 @@ Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, co
 // product and input dropout cost O(nonzeros) instead of O(N F).
 Batch node_batch(const GraphDataset& dataset, const torch::Tensor& features, const torch::Tensor& nodes,
                  double sparse_below);
+
+// The batch with x, labels and scored on `device`: from pinned host memory without blocking the
+// host, for a GPU. edge_index stays on the CPU.
+Batch to_device(Batch batch, const torch::Device& device);
 
 }  // namespace gat::data

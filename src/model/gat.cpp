@@ -47,7 +47,7 @@ void GATImpl::reset() {
 }
 
 torch::Tensor GATImpl::forward(const torch::Tensor& x, const torch::Tensor& edge_index) {
-  const ops::EdgePlan plan = ops::make_edge_plan(edge_index, x.size(0), options.add_self_loops());
+  const ops::EdgePlan plan = ops::plan_on(x, edge_index, options.add_self_loops());
   torch::Tensor h = x;
   for (std::size_t l = 0; l < convs.size(); ++l) {
     h = convs[l]->forward_planned(h, plan);

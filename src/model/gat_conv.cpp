@@ -50,7 +50,7 @@ void GATConvImpl::reset_parameters() {
 }
 
 torch::Tensor GATConvImpl::forward(const torch::Tensor& x, const torch::Tensor& edge_index) {
-  return forward_planned(x, ops::make_edge_plan(edge_index, x.size(0), options.add_self_loops()));
+  return forward_planned(x, ops::plan_on(x, edge_index, options.add_self_loops()));
 }
 
 torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan) {

@@ -61,4 +61,21 @@ EdgePlan make_edge_plan(const torch::Tensor& edge_index, int64_t num_nodes, bool
   return plan;
 }
 
+EdgePlan to_device(const EdgePlan& plan, const torch::Device& device) {
+  if (plan.edge_index.device() == device) return plan;
+  auto move = [&](const torch::Tensor& t) {
+    return device.is_cpu() ? t.to(device) : t.pin_memory().to(device, /*non_blocking=*/true);
+  };
+  EdgePlan moved = plan;
+  moved.edge_index = move(plan.edge_index);
+  moved.target_ptr = move(plan.target_ptr);
+  moved.source_ptr = move(plan.source_ptr);
+  moved.by_source = move(plan.by_source);
+  return moved;
+}
+
+EdgePlan plan_on(const torch::Tensor& x, const torch::Tensor& edge_index, bool add_self_loops) {
+  return to_device(make_edge_plan(edge_index.cpu(), x.size(0), add_self_loops), x.device());
+}
+
 }  // namespace gat::ops

@@ -24,4 +24,11 @@ struct EdgePlan {
 // dropped and one loop per node is put last among that node's incoming edges. O(N + E).
 EdgePlan make_edge_plan(const torch::Tensor& edge_index, int64_t num_nodes, bool add_self_loops);
 
+// The plan's tensors on `device` (made on the CPU, copied through pinned memory to a GPU).
+EdgePlan to_device(const EdgePlan& plan, const torch::Device& device);
+
+// The plan of edge_index over x's nodes, on x's device: made on the CPU (edge_index is best kept
+// there; a GPU edge_index costs a synchronising copy first), then moved.
+EdgePlan plan_on(const torch::Tensor& x, const torch::Tensor& edge_index, bool add_self_loops);
+
 }  // namespace gat::ops

@@ -2,23 +2,24 @@
 // prints one JSON line per measurement (rank 0). Speed is measured here, never asserted in tests.
 // The batch is the config's data (or --data), or G random graphs of N nodes (--graphs); --scale
 // repeats the random batch at 1, 2, 4 and 8 times the nodes per graph, so cost against size can
-// be read off. Under mpirun the step's global batch is split across ranks as in training.
+// be read off. Under mpirun the step's global batch is split across ranks as in training. On a GPU
+// (train.device) steps are timed with CUDA events and the peak GPU memory is reported.
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <iostream>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "common/memory.h"
-#include "common/threads.h"
+#include "common/device.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "data/random_graphs.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
+#include "train/run_setup.h"
 #include "train/trainer.h"
 
 namespace {
@@ -42,8 +43,9 @@ struct Timing {
 // Times `timing.steps` training steps on one batch after `timing.warmup` untimed ones. Graph-level
 // data: the batch is the first train.batch_graphs training graphs (random graphs: all of them).
 nlohmann::json time_steps(const gat::config::Config& config, const gat::data::GraphDataset& dataset,
-                          gat::dist::Communicator& comm, const Timing& timing, bool all_graphs) {
-  gat::train::Trainer trainer(config, dataset, comm);
+                          gat::dist::Communicator& comm, const torch::Device& device, const Timing& timing,
+                          bool all_graphs) {
+  gat::train::Trainer trainer(config, dataset, comm, device);
   trainer.reset(config.train.seed);
   std::vector<int64_t> graphs = gat::train::graph_ids(dataset.train);
   if (!all_graphs) graphs.resize(std::min<std::size_t>(graphs.size(), config.train.batch_graphs));
@@ -55,21 +57,29 @@ nlohmann::json time_steps(const gat::config::Config& config, const gat::data::Gr
     for (int64_t g : graphs) edges += edge_ptr[g + 1] - edge_ptr[g];
   }
   std::vector<double> times, data, forward, backward, reduce, optimizer;
+  gat::DeviceTimer timer(device);  // CUDA events on a GPU: the step's device time, not the host's
   for (int i = 0; i < timing.warmup + timing.steps; ++i) {
+    if (i == timing.warmup) gat::reset_peak_memory(device);
+    gat::synchronize(device);
     comm.barrier();  // every rank starts the step together
     gat::train::StepTimes parts;
-    const auto start = std::chrono::steady_clock::now();
+    timer.start();
     trainer.train_step(graphs, &parts);
+    timer.stop();
+    const double seconds = timer.seconds();
     if (i < timing.warmup) continue;
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    times.push_back(seconds);
     data.push_back(parts.data), forward.push_back(parts.forward), backward.push_back(parts.backward),
         reduce.push_back(parts.reduce), optimizer.push_back(parts.optimizer);
   }
+  nlohmann::json gpu_mb = nullptr;
+  if (device.is_cuda()) gpu_mb = gat::peak_memory_bytes(device) / double(1 << 20);
   return {
       {"impl", config.model.attention},
       {"nodes", nodes},  // of one step's batch, self loops not counted
       {"edges", edges},
       {"heads", config.model.heads},
+      {"device", device.str()},
       {"threads", at::get_num_threads()},
       {"ranks", comm.size()},
       {"steps", timing.steps},
@@ -81,6 +91,7 @@ nlohmann::json time_steps(const gat::config::Config& config, const gat::data::Gr
       {"median_reduce_wait_s", median(reduce)},
       {"median_optimizer_s", median(optimizer)},
       {"peak_rss_mb", peak_rss_mb()},  // of rank 0, over the whole process so far
+      {"peak_gpu_mb", gpu_mb},         // allocated by LibTorch on rank 0's GPU over the timed steps
   };
 }
 
@@ -112,20 +123,20 @@ int main(int argc, char** argv) {
   app.add_option("--features", shape.features, "Features per node of the random graphs")->needs(graphs_flag);
   app.add_option("--classes", shape.classes, "Labels (multilabel) of the random graphs")->needs(graphs_flag);
   app.add_flag("--scale", scale, "Repeat at 1, 2, 4 and 8 times --nodes, one JSON line each")->needs(graphs_flag);
-  return gat::tools::run_tool("gat_bench", app, argc, argv, [&](gat::dist::Communicator& comm) {
+  return gat::tools::run_tool("gat_bench", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::keep_freed_memory();
-    gat::log::init(comm.rank(), "warn");
+    gat::log::init(host.rank(), "warn");
     if (data_flag->count()) overrides.push_back("data.path=" + data_path);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
-    comm.set_timeout(config.dist.timeout_s);
-    gat::set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), comm.local_size());
+    gat::train::RunSetup setup(host, config, threads);
+    gat::dist::Communicator& comm = setup.comm();
     const bool random = graphs_flag->count() > 0;
     for (int64_t factor : scale ? std::vector<int64_t>{1, 2, 4, 8} : std::vector<int64_t>{1}) {
       gat::data::RandomGraphsOptions scaled = shape;
       scaled.nodes = shape.nodes * factor;
       const gat::data::GraphDataset dataset =
           random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config);
-      nlohmann::json result = time_steps(config, dataset, comm, timing, random);
+      nlohmann::json result = time_steps(config, dataset, comm, setup.device(), timing, random);
       result["dataset"] = random ? "random" : config.data.path;
       if (scale) result["scale"] = factor;
       if (comm.rank() == 0) std::cout << result.dump() << std::endl;

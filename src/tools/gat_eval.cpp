@@ -9,11 +9,11 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "common/threads.h"
 #include "config/config.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
 #include "train/model_file.h"
+#include "train/run_setup.h"
 #include "train/trainer.h"
 
 int main(int argc, char** argv) {
@@ -27,15 +27,15 @@ int main(int argc, char** argv) {
   app.add_option("--split", split_name, "train, val or test")->check(CLI::IsMember({"train", "val", "test"}));
   app.add_option("--set", overrides, "Override a config key, as in gat_train");
   app.add_option("--threads", threads, "Compute threads (default: train.threads, else all cores)");
-  return gat::tools::run_tool("gat_eval", app, argc, argv, [&](gat::dist::Communicator& comm) {
-    gat::log::init(comm.rank(), "warn");
+  return gat::tools::run_tool("gat_eval", app, argc, argv, [&](gat::dist::Communicator& host) {
+    gat::log::init(host.rank(), "warn");
     if (config_path.empty()) config_path = (std::filesystem::path(checkpoint).parent_path() / "config.yaml").string();
     if (!data_path.empty()) overrides.push_back("data.path=" + data_path);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
-    comm.set_timeout(config.dist.timeout_s);
-    gat::set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), comm.local_size());
+    gat::train::RunSetup setup(host, config, threads);
+    gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
-    gat::train::Trainer trainer(config, dataset, comm);
+    gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
     gat::train::load_model(trainer.model(), checkpoint);
     const gat::data::Split& split =

@@ -5,12 +5,12 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/memory.h"
-#include "common/threads.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "dist/consistency.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
+#include "train/run_setup.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a Graph Attention Network from a YAML config."};
@@ -19,20 +19,20 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "YAML experiment file (configs/*.yaml)")->required();
   app.add_option("--set", overrides, "Override a key, e.g. --set train.lr=0.01 --set model.heads=[8,1]");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (ranks > 0 log warnings only, unless debug)");
-  return gat::tools::run_tool("gat_train", app, argc, argv, [&](gat::dist::Communicator& comm) {
+  return gat::tools::run_tool("gat_train", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::keep_freed_memory();
-    const bool quiet = comm.rank() > 0 && log_level != "debug" && log_level != "trace";
-    gat::log::init(comm.rank(), quiet && log_level != "off" ? "warn" : log_level);
+    const bool quiet = host.rank() > 0 && log_level != "debug" && log_level != "trace";
+    gat::log::init(host.rank(), quiet && log_level != "off" ? "warn" : log_level);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
-    comm.set_timeout(config.dist.timeout_s);
-    const int threads = gat::set_compute_threads(static_cast<int>(config.train.threads), comm.local_size());
+    gat::train::RunSetup setup(host, config);
+    gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::dist::check_same_on_all_ranks(comm, "config and data", gat::config::to_yaml(config) + gat::dist::describe_shape(dataset));
-    gat::log::info("{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads",
+    gat::log::info("{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads on {}",
                    config.data.path, dataset.num_graphs(), dataset.num_nodes(), dataset.num_edges(),
                    dataset.num_features(), dataset.num_classes, gat::data::to_string(dataset.task), comm.size(),
-                   threads);
-    const nlohmann::json results = gat::train::run_experiment(config, dataset, comm);
+                   setup.threads(), setup.device().str());
+    const nlohmann::json results = gat::train::run_experiment(config, dataset, comm, setup.device());
     if (comm.rank() == 0) std::cout << results.dump() << std::endl;
   });
 }

@@ -50,7 +50,7 @@ data::GraphDataset load_dataset(const config::Config& config) {
 }
 
 nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset,
-                              dist::Communicator& comm) {
+                              dist::Communicator& comm, const torch::Device& device) {
   const auto start = std::chrono::steady_clock::now();
   const bool writer = comm.rank() == 0;
   const std::filesystem::path dir = config.train.run_dir;
@@ -76,7 +76,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   const int64_t ranks = comm.size(), seeds = config.train.seeds;
   auto owner = [&](int64_t k) { return data_parallel ? 0 : k % ranks; };
   dist::LocalCommunicator alone;
-  Trainer trainer(config, dataset, data_parallel ? comm : static_cast<dist::Communicator&>(alone));
+  Trainer trainer(config, dataset, data_parallel ? comm : static_cast<dist::Communicator&>(alone), device);
 
   torch::Tensor results = torch::zeros({seeds, 8}, torch::kFloat64);
   std::vector<std::vector<EpochRecord>> epochs(seeds);  // seeds this rank trained for others
@@ -130,7 +130,10 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     }
   }
   if (writer)
-    write_atomically((dir / "best.pt").string(), [&](const std::string& tmp) { torch::save(trainer.model(), tmp); });
+    write_atomically((dir / "best.pt").string(), [&](const std::string& tmp) {
+      trainer.model()->to(torch::kCPU);  // readable on any machine; the run is over
+      torch::save(trainer.model(), tmp);
+    });
 
   double test_mean = 0, val_mean = 0, test_var = 0;
   for (const auto& r : runs) test_mean += r.test / seeds, val_mean += r.val / seeds;

@@ -16,7 +16,8 @@ data::GraphDataset load_dataset(const config::Config& config);
 // Trains train.seeds seeds (seed, seed+1, ...) and returns results.json's content. Rank 0 writes
 // train.run_dir: config.yaml (resolved), metrics.jsonl (one line per epoch), best.pt (the seed with
 // the best validation score) and results.json, each file complete or absent.
+// Training runs on `device` (common/device.h); best.pt always holds CPU tensors.
 nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset,
-                              dist::Communicator& comm);
+                              dist::Communicator& comm, const torch::Device& device = torch::kCPU);
 
 }  // namespace gat::train

@@ -26,15 +26,19 @@ std::vector<int64_t> graph_ids(const data::Split& split) {
   return std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
 }
 
-Trainer::Trainer(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm)
-    : config_(config), dataset_(dataset), comm_(comm) {
+Trainer::Trainer(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
+                 const torch::Device& device)
+    : config_(config), dataset_(dataset), comm_(comm), device_(device) {
   features_ = data::model_features(dataset, config.data.normalize_features);
-  if (node_level()) nodes_batch_ = data::node_batch(dataset, features_, dataset.train.ids, kSparseFeaturesBelow);
+  if (node_level())
+    nodes_batch_ = data::to_device(data::node_batch(dataset, features_, dataset.train.ids, kSparseFeaturesBelow), device_);
 }
 
 void Trainer::reset(int64_t seed) {
   torch::manual_seed(static_cast<uint64_t>(seed));
+  // Initialised on the CPU, so that a seed gives the same starting parameters on every device.
   model_ = model::GAT(model::gat_options_from_config(config_.model, dataset_.num_features(), dataset_.num_classes));
+  model_->to(device_);
   // Every rank starts from rank 0's parameters, whatever its own initialisation produced.
   for (auto& p : model_->parameters()) {
     torch::NoGradGuard no_grad;
@@ -62,10 +66,15 @@ std::vector<int64_t> Trainer::rank_share(const std::vector<int64_t>& graphs) con
 }
 
 std::string Trainer::nonfinite_gradient() {
-  for (const auto& p : model_->named_parameters()) {
-    const torch::Tensor& g = p.value().grad();
-    if (g.defined() && !torch::isfinite(g).all().item<bool>()) return "the gradient of " + p.key();
-  }
+  const auto named = model_->named_parameters();
+  std::vector<torch::Tensor> finite;  // one flag per parameter, read back in one transfer
+  for (const auto& p : named)
+    finite.push_back(p.value().grad().defined() ? torch::isfinite(p.value().grad()).all()
+                                                : torch::ones({}, torch::TensorOptions(torch::kBool).device(device_)));
+  if (finite.empty()) return "";
+  const torch::Tensor flags = torch::stack(finite).cpu();
+  for (int64_t i = 0; i < flags.size(0); ++i)
+    if (!flags[i].item<bool>()) return "the gradient of " + named[i].key();
   return "";
 }
 
@@ -93,7 +102,7 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
     global_nodes = nodes_in(graphs);
     const std::vector<int64_t> mine = rank_share(graphs);
     if (!mine.empty()) {
-      const data::Batch batch = data::graph_batch(dataset_, features_, mine);
+      const data::Batch batch = data::to_device(data::graph_batch(dataset_, features_, mine), device_);
       lap(t.data);
       losses = node_losses(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
     }
@@ -101,9 +110,10 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
   double loss_sum = 0;
   if (losses.defined()) {
     const torch::Tensor sum = losses.sum();
-    loss_sum = sum.item<double>();
     lap(t.forward);
     (sum / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
+    // Read after backward is queued: on a GPU the host then never waits between the two.
+    loss_sum = sum.item<double>();
   }
   lap(t.backward);
   if (reducer_) reducer_->finish();
@@ -123,14 +133,15 @@ EvalSums Trainer::evaluate_split(const data::Split& split) {
   EvalSums sums;
   if (split.level == data::SplitLevel::kNode) {
     const torch::Tensor logits = model_->forward(nodes_batch_.x, nodes_batch_.edge_index);
-    return evaluate(dataset_.task, logits.index_select(0, split.ids), dataset_.labels.index_select(0, split.ids));
+    const torch::Tensor ids = split.ids.to(device_);
+    return evaluate(dataset_.task, logits.index_select(0, ids), dataset_.labels.index_select(0, split.ids).to(device_));
   }
   {
     const std::vector<int64_t> mine = rank_share(graph_ids(split));
     for (std::size_t i = 0; i < mine.size(); i += config_.train.batch_graphs) {
       const std::vector<int64_t> chunk(mine.begin() + i,
                                        mine.begin() + std::min(mine.size(), i + config_.train.batch_graphs));
-      const data::Batch batch = data::graph_batch(dataset_, features_, chunk);
+      const data::Batch batch = data::to_device(data::graph_batch(dataset_, features_, chunk), device_);
       sums += evaluate(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
     }
   }

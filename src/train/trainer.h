@@ -63,7 +63,10 @@ struct SeedResult {
 // 0's parameters, so give it a LocalCommunicator where ranks train different seeds.
 class Trainer {
  public:
-  Trainer(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm);
+  // The model, its optimizer state and each step's batch live on `device` (common/device.h); the
+  // dataset stays on the CPU.
+  Trainer(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
+          const torch::Device& device = torch::kCPU);
 
   // A fresh model and optimizer seeded with `seed`.
   void reset(int64_t seed);
@@ -81,6 +84,7 @@ class Trainer {
   EvalSums evaluate_split(const data::Split& split);
 
   model::GAT& model() { return model_; }
+  const torch::Device& device() const { return device_; }
   const data::GraphDataset& dataset() const { return dataset_; }
   bool node_level() const { return dataset_.train.level == data::SplitLevel::kNode; }
   int64_t nodes_in(const std::vector<int64_t>& graphs) const;  // over all of these graphs
@@ -96,8 +100,9 @@ class Trainer {
   const config::Config& config_;
   const data::GraphDataset& dataset_;
   dist::Communicator& comm_;
+  torch::Device device_;
   torch::Tensor features_;
-  data::Batch nodes_batch_;  // node-level: all graphs, scoring the train nodes
+  data::Batch nodes_batch_;  // node-level: all graphs, scoring the train nodes, on device_
   model::GAT model_{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<dist::GradientReducer> reducer_;  // with several ranks

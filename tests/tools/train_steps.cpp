@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "dist/mpi_communicator.h"
+#include "train/run_setup.h"
 #include "train/trainer.h"
 
 int main(int argc, char** argv) {
@@ -17,19 +18,19 @@ int main(int argc, char** argv) {
     std::cerr << "usage: train_steps DATA.h5 STEPS OUT.pt [KEY=VALUE ...]\n";
     return 2;
   }
-  auto comm = gat::dist::make_communicator();
+  auto host = gat::dist::make_communicator();
   try {
-    torch::set_num_threads(1);
     std::vector<std::string> overrides(argv + 4, argv + argc);
     const auto config = gat::config::parse_config(std::string("data: {path: ") + argv[1] + "}\n" +
                                                       "model: {input_dropout: 0, dropout: 0}\n",
                                                   "train_steps", overrides);
-    comm->set_timeout(config.dist.timeout_s);
+    gat::train::RunSetup setup(*host, config, /*threads=*/1);
+    gat::dist::Communicator& comm = setup.comm();
     // A rank that hangs before its first collective, for the timeout test.
-    if (const char* stall = std::getenv("GAT_TEST_STALL_RANK"); stall && std::atoi(stall) == comm->rank())
+    if (const char* stall = std::getenv("GAT_TEST_STALL_RANK"); stall && std::atoi(stall) == comm.rank())
       std::this_thread::sleep_for(std::chrono::seconds(60));
     const auto dataset = gat::data::load_graph_dataset(config.data.path);
-    gat::train::Trainer trainer(config, dataset, *comm);
+    gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
     const std::vector<int64_t> graphs = gat::train::graph_ids(dataset.train);
     const std::size_t batch = config.train.batch_graphs;
@@ -42,15 +43,15 @@ int main(int argc, char** argv) {
       at = end == graphs.size() ? 0 : end;
     }
     const gat::train::EvalSums val = trainer.evaluate_split(dataset.val);
-    if (comm->rank() == 0) {
+    if (comm.rank() == 0) {
       std::vector<torch::Tensor> flat;
-      for (const auto& p : trainer.model()->parameters()) flat.push_back(p.detach().reshape(-1));
+      for (const auto& p : trainer.model()->parameters()) flat.push_back(p.detach().reshape(-1).cpu());
       std::vector<torch::Tensor> out{torch::cat(flat), torch::tensor({val.micro_f1(), val.mean_loss()}, torch::kFloat64)};
       torch::save(out, argv[3]);
     }
   } catch (const std::exception& e) {
-    std::cerr << "train_steps: rank " << comm->rank() << ": " << e.what() << std::endl;
-    if (comm->size() > 1) comm->abort(1);
+    std::cerr << "train_steps: rank " << host->rank() << ": " << e.what() << std::endl;
+    if (host->size() > 1) host->abort(1);
     return 1;
   }
   return 0;

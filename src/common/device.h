@@ -1,0 +1,42 @@
+// Where a rank's tensors live (the CPU or one GPU) and what the tools need to time and size work there.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+namespace gat {
+
+// train.device: "cpu", "cuda", or "auto" (cuda when this build has CUDA and a GPU is visible, else
+// cpu). With cuda, local rank r of a node takes GPU r mod (visible GPUs) and makes it current.
+// Throws gat::Error for cuda in a build or on a machine without one.
+torch::Device select_device(const std::string& name, int local_rank);
+
+// Waits until the device has finished the work queued so far (nothing to wait for on the CPU).
+void synchronize(const torch::Device& device);
+
+// Bytes the device's caching allocator had allocated at most since the last reset (0 on the CPU,
+// where gat_bench reports the peak resident set instead).
+int64_t peak_memory_bytes(const torch::Device& device);
+void reset_peak_memory(const torch::Device& device);
+
+// Times a span of work queued on the device: CUDA events on the current stream for a GPU (no
+// host synchronisation until seconds()), the wall clock for the CPU.
+class DeviceTimer {
+ public:
+  explicit DeviceTimer(const torch::Device& device);
+  ~DeviceTimer();
+  DeviceTimer(const DeviceTimer&) = delete;
+  DeviceTimer& operator=(const DeviceTimer&) = delete;
+
+  void start();
+  void stop();
+  double seconds();  // waits for stop's point in the queue
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gat

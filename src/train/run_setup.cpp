@@ -1,0 +1,16 @@
+// Timeout, threads, device and communicator, in the order they depend on each other.
+#include "train/run_setup.h"
+
+#include "common/device.h"
+#include "common/threads.h"
+#include "dist/device_communicator.h"
+
+namespace gat::train {
+
+RunSetup::RunSetup(dist::Communicator& host, const config::Config& config, int threads)
+    : host_((host.set_timeout(config.dist.timeout_s), host)),
+      threads_(set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), host.local_size())),
+      device_(select_device(config.train.device, host.local_rank())),
+      device_comm_(dist::make_device_communicator(host, config.dist.backend, device_)) {}
+
+}  // namespace gat::train
