@@ -5,7 +5,7 @@ measured copy bandwidth, for each thread count. LibTorch here is the same shared
 gat-dist links. The defaults are configs/ppi.yaml on two PPI-sized graphs (gat_bench
 --graphs 2 --degree 14: 4,490 nodes, 124,886 edges plus one self loop per node).
 
-    /usr/bin/python3 bench/floors.py [--nodes N --edges E ...] [--threads 1 2]
+    /usr/bin/python3 bench/floors.py [--nodes N --edges E ...] [--threads 1 2] [--device cuda]
 """
 import argparse
 import json
@@ -61,20 +61,34 @@ def main():
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
     parser.add_argument("--heads", type=int, nargs="+", default=[4, 4, 6])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda: rates of the GPU (full float32, no TF32)")
     args = parser.parse_args()
     if len(args.heads) != len(args.hidden) + 1:
         parser.error(f"--heads needs {len(args.hidden) + 1} values (one per hidden layer and the output)")
     flops, moved = step_work(args.nodes, args.edges, args.features, args.classes, args.hidden, args.heads)
-    a = torch.randn(2048, 2048)
-    b = torch.randn(2048, 2048)
-    src = torch.randn(64 * 1024 * 1024)  # 256 MiB, far beyond any cache
+    gpu = args.device == "cuda"
+    torch.backends.cuda.matmul.allow_tf32 = False  # gat-dist's matmuls run in full float32
+    size = 8192 if gpu else 2048  # a GPU needs a larger product to reach its rate
+    a = torch.randn(size, size, device=args.device)
+    b = torch.randn(size, size, device=args.device)
+    src = torch.randn(256 * 1024 * 1024 if gpu else 64 * 1024 * 1024, device=args.device)  # beyond any cache
     dst = torch.empty_like(src)
-    for threads in args.threads:
-        torch.set_num_threads(threads)
-        matmul_rate = 2 * 2048 ** 3 / best_of(lambda: torch.mm(a, b), 10)
-        copy_rate = 2 * src.numel() * 4 / best_of(lambda: dst.copy_(src), 10)
+
+    def timed(fn):
+        def run():
+            fn()
+            if gpu:
+                torch.cuda.synchronize()
+        return best_of(run, 10)
+
+    for threads in [0] if gpu else args.threads:
+        if not gpu:
+            torch.set_num_threads(threads)
+        matmul_rate = 2 * size ** 3 / timed(lambda: torch.mm(a, b))
+        copy_rate = 2 * src.numel() * 4 / timed(lambda: dst.copy_(src))
         print(json.dumps({
-            "threads": threads,
+            "device": torch.cuda.get_device_name() if gpu else "cpu",
+            "threads": None if gpu else threads,
             "gflop": {k: round(v / 1e9, 2) for k, v in flops.items()},
             "gbytes": round(moved / 1e9, 3),
             "matmul_gflops": round(matmul_rate / 1e9, 1),

@@ -62,13 +62,17 @@ struct Inputs {
   torch::Tensor projected, score_src, score_dst, weights;  // weights: random projection of the output
 };
 
-Inputs random_inputs(int64_t n, int64_t h, int64_t f, torch::Dtype dtype, uint64_t seed) {
+// Drawn in float64 on the CPU, so a seed gives the same inputs (up to rounding) in every dtype and
+// on every device.
+Inputs random_inputs(int64_t n, int64_t h, int64_t f, torch::Dtype dtype, uint64_t seed,
+                     torch::Device device = torch::kCPU) {
   torch::manual_seed(seed);
+  auto draw = [&](torch::IntArrayRef sizes) { return torch::randn(sizes, torch::kFloat64).to(device, dtype); };
   Inputs in;
-  in.projected = torch::randn({n, h, f}, dtype).requires_grad_();
-  in.score_src = torch::randn({n, h}, dtype).requires_grad_();
-  in.score_dst = torch::randn({n, h}, dtype).requires_grad_();
-  in.weights = torch::randn({n, h, f}, dtype);
+  in.projected = draw({n, h, f}).requires_grad_();
+  in.score_src = draw({n, h}).requires_grad_();
+  in.score_dst = draw({n, h}).requires_grad_();
+  in.weights = draw({n, h, f});
   return in;
 }
 
@@ -86,16 +90,22 @@ std::vector<torch::Tensor> run(AttentionImpl impl, const Inputs& in, const EdgeP
 
 const char* kWhat[] = {"output", "d projected", "d score_src", "d score_dst"};
 
-class FusedAgreement : public ::testing::TestWithParam<std::tuple<int, torch::Dtype>> {};
+// The CUDA cases run where LibTorch sees a GPU and are reported as skipped elsewhere.
+bool skip_without(torch::DeviceType device) { return device == torch::kCUDA && !torch::cuda::is_available(); }
+
+class FusedAgreement : public ::testing::TestWithParam<std::tuple<int, torch::Dtype, torch::DeviceType>> {};
 
 TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
-  const auto [index, dtype] = GetParam();
+  const auto [index, dtype, device_type] = GetParam();
+  if (skip_without(device_type)) GTEST_SKIP() << "no CUDA device";
+  const torch::Device device(device_type);
   const Case c = cases()[index];
   const double tol = dtype == torch::kFloat64 ? 1e-10 : 1e-5;
-  const EdgePlan plan = make_edge_plan(c.edges, c.n, c.self_loops);
+  const EdgePlan plan = gat::ops::to_device(make_edge_plan(c.edges, c.n, c.self_loops), device);
   // 70 features: the kernel's column tiles (64 floats, 32 doubles) are each walked in 8-wide blocks,
-  // and the last tile has a tail of 6.
-  const Inputs in = random_inputs(c.n, 3, 70, dtype, 5);
+  // and the last tile has a tail of 6; on a GPU, 210 columns leave most of a block's threads idle.
+  // The dense reference's bmm runs in full float32 on a GPU too: LibTorch's default keeps TF32 off.
+  const Inputs in = random_inputs(c.n, 3, 70, dtype, 5, device);
   const auto fused = run(AttentionImpl::kFused, in, plan, 0.0, 0);
   for (AttentionImpl ref : {AttentionImpl::kSparse, AttentionImpl::kDense}) {
     const auto expected = run(ref, in, plan, 0.0, 0);
@@ -107,15 +117,34 @@ TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
   const auto sparse_dropped = run(AttentionImpl::kSparse, in, plan, 0.4, 9);
   for (int i = 0; i < 4; ++i)
     EXPECT_LT(rel_error(fused_dropped[i], sparse_dropped[i]), tol) << kWhat[i] << " with dropout";
+  // And the kernel gives the same bits when run again.
+  const auto again = run(AttentionImpl::kFused, in, plan, 0.4, 9);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(torch::equal(again[i], fused_dropped[i])) << kWhat[i] << " run twice";
 }
 
 INSTANTIATE_TEST_SUITE_P(Graphs, FusedAgreement,
                          ::testing::Combine(::testing::Range(0, static_cast<int>(cases().size())),
-                                            ::testing::Values(torch::kFloat32, torch::kFloat64)),
+                                            ::testing::Values(torch::kFloat32, torch::kFloat64),
+                                            ::testing::Values(torch::kCPU, torch::kCUDA)),
                          [](const auto& info) {
                            return cases()[std::get<0>(info.param)].name +
-                                  (std::get<1>(info.param) == torch::kFloat64 ? "_f64" : "_f32");
+                                  (std::get<1>(info.param) == torch::kFloat64 ? "_f64" : "_f32") +
+                                  (std::get<2>(info.param) == torch::kCUDA ? "_cuda" : "");
                          });
+
+// On a GPU, float32 against the float64 dense form computed on the CPU: 1e-5 relative, with
+// PPI's layer shape (4 heads x 256 features, more than one pass of a block's columns).
+TEST(FusedAttentionCuda, Float32MatchesFloat64CpuReference) {
+  if (skip_without(torch::kCUDA)) GTEST_SKIP() << "no CUDA device";
+  const int64_t n = 300;
+  const torch::Tensor edges = hub_edges(n, 4);
+  const EdgePlan plan = make_edge_plan(edges, n, true);
+  const auto reference = run(AttentionImpl::kDense, random_inputs(n, 4, 300, torch::kFloat64, 6), plan, 0.0, 0);
+  const auto fused = run(AttentionImpl::kFused, random_inputs(n, 4, 300, torch::kFloat32, 6, torch::kCUDA),
+                         gat::ops::to_device(plan, torch::kCUDA), 0.0, 0);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_LT(rel_error(fused[i].cpu().to(torch::kFloat64), reference[i]), 1e-5) << kWhat[i];
+}
 
 TEST(FusedAttention, GradientsMatchFiniteDifferencesInFloat64) {
   const EdgePlan plan = make_edge_plan(hub_edges(9, 4), 9, true);

@@ -38,15 +38,20 @@ Outcome run(const std::string& command, const std::string& err_file) {
 
 class MpiTest : public ::testing::Test {
  protected:
-  // Trains `steps` steps on `ranks` ranks; returns {flat parameters, [val micro-F1, val loss]}.
-  std::vector<torch::Tensor> train(int ranks, const std::string& extra = "") {
+  // Trains 20 steps on `ranks` ranks; *result gets {flat parameters, [val micro-F1, val loss]}
+  // when the run succeeds.
+  Outcome try_train(int ranks, const std::string& extra, std::vector<torch::Tensor>* result) {
     const std::string out = dir_.file("params_" + std::to_string(ranks) + ".pt");
     const Outcome o = run(mpirun(ranks) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) +
                               "/inductive.h5 20 " + out + " train.batch_graphs=3 " + extra + " >/dev/null",
                           dir_.file("err"));
-    EXPECT_EQ(o.exit_code, 0) << o.err;
+    if (o.exit_code == 0) torch::load(*result, out);
+    return o;
+  }
+  std::vector<torch::Tensor> train(int ranks, const std::string& extra = "") {
     std::vector<torch::Tensor> result;
-    torch::load(result, out);
+    const Outcome o = try_train(ranks, extra, &result);
+    EXPECT_EQ(o.exit_code, 0) << o.err;
     return result;
   }
   gat::testing::TempDir dir_;
@@ -71,6 +76,21 @@ TEST_F(MpiTest, OverlapOnAndOffAgree) {
   const auto off = train(2, "dist.overlap=false dist.bucket_mb=0.001");
   EXPECT_LT(rel_error(on[0], off[0]), 1e-5);
   EXPECT_NEAR(on[1][0].item<double>(), off[1][0].item<double>(), 1e-6);
+}
+
+TEST_F(MpiTest, NcclOnAGpuTrainsLikeMpiOnTheCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const auto cpu = train(1, "train.device=cpu dist.backend=mpi");
+  const auto nccl = train(1, "train.device=cuda dist.backend=nccl");
+  EXPECT_LT(rel_error(nccl[0], cpu[0]), 1e-4);
+  EXPECT_NEAR(nccl[1][1].item<double>(), cpu[1][1].item<double>(), 1e-4 * cpu[1][1].item<double>());
+  // Two ranks, if NCCL lets both use the one GPU of a single-GPU machine.
+  std::vector<torch::Tensor> two;
+  const Outcome o = try_train(2, "train.device=cuda dist.backend=nccl", &two);
+  if (o.exit_code != 0 && o.err.find("Duplicate GPU") != std::string::npos)
+    GTEST_SKIP() << "NCCL refuses two ranks on one GPU: " << o.err.substr(0, o.err.find('\n'));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_LT(rel_error(two[0], nccl[0]), 1e-5);
 }
 
 TEST_F(MpiTest, ACollectivePastTheTimeoutEndsTheJobNamingIt) {

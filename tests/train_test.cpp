@@ -114,6 +114,24 @@ TEST_F(TrainTest, FusedSparseAndDenseAttentionTrainAlike) {
   expect_same_curve(curve("fused", "0.5"), curve("sparse", "0.5"), "fused vs sparse with dropout");
 }
 
+TEST_F(TrainTest, TwentyStepsOnAGpuMatchTheCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  const Config config = test_config("inductive", (dir_ / "cuda").string(), {"model.input_dropout=0", "model.dropout=0"});
+  const auto dataset = gat::data::load_graph_dataset(config.data.path);
+  const std::vector<int64_t> graphs = gat::train::graph_ids(dataset.train);
+  auto parameters_after_20_steps = [&](torch::Device device) {
+    gat::train::Trainer trainer(config, dataset, comm_, device);
+    trainer.reset(0);
+    for (std::size_t step = 0; step < 20; ++step) trainer.train_step({graphs[step % graphs.size()]});
+    std::vector<torch::Tensor> flat;
+    for (const auto& p : trainer.model()->parameters()) flat.push_back(p.detach().reshape(-1).cpu());
+    return torch::cat(flat);
+  };
+  const torch::Tensor cpu = parameters_after_20_steps(torch::kCPU);
+  const torch::Tensor gpu = parameters_after_20_steps(torch::kCUDA);
+  EXPECT_LT(((gpu - cpu).abs().max() / cpu.abs().max()).item<double>(), 1e-4);
+}
+
 // A learning rate of 1e30 sends every weight to about +-1e30 in Adam's first step; the second
 // step's activations overflow, and its loss is NaN.
 std::vector<std::string> diverging(std::vector<std::string> more) {

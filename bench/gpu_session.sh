@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The GPU checks of issue 5 in one go, for a lent GPU machine with the repository's CUDA build:
+# build, every CTest suite (CPU and CUDA), gat_bench against PyTorch Geometric on the same batch,
+# and a whole PPI-shaped training run. Logs and JSON lines go to $OUT (default: gpu_out/).
+#   bash bench/gpu_session.sh [PPI_SYNTH_H5]
+# On the project's lent machines, source the device kit first (docs/gpu.md says how).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-gpu_out}
+mkdir -p "$out"
+data=${1:-data/ppi_synth.h5}
+build=${BUILD_DIR:-build-gpu}
+step() { echo "=== $* ($(date +%T))"; }
+
+step configure
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DGAT_PYTHON="$(command -v python3)" >"$out/configure.log" 2>&1 ||
+  { tail -30 "$out/configure.log"; exit 1; }
+grep "gat-dist:" "$out/configure.log"
+step build
+cmake --build "$build" -j16 >"$out/build.log" 2>&1 || { grep -B2 -A12 "error" "$out/build.log" | head -80; exit 1; }
+
+step ctest
+(cd "$build" && timeout 300 ctest -j12 --output-on-failure >"../$out/ctest.log" 2>&1)
+grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Timeout" "$out/ctest.log" | head -40
+grep -c "Skipped" "$out/ctest.log" | sed 's/^/skipped tests: /'
+
+if [ ! -f "$data" ]; then
+  step make PPI-shaped data
+  python3 data_tools/gat_data.py ppi-synth --out-dir data/ppi_synth >/dev/null &&
+    python3 data_tools/gat_data.py ppi --root data/ppi_synth --out "$data" >/dev/null
+fi
+
+step bench: gat_bench vs PyG GATConv on the first 2 training graphs
+timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda | tee "$out/bench.jsonl"
+timeout 120 python3 bench/pyg_gat.py --data "$data" | tee -a "$out/bench.jsonl"
+timeout 120 "$build/gat_bench" --config configs/ppi.yaml --graphs 2 --degree 14 --set train.device=cuda |
+  tee -a "$out/bench.jsonl"
+timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda \
+  --set model.attention=sparse | tee -a "$out/bench.jsonl"
+
+step floors of the --graphs 2 --degree 14 step on this GPU
+timeout 60 python3 bench/floors.py --device cuda | tee "$out/floors.json"
+
+step train: whole PPI-shaped run to early stopping
+/usr/bin/time -v timeout 240 "$build/gat_train" --config configs/ppi.yaml --set data.path="$data" \
+  --set train.device=cuda --set train.run_dir="$out/run" --log-level warn 2>"$out/train_time.log" |
+  tail -1 | tee "$out/train_results.json"
+grep -E "Elapsed|Maximum resident" "$out/train_time.log"
+step done
