@@ -2,6 +2,7 @@
 #include "common/log.h"
 
 #include <c10/util/Exception.h>
+#include <torch/version.h>
 
 #include <spdlog/sinks/stdout_sinks.h>
 
@@ -12,12 +13,23 @@ namespace {
 
 // LibTorch's warnings (such as scatter_reduce's "beta API" notice) go to the log at debug level
 // instead of glog's unprefixed lines on stderr.
+// The handler's interface moved in LibTorch 2 (Debian ships 1.13; CUDA builds use 2.x).
 class TorchWarningsToLog : public c10::WarningHandler {
  public:
+#if TORCH_VERSION_MAJOR >= 2
+  void process(const c10::Warning& warning) override { spdlog::debug("torch: {}", warning.msg()); }
+#else
   void process(const c10::SourceLocation&, const std::string& msg, const bool) override {
     spdlog::debug("torch: {}", msg);
   }
+#endif
 };
+
+#if TORCH_VERSION_MAJOR >= 2
+namespace warning_utils = c10::WarningUtils;
+#else
+namespace warning_utils = c10::Warning;
+#endif
 
 }  // namespace
 
@@ -30,7 +42,7 @@ void init(int rank, const std::string& level) {
   logger->set_level(parsed);
   spdlog::set_default_logger(logger);
   static TorchWarningsToLog torch_warnings;
-  c10::Warning::set_warning_handler(&torch_warnings);
+  warning_utils::set_warning_handler(&torch_warnings);
 }
 
 }  // namespace gat::log

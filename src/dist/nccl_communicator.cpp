@@ -7,6 +7,7 @@
 #include <c10/cuda/CUDAStream.h>
 #include <nccl.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -85,6 +86,7 @@ class NcclCommunicator final : public Communicator {
     if (comm_) ncclCommAbort(comm_);
     comm_ = nullptr;
     host_.abort(exit_code);
+    std::_Exit(exit_code);  // not reached: the host's abort ends the process
   }
 
   // NCCL reports some failures (a peer gone, a network error) only asynchronously.
