@@ -6,7 +6,7 @@
 # On the project's lent machines, source the device kit first (docs/gpu.md says how).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=${OUT:-gpu_out}
+out=$(realpath -m "${OUT:-gpu_out}")
 mkdir -p "$out"
 data=${1:-data/ppi_synth.h5}
 build=${BUILD_DIR:-build-gpu}
@@ -18,10 +18,10 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITEC
   { tail -30 "$out/configure.log"; exit 1; }
 grep "gat-dist:" "$out/configure.log"
 step build
-cmake --build "$build" -j16 >"$out/build.log" 2>&1 || { grep -B2 -A12 "error" "$out/build.log" | head -80; exit 1; }
+cmake --build "$build" -j16 -- -k 0 >"$out/build.log" 2>&1 || { grep -A12 "error" "$out/build.log" | head -120; exit 1; }
 
 step ctest
-(cd "$build" && timeout 300 ctest -j12 --output-on-failure >"../$out/ctest.log" 2>&1)
+(cd "$build" && timeout 200 ctest -j12 --output-on-failure >"$out/ctest.log" 2>&1)
 grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Timeout" "$out/ctest.log" | head -40
 grep -c "Skipped" "$out/ctest.log" | sed 's/^/skipped tests: /'
 
@@ -43,8 +43,10 @@ step floors of the --graphs 2 --degree 14 step on this GPU
 timeout 60 python3 bench/floors.py --device cuda | tee "$out/floors.json"
 
 step train: whole PPI-shaped run to early stopping
-/usr/bin/time -v timeout 240 "$build/gat_train" --config configs/ppi.yaml --set data.path="$data" \
-  --set train.device=cuda --set train.run_dir="$out/run" --log-level warn 2>"$out/train_time.log" |
-  tail -1 | tee "$out/train_results.json"
-grep -E "Elapsed|Maximum resident" "$out/train_time.log"
+start=$SECONDS
+timeout 180 "$build/gat_train" --config configs/ppi.yaml --set data.path="$data" --set train.device=cuda \
+  --set train.run_dir=/tmp/gpu_session_run --log-level warn 2>"$out/train_err.log" | tail -1 |
+  tee "$out/train_results.json"
+cp /tmp/gpu_session_run/metrics.jsonl "$out/"
+echo "gat_train wall clock: $((SECONDS - start)) s"; tail -3 "$out/train_err.log"
 step done
