@@ -81,8 +81,7 @@ TEST_F(GatTrainCli, BadConfigInputs) {
 TEST_F(GatTrainCli, BadConfigCorpusGetsItsExactErrorsAndWritesNothing) {
   const fs::path corpus = fs::path(GAT_SOURCE_DIR) / "tests" / "bad_inputs" / "configs";
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(corpus)) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
+  for (const std::string& name : gat::testing::list_dir(corpus.string())) files.push_back(corpus / name);
   ASSERT_GE(files.size(), 30u);
   const std::string header = "# expect: ";
   const fs::path run_dir = dir_ / "run";

@@ -87,8 +87,10 @@ TEST_F(MpiTest, NcclOnAGpuTrainsLikeMpiOnTheCpu) {
   // Two ranks, if NCCL lets both use the one GPU of a single-GPU machine.
   std::vector<torch::Tensor> two;
   const Outcome o = try_train(2, "train.device=cuda dist.backend=nccl", &two);
-  if (o.exit_code != 0 && o.err.find("Duplicate GPU") != std::string::npos)
-    GTEST_SKIP() << "NCCL refuses two ranks on one GPU: " << o.err.substr(0, o.err.find('\n'));
+  if (const std::size_t at = o.err.find("Duplicate GPU"); o.exit_code != 0 && at != std::string::npos) {
+    const std::size_t line = o.err.rfind('\n', at) + 1;  // npos + 1 = 0 on the first line
+    GTEST_SKIP() << "NCCL refuses two ranks on one GPU: " << o.err.substr(line, o.err.find('\n', at) - line);
+  }
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_LT(rel_error(two[0], nccl[0]), 1e-5);
 }

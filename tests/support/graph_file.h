@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace gat::testing {
 
@@ -29,6 +30,12 @@ void write_graph_file(const std::string& path, const GraphFileSpec& spec);
 
 // The whole content of a file ("" if it cannot be read).
 std::string read_file(const std::string& path);
+
+// The names in a directory (no "." or ".."), sorted; empty if it cannot be read.
+// Tests list and remove directories with POSIX calls, not std::filesystem's iterators: PyTorch
+// wheels export a statically linked copy of those (pytorch/pytorch#133437), and in a binary
+// linked with one, libstdc++'s remove_all crashed (seen with PyTorch 2.11).
+std::vector<std::string> list_dir(const std::string& path);
 
 // A directory under the system temp directory, removed with everything in it at destruction.
 class TempDir {
