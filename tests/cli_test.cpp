@@ -64,7 +64,7 @@ TEST_F(GatTrainCli, BadConfigInputs) {
   expect_error("--config /nonexistent.yaml", "/nonexistent.yaml: cannot read config file");
   const std::string good = write_config("data: {path: " + kData + "}\n");
   expect_error("--config " + good + " --set train.lrr=1",
-               good + ": train.lrr: unknown key (expected one of batch_graphs, device, epochs, lr, on_nonfinite, patience, run_dir, seed, "
+               good + ": train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, epochs, lr, on_nonfinite, patience, resume, run_dir, seed, "
                       "seeds, threads, weight_decay)");
   expect_error("--config " + good + " --set model.heads=[8,x]", good + ": model.heads[1]: expected an integer, got \"x\"");
   expect_error("--config " + good + " --set train.lr=-1", good + ": train.lr: expected a number > 0, got -1");

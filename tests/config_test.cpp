@@ -69,7 +69,7 @@ TEST(Config, YamlRoundTripIsExact) {
 
 TEST(Config, UnknownKeysAreRejectedWithTheirPath) {
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lrr: 1}\n"),
-            "x.yaml: train.lrr: unknown key (expected one of batch_graphs, device, epochs, lr, on_nonfinite, patience, run_dir, seed, "
+            "x.yaml: train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, epochs, lr, on_nonfinite, patience, resume, run_dir, seed, "
             "seeds, threads, weight_decay)");
   EXPECT_EQ(error_of("data: {path: d.h5}\noptim: {}\n"),
             "x.yaml: optim: unknown key (expected one of data, dist, model, train)");

@@ -1,16 +1,22 @@
 // Several ranks under mpirun: training equals one rank's, and a failing rank takes the job down.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "config/config.h"
+#include "data/graph_dataset.h"
+#include "model/gat.h"
 #include "support/graph_file.h"
+#include "train/model_file.h"
 
 namespace fs = std::filesystem;
 
@@ -218,6 +224,156 @@ TEST_F(GatTrainFaults, SeedsSpreadOverRanksGiveTheSameRuns) {
       EXPECT_EQ(results[0]["runs"][k][key], results[1]["runs"][k][key]) << "seed " << k << " " << key;
   EXPECT_EQ(results[0]["test_mean"], results[1]["test_mean"]);
   EXPECT_EQ(epochs[0], epochs[1]);  // every epoch record reached rank 0, whoever trained it
+}
+
+// Preemption: a run killed (SIGKILL, no warning) or stopped (SIGTERM) part-way and resumed with
+// --resume ends where an uninterrupted run ends: bit for bit on one rank, within 1e-6 on two.
+class Resume : public GatTrainFaults {
+ protected:
+  // The config of every run here: 12 epochs of the inductive test set, dropout on (so the random
+  // generators must come back too), a checkpoint after every epoch.
+  std::string resume_config() {
+    const std::string path = dir_.file("r.yaml");
+    std::ofstream(path) << "data: {path: " << data_ << "}\nmodel: {heads: [4, 1], input_dropout: 0.2, dropout: 0.2}\n"
+                        << "train: {epochs: 12, patience: 100, batch_graphs: 1, threads: 1, checkpoint_every: 1}\n";
+    return path;
+  }
+  std::string command(int ranks, const std::string& run_dir, const std::string& extra = "") {
+    const std::string train = std::string(GAT_BINARY_DIR) + "/gat_train --config " + resume_config() +
+                              " --set train.run_dir=" + run_dir + " " + extra;
+    return ranks == 1 ? train : mpirun(ranks) + train;
+  }
+
+  // Starts `cmd` in the background; returns its pid. Its stderr goes to bg_err, and its exit
+  // status to STATUS_FILE once it ends.
+  int start(const std::string& cmd, const std::string& status_file) {
+    const std::string pid_file = dir_.file("pid");
+    std::remove(pid_file.c_str());
+    std::system(("sh -c '" + cmd + " >/dev/null 2>" + dir_.file("bg_err") + " & echo $! >" + pid_file +
+                 "; wait $!; echo $? >" + status_file + "' &")
+                    .c_str());
+    int pid = 0;
+    for (int i = 0; i < 500 && !(std::ifstream(pid_file) >> pid); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return pid;
+  }
+
+  // Waits until FILE has at least `lines` lines (epochs done), at most 60 s.
+  bool wait_for_lines(const std::string& file, int lines) {
+    for (int i = 0; i < 6000; ++i) {
+      std::ifstream in(file);
+      int n = 0;
+      for (std::string line; std::getline(in, line);) ++n;
+      if (n >= lines) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  std::string wait_for_status(const std::string& status_file) {
+    for (int i = 0; i < 6000; ++i) {
+      if (std::string s = gat::testing::read_file(status_file); !s.empty()) return s.substr(0, s.find('\n'));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return "(still running)";
+  }
+
+  // The kept model's parameters, flat.
+  torch::Tensor kept_parameters(const std::string& run_dir) {
+    const auto config = gat::config::load_config(resume_config());
+    const auto dataset = gat::data::load_graph_dataset(data_);
+    gat::model::GAT model(gat::model::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
+    gat::train::load_model(model, run_dir + "/best.pt");
+    std::vector<torch::Tensor> flat;
+    for (const auto& p : model->parameters()) flat.push_back(p.detach().reshape(-1));
+    return torch::cat(flat);
+  }
+
+  // metrics.jsonl without the wall-clock times.
+  std::vector<std::string> curve(const std::string& run_dir) {
+    std::vector<std::string> lines;
+    std::ifstream in(run_dir + "/metrics.jsonl");
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line);
+      j.erase("seconds");
+      lines.push_back(j.dump());
+    }
+    return lines;
+  }
+
+  // Kills the run after `epochs` epochs with SIGKILL, resumes it, and returns its run directory.
+  std::string killed_and_resumed(int ranks, int epochs) {
+    const std::string run_dir = dir_.file("killed");
+    start(command(ranks, run_dir), dir_.file("killed_status"));
+    EXPECT_TRUE(wait_for_lines(run_dir + "/metrics.jsonl", epochs));
+    // Every process whose command line names this run directory (launcher and ranks), at once. The
+    // pattern's last letter in brackets keeps it from matching the shells that carry it.
+    const std::string pattern = "'" + run_dir.substr(0, run_dir.size() - 1) + "[" + run_dir.back() + "]'";
+    std::system(("pkill -9 -f " + pattern + " 2>/dev/null").c_str());
+    for (int i = 0; i < 2000 && std::system(("pgrep -f " + pattern + " >/dev/null").c_str()) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_FALSE(std::filesystem::exists(run_dir + "/results.json")) << "the run ended before it was killed";
+    EXPECT_TRUE(std::filesystem::exists(run_dir + "/checkpoint.pt"));
+    const Outcome o = run(command(ranks, run_dir, "--resume") + " >/dev/null", dir_.file("err"));
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return run_dir;
+  }
+
+  std::string uninterrupted(int ranks) {
+    const std::string run_dir = dir_.file("whole");
+    const Outcome o = run(command(ranks, run_dir) + " >/dev/null", dir_.file("err"));
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    return run_dir;
+  }
+};
+
+TEST_F(Resume, KilledOneRankRunResumesBitForBit) {
+  const std::string whole = uninterrupted(1), resumed = killed_and_resumed(1, 4);
+  EXPECT_TRUE(torch::equal(kept_parameters(resumed), kept_parameters(whole)));
+  EXPECT_EQ(curve(resumed), curve(whole));
+  EXPECT_FALSE(std::filesystem::exists(resumed + "/checkpoint.pt"));  // a finished run keeps none
+}
+
+TEST_F(Resume, KilledTwoRankRunResumesWithinOneInAMillion) {
+  const std::string whole = uninterrupted(2), resumed = killed_and_resumed(2, 4);
+  EXPECT_LT(rel_error(kept_parameters(resumed), kept_parameters(whole)), 1e-6);
+  EXPECT_EQ(curve(resumed).size(), curve(whole).size());
+}
+
+TEST_F(Resume, SigtermWritesACheckpointMidEpochAndStops) {
+  const std::string whole = uninterrupted(1);
+  const std::string run_dir = dir_.file("stopped"), status = dir_.file("stopped_status");
+  const int pid = start(command(1, run_dir), status);
+  ASSERT_TRUE(wait_for_lines(run_dir + "/metrics.jsonl", 3));
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_for_status(status), std::to_string(gat::kPreemptedExit));
+  const std::string err = gat::testing::read_file(dir_.file("bg_err"));
+  EXPECT_NE(err.find("gat_train: stopped: a stop signal (SIGTERM or SIGUSR1) after seed 0 epoch "), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("; checkpoint written, --resume continues from it"), std::string::npos) << err;
+  const Outcome o = run(command(1, run_dir, "--resume") + " >/dev/null", dir_.file("err"));
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_TRUE(torch::equal(kept_parameters(run_dir), kept_parameters(whole)));
+  EXPECT_EQ(curve(run_dir), curve(whole));
+}
+
+TEST_F(Resume, ACheckpointOfAnotherConfigIsRefusedNamingTheDifference) {
+  const std::string run_dir = dir_.file("other"), status = dir_.file("other_status");
+  const int pid = start(command(1, run_dir), status);
+  ASSERT_TRUE(wait_for_lines(run_dir + "/metrics.jsonl", 2));
+  ::kill(pid, SIGTERM);
+  ASSERT_EQ(wait_for_status(status), std::to_string(gat::kPreemptedExit));
+  const Outcome o = run(command(1, run_dir, "--resume --log-level warn --set train.lr=0.01") + " >/dev/null", dir_.file("err"));
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/checkpoint.pt: written for another config or data: this run has "
+                   "'  lr: 0.01', the checkpoint '  lr: 0.005'\n");
+}
+
+TEST_F(Resume, ResumeWithoutACheckpointIsAnError) {
+  const std::string run_dir = dir_.file("none");
+  const Outcome o = run(command(1, run_dir, "--resume --log-level warn") + " >/dev/null", dir_.file("err"));
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/checkpoint.pt: no checkpoint to resume from (train.resume: required)\n");
 }
 
 }  // namespace

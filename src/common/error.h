@@ -29,4 +29,12 @@ constexpr int kDivergedExit = 3;
 // A collective did not finish within dist.timeout_s: some rank died or hangs.
 constexpr int kCollectiveTimeoutExit = 4;
 
+// SIGTERM or SIGUSR1 stopped training after a checkpoint was written; --resume continues it.
+class Preempted : public Error {
+ public:
+  using Error::Error;
+};
+
+constexpr int kPreemptedExit = 5;
+
 }  // namespace gat

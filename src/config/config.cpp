@@ -48,6 +48,8 @@ void visit(TrainConfig& c, Visit& v) {
   v("device", c.device);
   v("on_nonfinite", c.on_nonfinite);
   v("run_dir", c.run_dir);
+  v("checkpoint_every", c.checkpoint_every);
+  v("resume", c.resume);
 }
 
 template <class Visit>
@@ -265,6 +267,10 @@ void validate(const Config& c, const std::string& src) {
           std::to_string(t.threads));
   require(t.on_nonfinite == "stop" || t.on_nonfinite == "skip", src, "train.on_nonfinite", "one of stop, skip",
           "\"" + t.on_nonfinite + "\"");
+  require(t.checkpoint_every >= 0, src, "train.checkpoint_every", "an integer >= 0 (0 = only on SIGTERM/SIGUSR1)",
+          std::to_string(t.checkpoint_every));
+  require(t.resume == "off" || t.resume == "auto" || t.resume == "required", src, "train.resume",
+          "one of off, auto, required", "\"" + t.resume + "\"");
   require(t.device == "cpu" || t.device == "cuda" || t.device == "auto", src, "train.device", "one of cpu, cuda, auto",
           "\"" + t.device + "\"");
   require(c.dist.backend == "auto" || c.dist.backend == "mpi" || c.dist.backend == "nccl", src, "dist.backend",

@@ -43,6 +43,9 @@ struct TrainConfig {
   std::string on_nonfinite = "stop";  // a NaN or Inf loss or gradient: stop (the run fails naming
                                       // epoch, step and tensor) | skip (drop the step, count it)
   std::string run_dir;         // where results go; empty = runs/<config file name without .yaml>
+  int64_t checkpoint_every = 10;  // epochs between checkpoints in run_dir (0: only on SIGTERM/SIGUSR1)
+  std::string resume = "off";  // off | auto (continue from run_dir's checkpoint if there is one) |
+                               // required (there must be one; gat_train --resume)
 };
 
 // dist: how ranks synchronise gradients (graph-level datasets on several ranks).

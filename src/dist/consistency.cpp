@@ -19,24 +19,32 @@ std::string describe_shape(const data::GraphDataset& d) {
   return s.str();
 }
 
-void check_same_on_all_ranks(Communicator& comm, const std::string& what, const std::string& text) {
-  if (comm.size() == 1) return;
+std::string broadcast_text(Communicator& comm, const std::string& text) {
+  if (comm.size() == 1) return text;
   torch::Tensor length = torch::tensor({int64_t(text.size())});
   comm.broadcast(length, 0);
   torch::Tensor bytes = torch::zeros({length.item<int64_t>()}, torch::kUInt8);
   if (comm.rank() == 0) std::memcpy(bytes.data_ptr(), text.data(), text.size());
   comm.broadcast(bytes, 0);
-  const std::string reference(static_cast<const char*>(bytes.data_ptr()), bytes.numel());
-  if (reference == text) return;
-  std::istringstream mine(text), theirs(reference);
-  std::string a, b;
+  return std::string(static_cast<const char*>(bytes.data_ptr()), bytes.numel());
+}
+
+std::pair<std::string, std::string> first_difference(const std::string& a, const std::string& b) {
+  std::istringstream in_a(a), in_b(b);
+  std::string line_a, line_b;
   while (true) {
-    const bool more_a = static_cast<bool>(std::getline(mine, a)), more_b = static_cast<bool>(std::getline(theirs, b));
-    if (!more_a) a = "(end)";
-    if (!more_b) b = "(end)";
-    if (a != b || (!more_a && !more_b)) break;
+    const bool more_a = static_cast<bool>(std::getline(in_a, line_a)), more_b = static_cast<bool>(std::getline(in_b, line_b));
+    if (!more_a) line_a = "(end)";
+    if (!more_b) line_b = "(end)";
+    if (line_a != line_b || (!more_a && !more_b)) return {line_a, line_b};
   }
-  throw Error(what + " differ from rank 0: here '" + a + "', rank 0 '" + b + "'");
+}
+
+void check_same_on_all_ranks(Communicator& comm, const std::string& what, const std::string& text) {
+  const std::string reference = broadcast_text(comm, text);
+  if (reference == text) return;
+  const auto [here, there] = first_difference(text, reference);
+  throw Error(what + " differ from rank 0: here '" + here + "', rank 0 '" + there + "'");
 }
 
 }  // namespace gat::dist

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "data/graph_dataset.h"
 #include "dist/communicator.h"
@@ -10,6 +11,12 @@ namespace gat::dist {
 
 // One line per property of the dataset that ranks must agree on (sizes, task, splits).
 std::string describe_shape(const data::GraphDataset& dataset);
+
+// Rank 0's `text` (any bytes) on every rank.
+std::string broadcast_text(Communicator& comm, const std::string& text);
+
+// The first line where two texts differ, from each ("(end)" past the last line).
+std::pair<std::string, std::string> first_difference(const std::string& a, const std::string& b);
 
 // Compares `text` with rank 0's, line by line. On a rank where it differs, throws gat::Error
 // naming the first differing line on both sides, e.g.

@@ -23,6 +23,10 @@ namespace {
 int run_reporting_errors(const char* tool, Communicator& comm, const std::function<void()>& body) {
   try {
     body();
+  } catch (const Preempted& e) {
+    // Every rank stops at the same step (they agree on it), so the job ends without an abort.
+    if (comm.rank() == 0) std::cerr << std::string(tool) + ": stopped: " + e.what() + "\n" << std::flush;
+    return kPreemptedExit;
   } catch (const Diverged& e) {
     fail(tool, comm, "error", e.what(), kDivergedExit);
   } catch (const Error& e) {

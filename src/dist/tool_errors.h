@@ -10,7 +10,8 @@ namespace gat::dist {
 // Runs body() and returns 0, or turns what it throws into one stderr line "TOOL: error: [rank R: ]
 // message" and an exit code: gat::Diverged 3, gat::Error 2 (bad input), anything else 1 ("internal
 // error"). With several ranks the failing rank ends the whole job, so that no rank waits forever
-// in a collective for it.
+// in a collective for it. gat::Preempted (every rank throws it at the same step) is one line
+// "TOOL: stopped: message" from rank 0 and kPreemptedExit, without ending the job early.
 int run_reporting_errors(const char* tool, Communicator& comm, const std::function<void()>& body);
 
 }  // namespace gat::dist

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/memory.h"
+#include "common/stop_signals.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "dist/consistency.h"
@@ -18,12 +19,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   app.add_option("--config", config_path, "YAML experiment file (configs/*.yaml)")->required();
   app.add_option("--set", overrides, "Override a key, e.g. --set train.lr=0.01 --set model.heads=[8,1]");
+  bool resume = false;
+  app.add_flag("--resume", resume, "Continue from the run directory's newest checkpoint (train.resume: required)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (ranks > 0 log warnings only, unless debug)");
   return gat::tools::run_tool("gat_train", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::keep_freed_memory();
     const bool quiet = host.rank() > 0 && log_level != "debug" && log_level != "trace";
     gat::log::init(host.rank(), quiet && log_level != "off" ? "warn" : log_level);
+    if (resume) overrides.push_back("train.resume=required");
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
+    gat::catch_stop_signals();  // from here a SIGTERM or SIGUSR1 means: checkpoint, then stop
     gat::train::RunSetup setup(host, config);
     gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);

@@ -18,11 +18,20 @@ class EarlyStopping {
 
   int64_t bad_epochs() const { return bad_epochs_; }
 
+  // What a checkpoint keeps of it.
+  struct State {
+    int64_t bad_epochs = 0;
+    double best_loss = 1e300;
+    double best_metric = -1e300;
+  };
+  State state() const { return {bad_epochs_, best_loss_, best_metric_}; }
+  void restore(const State& s) { bad_epochs_ = s.bad_epochs, best_loss_ = s.best_loss, best_metric_ = s.best_metric; }
+
  private:
   int64_t patience_;
-  int64_t bad_epochs_ = 0;
-  double best_loss_ = 1e300;
-  double best_metric_ = -1e300;
+  int64_t bad_epochs_ = State().bad_epochs;
+  double best_loss_ = State().best_loss;
+  double best_metric_ = State().best_metric;
 };
 
 }  // namespace gat::train

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 namespace gat::train {
@@ -54,40 +56,87 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   const auto start = std::chrono::steady_clock::now();
   const bool writer = comm.rank() == 0;
   const std::filesystem::path dir = config.train.run_dir;
-  std::ofstream metrics;
   if (writer) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw Error(dir.string() + ": cannot create run directory: " + ec.message());
-    write_text_atomically((dir / "config.yaml").string(), config::to_yaml(config));
-    metrics.open(dir / "metrics.jsonl", std::ios::trunc);
-    if (!metrics) throw Error((dir / "metrics.jsonl").string() + ": cannot write");
   }
-  const char* metric = metric_name(dataset.task);
-  auto write_epoch = [&](const EpochRecord& e) {
-    metrics << to_json(e).dump() << '\n' << std::flush;
-    log::info("seed {} epoch {:4d}  train_loss {:.4f}  val_loss {:.4f}  val_{} {:.4f}  {:.1f} ms", e.seed, e.epoch,
-              e.train_loss, e.val_loss, metric, e.val, 1e3 * e.seconds);
-  };
 
   // Graph-level data: all ranks train each seed together. Node-level data (one graph that every
   // rank holds whole): rank r trains seeds k with k % ranks == r on its own.
   const bool data_parallel = dataset.train.level == data::SplitLevel::kGraph;
   const int64_t ranks = comm.size(), seeds = config.train.seeds;
   auto owner = [&](int64_t k) { return data_parallel ? 0 : k % ranks; };
+  // A checkpoint holds one trainer's state, so a run whose ranks train different seeds has none.
+  const bool checkpoints = data_parallel || ranks == 1;
+  const std::string key = resume_key(config, dataset);
+  std::optional<LoadedCheckpoint> resumed;
+  if (config.train.resume != "off") {
+    if (!checkpoints)
+      throw Error("train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
+                  "keep no checkpoints");
+    resumed = load_checkpoint(dir.string(), key, device, comm);
+    if (!resumed && config.train.resume == "required")
+      throw Error((dir / "checkpoint.pt").string() + ": no checkpoint to resume from (train.resume: required)");
+  }
+  RunProgress progress;
+  progress.results = torch::zeros({seeds, 8}, torch::kFloat64);
+  if (resumed) {
+    progress = resumed->progress;
+    log::info("resuming from {}: seed {} epoch {} after step {}", resumed->path, config.train.seed + progress.seed_index,
+              progress.fit.epoch, progress.fit.steps_done);
+  }
+
+  std::ofstream metrics;
+  if (writer) {
+    write_text_atomically((dir / "config.yaml").string(), config::to_yaml(config));
+    // A resumed run keeps the lines of the epochs its checkpoint had seen and drops any later ones.
+    std::string kept_lines;
+    if (resumed) {
+      std::ifstream old(dir / "metrics.jsonl");
+      std::string line;
+      for (int64_t i = 0; i < progress.metrics_lines && std::getline(old, line); ++i) kept_lines += line + "\n";
+    }
+    write_text_atomically((dir / "metrics.jsonl").string(), kept_lines);
+    metrics.open(dir / "metrics.jsonl", std::ios::app);
+    if (!metrics) throw Error((dir / "metrics.jsonl").string() + ": cannot write");
+  }
+  const char* metric = metric_name(dataset.task);
+  auto write_epoch = [&](const EpochRecord& e) {
+    metrics << to_json(e).dump() << '\n' << std::flush;
+    ++progress.metrics_lines;
+    log::info("seed {} epoch {:4d}  train_loss {:.4f}  val_loss {:.4f}  val_{} {:.4f}  {:.1f} ms", e.seed, e.epoch,
+              e.train_loss, e.val_loss, metric, e.val, 1e3 * e.seconds);
+  };
+
   dist::LocalCommunicator alone;
   Trainer trainer(config, dataset, data_parallel ? comm : static_cast<dist::Communicator&>(alone), device);
-
-  torch::Tensor results = torch::zeros({seeds, 8}, torch::kFloat64);
+  torch::Tensor& results = progress.results;
   std::vector<std::vector<EpochRecord>> epochs(seeds);  // seeds this rank trained for others
-  std::vector<torch::Tensor> best_params;                // this rank's best seed so far
-  double best_val = -1;
-  for (int64_t k = 0; k < seeds; ++k) {
+  std::vector<torch::Tensor>& best_params = progress.best_params;  // this rank's best seed so far
+  double& best_val = progress.best_val;
+  for (int64_t k = progress.seed_index; k < seeds; ++k) {
     if (!data_parallel && owner(k) != comm.rank()) continue;
-    const SeedResult r = trainer.fit(config.train.seed + k, [&](const EpochRecord& e) {
-      if (writer) write_epoch(e);
-      else if (!data_parallel) epochs[k].push_back(e);
-    });
+    progress.seed_index = k;
+    Checkpointing checkpointing;
+    if (checkpoints) {
+      checkpointing.every = config.train.checkpoint_every;
+      checkpointing.save = [&](const FitState& state) {
+        progress.fit = state;
+        save_checkpoint(dir.string(), key, progress, trainer, comm);
+        log::debug("checkpoint: seed {} epoch {} after step {}", config.train.seed + k, state.epoch, state.steps_done);
+      };
+    }
+    std::optional<ResumePoint> point;
+    if (resumed && k == resumed->progress.seed_index)
+      point = ResumePoint{resumed->progress.fit, [&](Trainer& t) { t.restore_training_state(*resumed->archive); }};
+    const SeedResult r = trainer.fit(
+        config.train.seed + k,
+        [&](const EpochRecord& e) {
+          if (writer) write_epoch(e);
+          else if (!data_parallel) epochs[k].push_back(e);
+        },
+        checkpointing, point ? &*point : nullptr);
     log::info("seed {}: test_{} {:.4f} (val {:.4f}, best epoch {} of {}, {:.1f} s)", r.seed, metric, r.test, r.val,
               r.best_epoch, r.epochs, r.seconds);
     if (comm.rank() == owner(k)) results[k] = to_row(r);
@@ -158,7 +207,10 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
       {"runs", per_seed},
       {"run_dir", dir.string()},
   };
-  if (writer) write_text_atomically((dir / "results.json").string(), out.dump(2) + "\n");
+  if (writer) {
+    write_text_atomically((dir / "results.json").string(), out.dump(2) + "\n");
+    remove_checkpoints(dir.string());
+  }
   return out;
 }
 

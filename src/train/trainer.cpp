@@ -5,9 +5,12 @@
 #include <chrono>
 #include <cmath>
 #include <random>
+#include <sstream>
 
+#include "common/device.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/stop_signals.h"
 
 namespace gat::train {
 namespace {
@@ -17,6 +20,12 @@ constexpr double kSparseFeaturesBelow = 0.1;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string text_of(const std::mt19937_64& rng) {
+  std::ostringstream text;
+  text << rng;
+  return text.str();
 }
 
 }  // namespace
@@ -117,10 +126,12 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
   }
   lap(t.backward);
   if (reducer_) reducer_->finish();
-  torch::Tensor global_loss = torch::tensor({loss_sum}, torch::kFloat64);
-  comm_.all_reduce(global_loss, dist::ReduceOp::kSum);
+  // The loss and whether a stop signal reached this rank travel together, so that every rank
+  // learns of a signal at the same step.
+  torch::Tensor global = torch::tensor({loss_sum, stop_signal() ? 1.0 : 0.0}, torch::kFloat64);
+  comm_.all_reduce(global, dist::ReduceOp::kSum);
   lap(t.reduce);
-  StepResult result{global_loss.item<double>(), global_nodes, ""};
+  StepResult result{global[0].item<double>(), global_nodes, "", global[1].item<double>() > 0};
   result.nonfinite = std::isfinite(result.loss_sum) ? nonfinite_gradient() : "the loss";
   if (result.nonfinite.empty()) optimizer_->step();
   lap(t.optimizer);
@@ -150,65 +161,131 @@ EvalSums Trainer::evaluate_split(const data::Split& split) {
   return EvalSums::from_tensor(t);
 }
 
-SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord&)>& on_epoch) {
+SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord&)>& on_epoch,
+                        const Checkpointing& checkpointing, const ResumePoint* resume) {
   const auto start = std::chrono::steady_clock::now();
   reset(seed);
   const auto params = model_->parameters();
-  std::vector<torch::Tensor> best;
-  for (const auto& p : params) best.push_back(p.detach().clone());
-
-  std::vector<int64_t> train_graphs = node_level() ? std::vector<int64_t>{} : graph_ids(dataset_.train);
   std::mt19937_64 shuffle_rng(static_cast<uint64_t>(seed));  // the same on every rank
-
+  FitState st;
+  if (resume) {
+    resume->restore(*this);
+    st = resume->state;
+    std::istringstream(st.shuffle_rng) >> shuffle_rng;  // as it was before the epoch in progress
+  } else {
+    st.order = node_level() ? std::vector<int64_t>{} : graph_ids(dataset_.train);
+    st.result.seed = seed;
+    for (const auto& p : params) st.kept.push_back(p.detach().clone());
+  }
+  const double seconds_before = st.result.seconds;  // spent before a resume
   EarlyStopping stopping(config_.train.patience);
-  SeedResult result;
-  result.seed = seed;
-  for (int64_t epoch = 1; epoch <= config_.train.epochs; ++epoch) {
+  stopping.restore(st.stopping);
+  auto checkpoint = [&] {
+    st.stopping = stopping.state();
+    st.result.seconds = seconds_before + seconds_since(start);
+    checkpointing.save(st);
+  };
+
+  for (; st.epoch <= config_.train.epochs; ++st.epoch) {
+    const int64_t epoch = st.epoch;
     const auto epoch_start = std::chrono::steady_clock::now();
-    double loss_sum = 0, loss_nodes = 0;  // over the steps taken
-    auto step = [&](int64_t index, const std::vector<int64_t>& graphs) {
-      const StepResult r = train_step(graphs);
+    if (st.steps_done == 0) {  // else resuming mid-epoch, with this epoch's generator and order
+      st.shuffle_rng = text_of(shuffle_rng);
+      st.loss_sum = st.loss_nodes = 0;
+    }
+    std::vector<int64_t> order = st.order;
+    std::shuffle(order.begin(), order.end(), shuffle_rng);
+    const int64_t batch = config_.train.batch_graphs;
+    const int64_t steps = node_level() ? 1 : (static_cast<int64_t>(order.size()) + batch - 1) / batch;
+    for (int64_t index = st.steps_done; index < steps; ++index) {
+      const auto first = order.begin() + std::min<int64_t>(order.size(), index * batch);
+      const auto last = order.begin() + std::min<int64_t>(order.size(), (index + 1) * batch);
+      const StepResult r = train_step(std::vector<int64_t>(first, last));
+      ++st.steps_done;
       if (r.nonfinite.empty()) {
-        loss_sum += r.loss_sum;
-        loss_nodes += static_cast<double>(r.nodes);
-        return;
+        st.loss_sum += r.loss_sum;
+        st.loss_nodes += static_cast<double>(r.nodes);
+      } else {
+        const std::string where =
+            fmt::format("seed {} epoch {} step {}: {} is NaN or Inf", seed, epoch, index + 1, r.nonfinite);
+        if (config_.train.on_nonfinite == "stop") throw Diverged(where + " (train.on_nonfinite: skip would drop the step)");
+        ++st.result.skipped_steps;
+        log::warn("{}; step skipped", where);
       }
-      const std::string where = fmt::format("seed {} epoch {} step {}: {} is NaN or Inf", seed, epoch, index, r.nonfinite);
-      if (config_.train.on_nonfinite == "stop") throw Diverged(where + " (train.on_nonfinite: skip would drop the step)");
-      ++result.skipped_steps;
-      log::warn("{}; step skipped", where);
-    };
-    if (node_level()) {
-      step(1, {});
-    } else {
-      std::shuffle(train_graphs.begin(), train_graphs.end(), shuffle_rng);
-      for (std::size_t i = 0; i < train_graphs.size(); i += config_.train.batch_graphs) {
-        step(static_cast<int64_t>(i / config_.train.batch_graphs) + 1,
-             std::vector<int64_t>(train_graphs.begin() + i,
-                                  train_graphs.begin() + std::min(train_graphs.size(), i + config_.train.batch_graphs)));
+      if (r.stop) {
+        if (checkpointing.save) checkpoint();
+        throw Preempted(fmt::format("a stop signal (SIGTERM or SIGUSR1) after seed {} epoch {} step {}; {}", seed,
+                                    epoch, index + 1,
+                                    checkpointing.save ? "checkpoint written, --resume continues from it"
+                                                       : "no checkpoint (train.checkpoint_every is off for this run)"));
       }
     }
 
     const EvalSums val = evaluate_split(dataset_.val);
-    EpochRecord record{seed, epoch, loss_nodes > 0 ? loss_sum / loss_nodes : std::nan(""), val.mean_loss(),
+    EpochRecord record{seed, epoch, st.loss_nodes > 0 ? st.loss_sum / st.loss_nodes : std::nan(""), val.mean_loss(),
                        val.metric(dataset_.task), seconds_since(epoch_start)};
-    result.epochs = epoch;
+    st.result.epochs = epoch;
     const auto verdict = stopping.update(record.val_loss, record.val);
     if (verdict == EarlyStopping::Verdict::kKeep) {
       torch::NoGradGuard no_grad;
-      for (std::size_t i = 0; i < params.size(); ++i) best[i].copy_(params[i]);
-      result.val = record.val;
-      result.val_loss = record.val_loss;
-      result.best_epoch = epoch;
-      result.test = evaluate_split(dataset_.test).metric(dataset_.task);
+      for (std::size_t i = 0; i < params.size(); ++i) st.kept[i].copy_(params[i]);
+      st.result.val = record.val;
+      st.result.val_loss = record.val_loss;
+      st.result.best_epoch = epoch;
+      st.result.test = evaluate_split(dataset_.test).metric(dataset_.task);
     }
     on_epoch(record);
     if (verdict == EarlyStopping::Verdict::kStop) break;
+    st.order = order;  // the next epoch shuffles this epoch's order further
+    st.steps_done = 0;
+    if (checkpointing.save && checkpointing.every > 0 && epoch % checkpointing.every == 0 &&
+        epoch < config_.train.epochs) {
+      ++st.epoch;  // the checkpoint stands at the start of the next epoch
+      st.shuffle_rng = text_of(shuffle_rng);
+      checkpoint();
+      --st.epoch;
+    }
   }
   torch::NoGradGuard no_grad;
-  for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(best[i]);
-  result.seconds = seconds_since(start);
-  return result;
+  for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(st.kept[i]);
+  st.result.seconds = seconds_before + seconds_since(start);
+  return st.result;
+}
+
+void Trainer::save_training_state(torch::serialize::OutputArchive& archive) {
+  torch::serialize::OutputArchive model, optimizer;
+  model_->save(model);
+  optimizer_->save(optimizer);
+  archive.write("model", model);
+  archive.write("optimizer", optimizer);
+  // Ranks draw different dropout masks, so their generators differ: every rank's goes in, as one
+  // row each of a table that the ranks fill by summing (each row is non-zero on its rank only).
+  auto gathered = [&](const torch::Device& device) {
+    const torch::Tensor mine = generator_state(device);
+    torch::Tensor table = torch::zeros({comm_.size(), mine.numel()}, torch::kUInt8);
+    table[comm_.rank()] = mine;
+    comm_.all_reduce(table, dist::ReduceOp::kSum);
+    return table;
+  };
+  archive.write("generator_cpu", gathered(torch::kCPU));
+  if (device_.is_cuda()) archive.write("generator_device", gathered(device_));
+}
+
+void Trainer::restore_training_state(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive model, optimizer;
+  archive.read("model", model);
+  archive.read("optimizer", optimizer);
+  model_->load(model);
+  optimizer_->load(optimizer);
+  auto restore = [&](const char* key, const torch::Device& device) {
+    torch::Tensor table;
+    archive.read(key, table);
+    if (table.size(0) != comm_.size())
+      throw Error(fmt::format("checkpoint: written by {} ranks, this run has {}", table.size(0), comm_.size()));
+    set_generator_state(device, table[comm_.rank()].contiguous());
+  };
+  restore("generator_cpu", torch::kCPU);
+  if (device_.is_cuda()) restore("generator_device", device_);
 }
 
 }  // namespace gat::train

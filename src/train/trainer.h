@@ -43,6 +43,7 @@ struct StepResult {
   int64_t nodes = 0;      // the global batch's scored nodes, the loss's denominator
   std::string nonfinite;  // empty, or what was NaN or Inf ("the loss", "the gradient of NAME"); the
                           // parameters were then left as they were
+  bool stop = false;      // SIGTERM or SIGUSR1 reached some rank by the end of this step
 };
 
 struct SeedResult {
@@ -54,6 +55,37 @@ struct SeedResult {
   int64_t epochs = 0;   // epochs run before stopping
   int64_t skipped_steps = 0;  // dropped for a NaN or Inf (train.on_nonfinite: skip)
   double seconds = 0;
+};
+
+class Trainer;
+
+// Where one seed's training stands between two steps. With the model, Adam's state and the random
+// generators it is all that fit() needs to go on as if it had never stopped.
+struct FitState {
+  int64_t epoch = 1;               // the epoch in progress, 1-based
+  int64_t steps_done = 0;          // its steps already taken
+  std::vector<int64_t> order;      // graph-level: the training graphs before this epoch's shuffle
+  std::string shuffle_rng;         // the shuffle generator before this epoch's shuffle (its text form)
+  double loss_sum = 0;             // over this epoch's steps so far
+  double loss_nodes = 0;
+  EarlyStopping::State stopping;
+  SeedResult result;               // so far: the kept epoch's scores, epochs run, skipped steps, seconds
+  std::vector<torch::Tensor> kept;  // the kept epoch's parameters
+};
+
+// How fit() checkpoints. save(state) is called on every rank at a step boundary: after every
+// `every` epochs, and after the step at which a stop signal had reached any rank; that step then
+// ends the run with gat::Preempted.
+struct Checkpointing {
+  int64_t every = 0;                           // epochs; 0: only for a stop signal
+  std::function<void(const FitState&)> save;   // null: no checkpoints (a stop signal still stops)
+};
+
+// A checkpoint to continue from: its state, and what loads the model, Adam's state and the
+// generators into the trainer once fit() has built them.
+struct ResumePoint {
+  FitState state;
+  std::function<void(Trainer&)> restore;
 };
 
 // Node-level splits train on every graph at once and score the split's nodes; graph-level splits
@@ -72,8 +104,14 @@ class Trainer {
   void reset(int64_t seed);
 
   // Trains until early stopping or train.epochs, calling on_epoch after each epoch; leaves the
-  // kept (best) parameters in model().
-  SeedResult fit(int64_t seed, const std::function<void(const EpochRecord&)>& on_epoch);
+  // kept (best) parameters in model(). With `resume`, goes on from its state instead of starting.
+  SeedResult fit(int64_t seed, const std::function<void(const EpochRecord&)>& on_epoch,
+                 const Checkpointing& checkpointing = {}, const ResumePoint* resume = nullptr);
+
+  // The model's parameters, Adam's state and every rank's random generators (gathered over the
+  // ranks: call on every rank) into `archive`; restore reads them back, this rank's generators.
+  void save_training_state(torch::serialize::OutputArchive& archive);
+  void restore_training_state(torch::serialize::InputArchive& archive);
 
   // One optimizer step on the global batch of graphs `graphs` (graph-level) or on the train nodes
   // (node-level: `graphs` is ignored). The loss and the all-reduced gradients are checked first;

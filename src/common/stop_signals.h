@@ -1,0 +1,13 @@
+// SIGTERM and SIGUSR1, what Slurm and other schedulers send before they preempt a job.
+#pragma once
+
+namespace gat {
+
+// From now on SIGTERM and SIGUSR1 only set a flag, which training reads at its next step: it then
+// writes a checkpoint and ends with kPreemptedExit instead of dying mid-write.
+void catch_stop_signals();
+
+// The signal caught (SIGTERM or SIGUSR1), or 0.
+int stop_signal();
+
+}  // namespace gat
