@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "train/checkpoint.h"
+#include "train/progress.h"
 #include "train/trainer.h"
 
 namespace gat::train {
@@ -102,7 +103,9 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     if (!metrics) throw Error((dir / "metrics.jsonl").string() + ": cannot write");
   }
   const char* metric = metric_name(dataset.task);
+  ProgressLine progress_line(writer && stderr_is_terminal() && spdlog::should_log(spdlog::level::info));
   auto write_epoch = [&](const EpochRecord& e) {
+    progress_line.clear();
     metrics << to_json(e).dump() << '\n' << std::flush;
     ++progress.metrics_lines;
     log::info("seed {} epoch {:4d}  train_loss {:.4f}  val_loss {:.4f}  val_{} {:.4f}  {:.1f} ms", e.seed, e.epoch,
@@ -111,6 +114,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
 
   dist::LocalCommunicator alone;
   Trainer trainer(config, dataset, data_parallel ? comm : static_cast<dist::Communicator&>(alone), device);
+  trainer.set_step_observer([&](const StepProgress& p) { progress_line.step(p); });
   torch::Tensor& results = progress.results;
   std::vector<std::vector<EpochRecord>> epochs(seeds);  // seeds this rank trained for others
   std::vector<torch::Tensor>& best_params = progress.best_params;  // this rank's best seed so far
@@ -137,6 +141,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
           else if (!data_parallel) epochs[k].push_back(e);
         },
         checkpointing, point ? &*point : nullptr);
+    progress_line.clear();
     log::info("seed {}: test_{} {:.4f} (val {:.4f}, best epoch {} of {}, {:.1f} s)", r.seed, metric, r.test, r.val,
               r.best_epoch, r.epochs, r.seconds);
     if (comm.rank() == owner(k)) results[k] = to_row(r);
@@ -190,6 +195,13 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   nlohmann::json seed_list = nlohmann::json::array(), per_seed = nlohmann::json::array();
   for (const auto& r : runs) seed_list.push_back(r.seed), per_seed.push_back(to_json(r));
   const SeedResult& best = runs[best_k];
+  // The summary table, one row per seed.
+  log::info("{:>6} {:>7} {:>10} {:>14} {:>14} {:>9}", "seed", "epochs", "kept_epoch", std::string("val_") + metric,
+            std::string("test_") + metric, "seconds");
+  for (const auto& r : runs)
+    log::info("{:>6} {:>7} {:>10} {:>14.4f} {:>14.4f} {:>9.1f}", r.seed, r.epochs, r.best_epoch, r.val, r.test,
+              r.seconds);
+  if (seeds > 1) log::info("{:>25} {:>14.4f} {:>14.4f} (mean; test std {:.4f})", "", val_mean, test_mean, std::sqrt(test_var));
   nlohmann::json out = {
       {"dataset", std::filesystem::path(config.data.path).stem().string()},
       {"task", data::to_string(dataset.task)},

@@ -132,6 +132,14 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
   comm_.all_reduce(global, dist::ReduceOp::kSum);
   lap(t.reduce);
   StepResult result{global[0].item<double>(), global_nodes, "", global[1].item<double>() > 0};
+  if (node_level()) {
+    result.graphs = dataset_.num_graphs();
+    result.edges = dataset_.num_edges();
+  } else {
+    const auto edge_ptr = dataset_.edge_ptr.accessor<int64_t, 1>();
+    result.graphs = static_cast<int64_t>(graphs.size());
+    for (int64_t g : graphs) result.edges += edge_ptr[g + 1] - edge_ptr[g];
+  }
   result.nonfinite = std::isfinite(result.loss_sum) ? nonfinite_gradient() : "the loss";
   if (result.nonfinite.empty()) optimizer_->step();
   lap(t.optimizer);
@@ -197,6 +205,7 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
     std::shuffle(order.begin(), order.end(), shuffle_rng);
     const int64_t batch = config_.train.batch_graphs;
     const int64_t steps = node_level() ? 1 : (static_cast<int64_t>(order.size()) + batch - 1) / batch;
+    StepProgress progress{seed, epoch, 0, steps};
     for (int64_t index = st.steps_done; index < steps; ++index) {
       const auto first = order.begin() + std::min<int64_t>(order.size(), index * batch);
       const auto last = order.begin() + std::min<int64_t>(order.size(), (index + 1) * batch);
@@ -211,6 +220,15 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
         if (config_.train.on_nonfinite == "stop") throw Diverged(where + " (train.on_nonfinite: skip would drop the step)");
         ++st.result.skipped_steps;
         log::warn("{}; step skipped", where);
+      }
+      if (on_step_) {
+        progress.step = index + 1;
+        progress.loss = st.loss_nodes > 0 ? st.loss_sum / st.loss_nodes : std::nan("");
+        progress.seconds = seconds_since(epoch_start);
+        ++progress.steps_timed;
+        progress.graphs += r.graphs;
+        progress.edges += r.edges;
+        on_step_(progress);
       }
       if (r.stop) {
         if (checkpointing.save) checkpoint();

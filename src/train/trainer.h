@@ -15,6 +15,7 @@
 #include "model/gat.h"
 #include "train/early_stopping.h"
 #include "train/metrics.h"
+#include "train/progress.h"
 
 namespace gat::train {
 
@@ -44,6 +45,8 @@ struct StepResult {
   std::string nonfinite;  // empty, or what was NaN or Inf ("the loss", "the gradient of NAME"); the
                           // parameters were then left as they were
   bool stop = false;      // SIGTERM or SIGUSR1 reached some rank by the end of this step
+  int64_t graphs = 0;     // the global batch's graphs...
+  int64_t edges = 0;      // ...and their stored edges
 };
 
 struct SeedResult {
@@ -108,6 +111,9 @@ class Trainer {
   SeedResult fit(int64_t seed, const std::function<void(const EpochRecord&)>& on_epoch,
                  const Checkpointing& checkpointing = {}, const ResumePoint* resume = nullptr);
 
+  // Called after every step of fit() with where the epoch stands (for train/progress.h).
+  void set_step_observer(std::function<void(const StepProgress&)> observer) { on_step_ = std::move(observer); }
+
   // The model's parameters, Adam's state and every rank's random generators (gathered over the
   // ranks: call on every rank) into `archive`; restore reads them back, this rank's generators.
   void save_training_state(torch::serialize::OutputArchive& archive);
@@ -144,6 +150,7 @@ class Trainer {
   model::GAT model_{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<dist::GradientReducer> reducer_;  // with several ranks
+  std::function<void(const StepProgress&)> on_step_;
 };
 
 // Graph ids of a graph-level split, as a vector.
