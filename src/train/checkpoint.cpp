@@ -90,10 +90,7 @@ void save_checkpoint(const std::string& run_dir, const std::string& key, const R
   archive.write("stopping_bad_epochs", c10::IValue(f.stopping.bad_epochs));
   archive.write("stopping_best_loss", c10::IValue(f.stopping.best_loss));
   archive.write("stopping_best_metric", c10::IValue(f.stopping.best_metric));
-  const SeedResult& r = f.result;
-  archive.write("result", torch::tensor({double(r.seed), r.val, r.val_loss, r.test, double(r.best_epoch),
-                                         double(r.epochs), double(r.skipped_steps), r.seconds},
-                                        torch::kFloat64));
+  archive.write("result", to_row(f.result));
   write_tensors(archive, "kept", f.kept);
   trainer.save_training_state(archive);  // a collective: every rank gets here
   if (comm.rank() != 0) return;
@@ -160,9 +157,7 @@ std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, cons
                 fields.real("stopping_best_metric")};
   torch::Tensor row;
   loaded.archive->read("result", row);
-  row = row.cpu();
-  const auto a = row.accessor<double, 1>();
-  f.result = {int64_t(a[0]), a[1], a[2], a[3], int64_t(a[4]), int64_t(a[5]), int64_t(a[6]), a[7]};
+  f.result = seed_result(row.cpu());
   f.kept = read_tensors(*loaded.archive, "kept");
   return loaded;
 }

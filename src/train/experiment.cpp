@@ -27,16 +27,7 @@ nlohmann::json to_json(const EpochRecord& r) {
           {"val", r.val},   {"seconds", r.seconds}};
 }
 
-// Records travel between ranks as float64 rows.
-torch::Tensor to_row(const SeedResult& r) {
-  return torch::tensor({double(r.seed), r.val, r.val_loss, r.test, double(r.best_epoch), double(r.epochs), r.seconds,
-                        double(r.skipped_steps)},
-                       torch::kFloat64);
-}
-SeedResult seed_result(const torch::Tensor& row) {
-  const auto a = row.accessor<double, 1>();
-  return {int64_t(a[0]), a[1], a[2], a[3], int64_t(a[4]), int64_t(a[5]), int64_t(a[7]), a[6]};
-}
+// Epoch records travel between ranks as float64 rows, as SeedResults do.
 torch::Tensor to_row(const EpochRecord& e) {
   return torch::tensor({double(e.seed), double(e.epoch), e.train_loss, e.val_loss, e.val, e.seconds}, torch::kFloat64);
 }
@@ -72,10 +63,10 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   const bool checkpoints = data_parallel || ranks == 1;
   const std::string key = resume_key(config, dataset);
   std::optional<LoadedCheckpoint> resumed;
-  if (config.train.resume != "off") {
-    if (!checkpoints)
-      throw Error("train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
-                  "keep no checkpoints");
+  if (config.train.resume == "required" && !checkpoints)
+    throw Error("train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
+                "keep no checkpoints");
+  if (config.train.resume != "off" && checkpoints) {
     resumed = load_checkpoint(dir.string(), key, device, comm);
     if (!resumed && config.train.resume == "required")
       throw Error((dir / "checkpoint.pt").string() + ": no checkpoint to resume from (train.resume: required)");

@@ -8,6 +8,7 @@
 namespace gat::train {
 
 RunSetup::RunSetup(dist::Communicator& host, const config::Config& config, int threads)
+    // The timeout first, so that it bounds the NCCL set-up's collectives too.
     : host_((host.set_timeout(config.dist.timeout_s), host)),
       threads_(set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), host.local_size())),
       device_(select_device(config.train.device, host.local_rank())),

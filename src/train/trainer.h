@@ -60,6 +60,10 @@ struct SeedResult {
   double seconds = 0;
 };
 
+// A SeedResult as a float64 row [8] and back: how results travel between ranks and into checkpoints.
+torch::Tensor to_row(const SeedResult& r);
+SeedResult seed_result(const torch::Tensor& row);
+
 class Trainer;
 
 // Where one seed's training stands between two steps. With the model, Adam's state and the random
