@@ -36,6 +36,11 @@ torch::Device select_device(const std::string& name, int local_rank) {
 #endif
 }
 
+torch::Tensor to_device(const torch::Tensor& tensor, const torch::Device& device) {
+  if (device.is_cpu() || tensor.is_sparse() || tensor.device() == device) return tensor.to(device);
+  return tensor.pin_memory().to(device, /*non_blocking=*/true);
+}
+
 void synchronize(const torch::Device& device) {
 #if GAT_WITH_CUDA
   if (device.is_cuda()) c10::cuda::getCurrentCUDAStream(device.index()).synchronize();

@@ -13,6 +13,11 @@ namespace gat {
 // Throws gat::Error for cuda in a build or on a machine without one.
 torch::Device select_device(const std::string& name, int local_rank);
 
+// `tensor` on `device`. To a GPU a dense tensor goes through pinned host memory, so the copy is
+// queued on the current stream without blocking the host; the caching host allocator keeps the
+// pinned block until the copy is done.
+torch::Tensor to_device(const torch::Tensor& tensor, const torch::Device& device);
+
 // Waits until the device has finished the work queued so far (nothing to wait for on the CPU).
 void synchronize(const torch::Device& device);
 

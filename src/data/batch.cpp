@@ -1,6 +1,8 @@
 // Cutting graphs and node sets out of a dataset.
 #include "data/batch.h"
 
+#include "common/device.h"
+
 namespace gat::data {
 
 using torch::indexing::Slice;
@@ -51,15 +53,9 @@ Batch node_batch(const GraphDataset& dataset, const torch::Tensor& features, con
 }
 
 Batch to_device(Batch batch, const torch::Device& device) {
-  if (device.is_cpu()) return batch;
-  // A copy from pinned memory is queued on the current stream and returns at once; the caching
-  // host allocator keeps the pinned block until the copy is done.
-  auto move = [&](const torch::Tensor& t) {
-    return t.is_sparse() ? t.to(device) : t.pin_memory().to(device, /*non_blocking=*/true);
-  };
-  batch.x = move(batch.x);
-  batch.labels = move(batch.labels);
-  batch.scored = move(batch.scored);
+  batch.x = gat::to_device(batch.x, device);
+  batch.labels = gat::to_device(batch.labels, device);
+  batch.scored = gat::to_device(batch.scored, device);
   return batch;
 }
 

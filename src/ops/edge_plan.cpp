@@ -1,6 +1,8 @@
 // Counting sorts of a batch's edges by target and by source.
 #include "ops/edge_plan.h"
 
+#include "common/device.h"
+
 #include <vector>
 
 namespace gat::ops {
@@ -62,15 +64,11 @@ EdgePlan make_edge_plan(const torch::Tensor& edge_index, int64_t num_nodes, bool
 }
 
 EdgePlan to_device(const EdgePlan& plan, const torch::Device& device) {
-  if (plan.edge_index.device() == device) return plan;
-  auto move = [&](const torch::Tensor& t) {
-    return device.is_cpu() ? t.to(device) : t.pin_memory().to(device, /*non_blocking=*/true);
-  };
   EdgePlan moved = plan;
-  moved.edge_index = move(plan.edge_index);
-  moved.target_ptr = move(plan.target_ptr);
-  moved.source_ptr = move(plan.source_ptr);
-  moved.by_source = move(plan.by_source);
+  moved.edge_index = gat::to_device(plan.edge_index, device);
+  moved.target_ptr = gat::to_device(plan.target_ptr, device);
+  moved.source_ptr = gat::to_device(plan.source_ptr, device);
+  moved.by_source = gat::to_device(plan.by_source, device);
   return moved;
 }
 

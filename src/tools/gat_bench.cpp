@@ -51,10 +51,8 @@ nlohmann::json time_steps(const gat::config::Config& config, const gat::data::Gr
   if (!all_graphs) graphs.resize(std::min<std::size_t>(graphs.size(), config.train.batch_graphs));
   int64_t nodes = dataset.num_nodes(), edges = dataset.num_edges();
   if (!trainer.node_level()) {
-    const auto edge_ptr = dataset.edge_ptr.accessor<int64_t, 1>();
     nodes = trainer.nodes_in(graphs);
-    edges = 0;
-    for (int64_t g : graphs) edges += edge_ptr[g + 1] - edge_ptr[g];
+    edges = trainer.edges_in(graphs);
   }
   std::vector<double> times, data, forward, backward, reduce, optimizer;
   gat::DeviceTimer timer(device);  // CUDA events on a GPU: the step's device time, not the host's

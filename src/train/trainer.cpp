@@ -80,6 +80,13 @@ int64_t Trainer::nodes_in(const std::vector<int64_t>& graphs) const {
   return n;
 }
 
+int64_t Trainer::edges_in(const std::vector<int64_t>& graphs) const {
+  const auto ptr = dataset_.edge_ptr.accessor<int64_t, 1>();
+  int64_t e = 0;
+  for (int64_t g : graphs) e += ptr[g + 1] - ptr[g];
+  return e;
+}
+
 std::vector<int64_t> Trainer::rank_share(const std::vector<int64_t>& graphs) const {
   const std::size_t n = graphs.size(), p = comm_.size(), r = comm_.rank();
   return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
@@ -147,9 +154,8 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
     result.graphs = dataset_.num_graphs();
     result.edges = dataset_.num_edges();
   } else {
-    const auto edge_ptr = dataset_.edge_ptr.accessor<int64_t, 1>();
     result.graphs = static_cast<int64_t>(graphs.size());
-    for (int64_t g : graphs) result.edges += edge_ptr[g + 1] - edge_ptr[g];
+    result.edges = edges_in(graphs);
   }
   result.nonfinite = std::isfinite(result.loss_sum) ? nonfinite_gradient() : "the loss";
   if (result.nonfinite.empty()) optimizer_->step();

@@ -136,6 +136,7 @@ class Trainer {
   const data::GraphDataset& dataset() const { return dataset_; }
   bool node_level() const { return dataset_.train.level == data::SplitLevel::kNode; }
   int64_t nodes_in(const std::vector<int64_t>& graphs) const;  // over all of these graphs
+  int64_t edges_in(const std::vector<int64_t>& graphs) const;  // stored edges, over all of these graphs
 
   // The first parameter, in named_parameters() order (layer by layer), whose gradient has a NaN or
   // Inf, as "the gradient of NAME"; empty when there is none.
