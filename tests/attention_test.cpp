@@ -206,3 +206,39 @@ TEST(GAT, WithoutEdgesEachNodeSeesOnlyItself) {
 }
 
 }  // namespace
+
+namespace {
+
+// The alpha a GAT reports (for gat_explain) is the one its layers apply: each layer's output is
+// the alpha-weighted sum of the neighbours' projected features, and reporting changes nothing.
+TEST(GAT, ReportedAttentionIsWhatEachLayerApplies) {
+  torch::manual_seed(7);
+  GAT model(GATOptions(5, 3).hidden_channels({4}).heads({3, 2}).bias(false));
+  model->to(torch::kFloat64);
+  model->eval();
+  const int64_t n = 12;
+  const torch::Tensor x = torch::randn({n, 5}, torch::kFloat64);
+  const gat::ops::EdgePlan plan = gat::ops::make_edge_plan(random_graph(n, 0.25, false, 9), n, true);
+  std::vector<torch::Tensor> alpha;
+  const torch::Tensor logits = model->forward_planned(x, plan, &alpha);
+  ASSERT_EQ(alpha.size(), 2u);
+  EXPECT_TRUE(logits.equal(model(x, random_graph(n, 0.25, false, 9))));
+
+  torch::Tensor h = x;
+  for (std::size_t l = 0; l < 2; ++l) {
+    GATConv conv = model->convs[l];
+    const int64_t heads = conv->options.heads(), f = conv->options.out_channels();
+    ASSERT_EQ(alpha[l].sizes(), torch::IntArrayRef({plan.num_edges(), heads}));
+    const torch::Tensor wh = torch::mm(h, conv->lin->weight.t()).view({n, heads, f});
+    // out_i = sum over edges j -> i of alpha_ij^k W^k h_j, per head k (eq. 4 before the nonlinearity)
+    const torch::Tensor messages = alpha[l].unsqueeze(2) * wh.index_select(0, plan.edge_index[0]);
+    torch::Tensor expected = torch::zeros({n, heads, f}, torch::kFloat64).index_add(0, plan.edge_index[1], messages);
+    expected = conv->options.concat() ? expected.reshape({n, heads * f}) : expected.mean(1);
+    const torch::Tensor out = conv->forward_planned(h, plan);
+    EXPECT_LT((out - expected).abs().max().item<double>(), 1e-12) << "layer " << l;
+    h = l == 0 ? torch::elu(out) : out;
+  }
+  EXPECT_LT((h - logits).abs().max().item<double>(), 1e-12);
+}
+
+}  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "data/h5_file.h"
 #include "support/graph_file.h"
 
 namespace fs = std::filesystem;
@@ -187,6 +188,41 @@ TEST_F(GatTrainCli, GatEvalRejectsMissingFilesAndAModelOfAnotherShape) {
   expect_eval_error("--checkpoint " + config + " --config " + config,
                     config + ": not a model saved by gat_train (torch::save)");
   EXPECT_EQ(run("--checkpoint " + best + " --split everything", "gat_eval").exit_code, 2);
+}
+
+// gat_explain writes every layer's alpha over the graph's edges, self loops included: one value
+// per edge and head, summing to 1 over each node's incoming edges.
+TEST_F(GatTrainCli, GatExplainWritesEachLayersAttentionPerEdgeAndHead) {
+  const std::string run_dir = (dir_ / "run").string();
+  const std::string config = write_config("data: {path: " + kData + "}\nmodel: {heads: [4, 2]}\n" +
+                                          "train: {epochs: 2, run_dir: " + run_dir + "}\n");
+  ASSERT_EQ(run("--config " + config + " --log-level off").exit_code, 0);
+  const Outcome o = run("--checkpoint " + run_dir + "/best.pt", "gat_explain");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const std::string out = run_dir + "/attention.h5";
+  EXPECT_EQ(nlohmann::json::parse(o.out), nlohmann::json::parse(R"({"graphs": [0], "layers": 2, "out": ")" + out + "\"}"));
+
+  const gat::data::H5File file(out, gat::data::H5File::Mode::kRead);
+  EXPECT_EQ(file.string_attribute("/", "format"), "gat-attention");
+  EXPECT_EQ(file.int_attribute("/", "version"), 1);
+  const int64_t n = file.int_attribute("/graphs/0", "nodes").value();
+  const gat::data::H5File data(kData, gat::data::H5File::Mode::kRead);
+  EXPECT_EQ(n, data.shape("/features")[0]);
+  const torch::Tensor edges = file.read("/graphs/0/edge_index");
+  const torch::Tensor stored = data.read("/edge_index");
+  ASSERT_EQ(edges.size(1), stored.size(1) + n);  // the stored edges and one self loop per node
+  for (const auto& [layer, heads] : {std::pair{"layer_0", 4}, std::pair{"layer_1", 2}}) {
+    const torch::Tensor alpha = file.read(std::string("/graphs/0/") + layer);
+    ASSERT_EQ(alpha.sizes(), torch::IntArrayRef({edges.size(1), heads})) << layer;
+    const torch::Tensor sums = torch::zeros({n, heads}).index_add(0, edges[1], alpha);
+    EXPECT_LT((sums - 1).abs().max().item<float>(), 1e-5) << layer;
+  }
+
+  const Outcome bad = run("--checkpoint " + run_dir + "/best.pt --graphs 3 --out " + (dir_ / "a.h5").string(), "gat_explain");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "gat_explain: error: " + kData + ": graph 3 is out of range [0, 1)\n");
+  EXPECT_FALSE(fs::exists(dir_ / "a.h5"));
+  EXPECT_EQ(run("--checkpoint " + run_dir + "/best.pt --graphs 0 --split val", "gat_explain").exit_code, 2);
 }
 
 }  // namespace

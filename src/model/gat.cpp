@@ -47,10 +47,15 @@ void GATImpl::reset() {
 }
 
 torch::Tensor GATImpl::forward(const torch::Tensor& x, const torch::Tensor& edge_index) {
-  const ops::EdgePlan plan = ops::plan_on(x, edge_index, options.add_self_loops());
+  return forward_planned(x, ops::plan_on(x, edge_index, options.add_self_loops()));
+}
+
+torch::Tensor GATImpl::forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan,
+                                       std::vector<torch::Tensor>* attention) {
+  if (attention) attention->assign(convs.size(), torch::Tensor());
   torch::Tensor h = x;
   for (std::size_t l = 0; l < convs.size(); ++l) {
-    h = convs[l]->forward_planned(h, plan);
+    h = convs[l]->forward_planned(h, plan, attention ? &(*attention)[l] : nullptr);
     if (l + 1 < convs.size()) h = torch::elu(h);
   }
   return h;

@@ -42,6 +42,10 @@ class GATImpl : public torch::nn::Cloneable<GATImpl> {
   explicit GATImpl(const GATOptions& options);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& edge_index);
+  // forward() over a plan made with options.add_self_loops. With `attention`, also returns there
+  // each layer's alpha over the plan's edge columns, [E, heads[l]] (GATConv::forward_planned).
+  torch::Tensor forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan,
+                                std::vector<torch::Tensor>* attention = nullptr);
 
   GATOptions options;
   torch::nn::ModuleList layers{nullptr};  // parameters named layers.<l>.<name>

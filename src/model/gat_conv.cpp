@@ -53,7 +53,8 @@ torch::Tensor GATConvImpl::forward(const torch::Tensor& x, const torch::Tensor& 
   return forward_planned(x, ops::plan_on(x, edge_index, options.add_self_loops()));
 }
 
-torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan) {
+torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan,
+                                           torch::Tensor* attention) {
   TORCH_CHECK(plan.num_nodes == x.size(0) && plan.self_loops == options.add_self_loops(),
               "GATConv: the edge plan was made for other nodes or another add_self_loops");
   const int64_t n = x.size(0), h = options.heads(), f = options.out_channels();
@@ -62,6 +63,8 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const ops::Ed
   const torch::Tensor projected = torch::mm(input, lin->weight.t()).view({n, h, f});  // Wh, [N, H, F]
   const torch::Tensor score_src = (projected * att_src).sum(-1);                      // [N, H]
   const torch::Tensor score_dst = (projected * att_dst).sum(-1);
+  if (attention)
+    *attention = ops::attention_coefficients_sparse(score_src, score_dst, plan.edge_index, options.negative_slope());
   torch::Tensor out = ops::gat_attention(options.attention(), projected, score_src, score_dst, plan,
                                          options.negative_slope(), options.dropout(), is_training());
   out = options.concat() ? out.reshape({n, h * f}) : out.mean(1);

@@ -28,8 +28,11 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   void reset_parameters();
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& edge_index);
   // forward() over a plan made with this layer's add_self_loops (GAT builds one for all layers).
-  // A separate name: ModuleHolder's operator() needs forward() to have one signature.
-  torch::Tensor forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan);
+  // A separate name: ModuleHolder's operator() needs forward() to have one signature. With
+  // `attention`, also stores there alpha of every plan edge column, [E, heads] (eq. 3), for
+  // gat_explain: as computed in this forward, so only without dropout is it what was applied.
+  torch::Tensor forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan,
+                                torch::Tensor* attention = nullptr);
 
   // Width of forward()'s output.
   int64_t output_channels() const;

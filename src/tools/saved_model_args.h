@@ -1,0 +1,38 @@
+// The arguments gat_eval and gat_explain share: a model saved by gat_train and the config that
+// rebuilds it (the run's config.yaml beside the checkpoint unless --config names another).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace gat::tools {
+
+struct SavedModelArgs {
+  std::string checkpoint, config_path, data_path;
+  std::vector<std::string> overrides;
+  int threads = 0;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--checkpoint", checkpoint, "A model saved by gat_train (RUN_DIR/best.pt)")->required();
+    app.add_option("--config", config_path, "The run's config (default: config.yaml beside the checkpoint)");
+    app.add_option("--data", data_path, "Use this HDF5 file instead of the config's data.path");
+    app.add_option("--set", overrides, "Override a config key, as in gat_train");
+    app.add_option("--threads", threads, "Compute threads (default: train.threads, else all cores)");
+  }
+
+  config::Config load_config() const {
+    const std::string path = config_path.empty()
+                                 ? (std::filesystem::path(checkpoint).parent_path() / "config.yaml").string()
+                                 : config_path;
+    std::vector<std::string> all = overrides;
+    if (!data_path.empty()) all.push_back("data.path=" + data_path);
+    return config::load_config(path, all);
+  }
+};
+
+}  // namespace gat::tools

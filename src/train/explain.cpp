@@ -1,0 +1,47 @@
+// gat_explain's work: one eval-mode forward per graph, keeping each layer's alpha.
+#include "train/explain.h"
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "data/batch.h"
+#include "data/h5_file.h"
+#include "ops/edge_plan.h"
+
+namespace gat::train {
+
+void write_attention(const std::string& path, model::GAT& model, const data::GraphDataset& dataset,
+                     const torch::Tensor& features, const std::vector<int64_t>& graphs,
+                     const ExplainSource& source) {
+  for (const int64_t g : graphs)
+    if (g < 0 || g >= dataset.num_graphs())
+      throw Error(dataset.path + ": graph " + std::to_string(g) + " is out of range [0, " +
+                  std::to_string(dataset.num_graphs()) + ")");
+  torch::NoGradGuard no_grad;
+  const bool was_training = model->is_training();
+  model->eval();
+  const torch::Device device = model->parameters().front().device();
+  write_atomically(path, [&](const std::string& tmp) {
+    data::H5File file(tmp, data::H5File::Mode::kCreate);
+    file.write_attribute("/", "format", "gat-attention");
+    file.write_attribute("/", "version", int64_t{1});
+    file.write_attribute("/", "layers", static_cast<int64_t>(model->convs.size()));
+    file.write_attribute("/", "checkpoint", source.checkpoint);
+    file.write_attribute("/", "data", source.data);
+    file.create_group("/graphs");
+    for (const int64_t g : graphs) {
+      const data::Batch batch = data::to_device(data::graph_batch(dataset, features, {g}), device);
+      const ops::EdgePlan plan = ops::plan_on(batch.x, batch.edge_index, model->options.add_self_loops());
+      std::vector<torch::Tensor> attention;
+      model->forward_planned(batch.x, plan, &attention);
+      const std::string group = "/graphs/" + std::to_string(g);
+      file.create_group(group);
+      file.write_attribute(group, "nodes", batch.x.size(0));
+      file.write(group + "/edge_index", plan.edge_index.cpu());
+      for (std::size_t l = 0; l < attention.size(); ++l)
+        file.write(group + "/layer_" + std::to_string(l), attention[l].to(torch::kCPU, torch::kFloat32));
+    }
+  });
+  model->train(was_training);
+}
+
+}  // namespace gat::train
