@@ -3,6 +3,8 @@
 # Idempotent; runs as root or through sudo. BUILD_DIR and CMAKE_ARGS may be set to change the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=launch/install_missing.sh
+source launch/install_missing.sh
 
 packages=(
   cmake ninja-build g++ pkg-config
@@ -13,17 +15,7 @@ packages=(
   python3-numpy python3-scipy python3-h5py python3-matplotlib
   python3-torch  # bench/floors.py and the PyTorch eager reference in ../shared/bench
 )
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  echo "setup: installing ${missing[*]}"
-  "${sudo[@]}" apt-get update -q
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+install_missing "${packages[@]}"
 
 blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
 case "$blas" in

@@ -116,6 +116,11 @@ TEST(Config, SyntaxErrorsGiveLineAndColumn) {
   EXPECT_EQ(error_of(kMinimal, {"train.lr"}), "--set train.lr: expected KEY=VALUE, e.g. train.lr=0.01");
 }
 
+TEST(Config, KeysMustBeNames) {  // found by fuzzing: yaml-cpp's own exception escaped
+  EXPECT_EQ(error_of("{file}: 1\ndata: {path: d.h5}\n"), "x.yaml:1:1: top level: expected key names, got a mapping as a key");
+  EXPECT_EQ(error_of("data: {path: d.h5, [a]: 1}\n"), "x.yaml:1:20: data: expected key names, got a list as a key");
+}
+
 TEST(Config, MissingFile) {
   try {
     gat::config::load_config("/nonexistent/c.yaml");
@@ -128,4 +133,8 @@ TEST(Config, MissingFile) {
 TEST(Config, ErrorsAreOneLine) {
   for (const auto& yaml : {"data: {path: d.h5\n", "data: {path: d.h5}\ntrain: {lrr: 1}\n", "x: [\n"})
     EXPECT_EQ(error_of(yaml).find('\n'), std::string::npos) << error_of(yaml);
+  // Quoted input keeps its line breaks and control characters only as escapes (found by fuzzing).
+  EXPECT_EQ(error_of(kMinimal, {"train.lr\n\x01" "data"}), "--set train.lr\\n\\x01data: expected KEY=VALUE, e.g. train.lr=0.01");
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {attention: \"a\\nb\"}\n"),
+            "x.yaml: model.attention: expected one of fused, sparse, dense, got \"a\\nb\"");
 }

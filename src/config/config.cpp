@@ -92,7 +92,13 @@ class Decoder {
     visit(section, collect);
     std::set<std::string> seen;
     for (const auto& item : node_) {
-      const std::string key = item.first.as<std::string>();
+      if (!item.first.IsScalar()) {  // YAML allows `{a: 1}: 2` and `? [a]`; a section's keys are names
+        const YAML::Mark at = item.first.Mark();
+        throw Error(source_ + ":" + std::to_string(at.line + 1) + ":" + std::to_string(at.column + 1) + ": " +
+                    (prefix_.empty() ? "top level" : prefix_.substr(0, prefix_.size() - 1)) +
+                    ": expected key names, got " + describe(item.first) + " as a key");
+      }
+      const std::string key = item.first.Scalar();
       // yaml-cpp keeps both entries of a repeated key and node_[key] finds only the first.
       if (!seen.insert(key).second) {
         const YAML::Mark at = item.first.Mark();

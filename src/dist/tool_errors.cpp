@@ -13,7 +13,7 @@ namespace {
                        int code) {
   // One write of the whole line: other ranks' log lines share this stderr and must not land inside it.
   const std::string rank = comm.size() > 1 ? "rank " + std::to_string(comm.rank()) + ": " : "";
-  std::cerr << std::string(tool) + ": " + kind + ": " + rank + message + "\n" << std::flush;
+  std::cerr << std::string(tool) + ": " + kind + ": " + rank + one_line(message) + "\n" << std::flush;
   if (comm.size() > 1) comm.abort(code);
   std::exit(code);
 }
