@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -370,6 +371,30 @@ TEST_F(Resume, ACheckpointOfAnotherConfigIsRefusedNamingTheDifference) {
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/checkpoint.pt: written for another config or data: this run has "
                    "'  lr: 0.01', the checkpoint '  lr: 0.005'\n");
+}
+
+// A run that diverges stops with the last good checkpoint in place: resuming from it replays the
+// same epochs and diverges at the same step (lr 1e8 overflows float32 in the third epoch here).
+TEST_F(Resume, DivergenceLeavesTheLastGoodCheckpoint) {
+  const std::string run_dir = dir_.file("diverged");
+  const std::string diverging = "--log-level warn --set train.lr=1e8";
+  const Outcome o = run(command(1, run_dir, diverging) + " >/dev/null", dir_.file("err"));
+  ASSERT_EQ(o.exit_code, gat::kDivergedExit) << o.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(o.err, m, std::regex("gat_train: error: seed 0 epoch (\\d+) step \\d+: the (loss|gradient "
+                                                      "of \\S+) is NaN or Inf \\(train.on_nonfinite: skip would drop the step\\)\n")))
+      << o.err;
+  const int epoch = std::stoi(m[1]);
+  ASSERT_GE(epoch, 2) << "no epoch finished before the divergence, so no checkpoint to check";
+  EXPECT_TRUE(std::filesystem::exists(run_dir + "/checkpoint.pt"));
+  EXPECT_FALSE(std::filesystem::exists(run_dir + "/results.json"));
+  const std::vector<std::string> before = curve(run_dir);
+  EXPECT_EQ(before.size(), static_cast<std::size_t>(epoch - 1));
+
+  const Outcome again = run(command(1, run_dir, diverging + " --resume") + " >/dev/null", dir_.file("err"));
+  EXPECT_EQ(again.exit_code, gat::kDivergedExit);
+  EXPECT_EQ(again.err, o.err);
+  EXPECT_EQ(curve(run_dir), before);  // resumed after epoch - 1: nothing replayed twice
 }
 
 TEST_F(Resume, ResumeWithoutACheckpointIsAnError) {
