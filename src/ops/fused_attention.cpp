@@ -98,6 +98,24 @@ void for_tiles(const Sizes& z, int64_t h, int64_t tile, const Body& body) {
   for (int64_t f0 = 0; f0 < z.f; f0 += tile) body(h * z.f + f0, std::min(tile, z.f - f0));
 }
 
+// The rows of x [N, H*F] rearranged so that each tile's columns of all N rows are contiguous:
+// the tile starting at column c, w wide, is the [N, w] block at tiles + c * N. A gather then
+// reads 256 bytes from a slab of N x 256 bytes instead of from a 4 KiB row of an N x 4 KiB
+// array: with 4 KiB pages that is a different page for every row, and past a few thousand nodes
+// the TLB no longer holds them (docs/performance.md). One streaming pass over x, in parallel.
+template <typename T>
+std::unique_ptr<T[]> to_tiles(const Sizes& z, const T* x) {
+  const int64_t hf = z.h * z.f;
+  std::unique_ptr<T[]> tiles(new T[z.n * hf]);
+  at::parallel_for(0, z.n, 256, [&](int64_t j0, int64_t j1) {
+    for (int64_t h = 0; h < z.h; ++h)
+      for_tiles(z, h, kTile<T>, [&](int64_t c, int64_t w) {
+        for (int64_t j = j0; j < j1; ++j) std::copy(x + j * hf + c, x + j * hf + c + w, tiles.get() + c * z.n + j * w);
+      });
+  });
+  return tiles;
+}
+
 // How far ahead of the edge in use the next rows are asked for: a tile is a few cache lines, too
 // little work per edge to hide a memory access behind one edge.
 constexpr int64_t kPrefetchEdges = 4;
@@ -106,6 +124,8 @@ template <typename T>
 void forward_kernel(const Sizes& z, const T* x, const T* ss, const T* sd, const T* mask, const int64_t* ptr,
                     const int64_t* src, T slope, T* alpha, T* out) {
   const int64_t hf = z.h * z.f;
+  const std::unique_ptr<T[]> tiles = to_tiles(z, x);
+  const T* x_tiles = tiles.get();
   for_rows_balanced(ptr, z.n, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t k0 = ptr[i], k1 = ptr[i + 1];
@@ -124,13 +144,14 @@ void forward_kernel(const Sizes& z, const T* x, const T* ss, const T* sd, const 
     const int64_t k_end = ptr[i1];
     for (int64_t h = 0; h < z.h; ++h) {
       for_tiles(z, h, kTile<T>, [&](int64_t c, int64_t w) {
+        const T* slab = x_tiles + c * z.n;
         for (int64_t i = i0; i < i1; ++i) {
           T* o = out + i * hf + c;
           std::fill(o, o + w, T(0));
           for (int64_t k = ptr[i]; k < ptr[i + 1]; ++k) {
-            if (k + kPrefetchEdges < k_end) prefetch_row(x + src[k + kPrefetchEdges] * hf + c, w);
+            if (k + kPrefetchEdges < k_end) prefetch_row(slab + src[k + kPrefetchEdges] * w, w);
             const T a = mask ? alpha[k * z.h + h] * mask[k * z.h + h] : alpha[k * z.h + h];
-            axpy(o, x + src[k] * hf + c, a, w);
+            axpy(o, slab + src[k] * w, a, w);
           }
         }
       });
@@ -147,6 +168,7 @@ void backward_kernel(const Sizes& z, const T* x, const T* ss, const T* sd, const
   // walk every edge once per tile, so the edge scalars they need are first copied into source
   // order (one gather an edge) and streamed from there; t goes back to edge order once at the end.
   const int64_t num_edges = source_ptr[z.n];
+  const std::unique_ptr<T[]> g_tiles = to_tiles(z, g);
   std::unique_ptr<int64_t[]> cs_target(new int64_t[num_edges]);
   std::unique_ptr<T[]> cs_mask(new T[mask ? num_edges * z.h : 0]), cs_coef(new T[num_edges * z.h]),
       cs_t(new T[num_edges * z.h]);
@@ -164,13 +186,14 @@ void backward_kernel(const Sizes& z, const T* x, const T* ss, const T* sd, const
     for (int64_t h = 0; h < z.h; ++h) {
       for_tiles(z, h, kTile<T>, [&](int64_t c, int64_t w) {
         const bool first = c == h * z.f;
+        const T* slab = g_tiles.get() + c * z.n;
         for (int64_t j = j0; j < j1; ++j) {
           const T* xj = x + j * hf + c;
           T* gxj = gx + j * hf + c;
           std::fill(gxj, gxj + w, T(0));
           for (int64_t p = source_ptr[j]; p < source_ptr[j + 1]; ++p) {
-            if (p + kPrefetchEdges < p1) prefetch_row(g + cs_target[p + kPrefetchEdges] * hf + c, w);
-            const T* gi = g + cs_target[p] * hf + c;
+            if (p + kPrefetchEdges < p1) prefetch_row(slab + cs_target[p + kPrefetchEdges] * w, w);
+            const T* gi = slab + cs_target[p] * w;
             const T d = mask ? cs_mask[p * z.h + h] * dot(gi, xj, w) : dot(gi, xj, w);
             T& tp = cs_t[p * z.h + h];
             tp = first ? d : tp + d;
