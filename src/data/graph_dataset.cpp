@@ -264,6 +264,13 @@ GraphDataset load_graph_dataset(const std::string& path) {
   return d;
 }
 
+const Split& split_named(const GraphDataset& dataset, const std::string& name) {
+  if (name == "train") return dataset.train;
+  if (name == "val") return dataset.val;
+  if (name == "test") return dataset.test;
+  throw Error("split: expected train, val or test, got \"" + name + "\"");
+}
+
 GraphDataset without_edges(GraphDataset dataset) {
   dataset.edge_index = dataset.edge_index.new_empty({2, 0});
   dataset.edge_ptr = torch::zeros_like(dataset.edge_ptr);

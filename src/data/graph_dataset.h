@@ -41,6 +41,9 @@ struct GraphDataset {
 // was expected, e.g. "x.h5: /edge_index: node id 9 in column 3 is out of range [0, 5)".
 GraphDataset load_graph_dataset(const std::string& path);
 
+// dataset.train, .val or .test by that name; any other name is a gat::Error.
+const Split& split_named(const GraphDataset& dataset, const std::string& name);
+
 // The same dataset with no edges (edge_ptr all zero): with self loops added by the model, a GAT
 // on it is a per-node MLP of the same depth and width, the baseline that shows what edges add.
 GraphDataset without_edges(GraphDataset dataset);

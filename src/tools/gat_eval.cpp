@@ -29,9 +29,7 @@ int main(int argc, char** argv) {
     gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
     gat::train::load_model(trainer.model(), args.checkpoint);
-    const gat::data::Split& split =
-        split_name == "train" ? dataset.train : split_name == "val" ? dataset.val : dataset.test;
-    const gat::train::EvalSums sums = trainer.evaluate_split(split);
+    const gat::train::EvalSums sums = trainer.evaluate_split(gat::data::split_named(dataset, split_name));
     const nlohmann::json out = {
         {"checkpoint", args.checkpoint},
         {"data", config.data.path},

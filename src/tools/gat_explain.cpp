@@ -21,8 +21,7 @@ namespace {
 std::vector<int64_t> chosen_graphs(const gat::data::GraphDataset& dataset, const std::vector<int64_t>& graphs,
                                    const std::string& split_name) {
   if (!graphs.empty()) return graphs;
-  const gat::data::Split& split =
-      split_name == "train" ? dataset.train : split_name == "val" ? dataset.val : dataset.test;
+  const gat::data::Split& split = gat::data::split_named(dataset, split_name);
   if (split.level == gat::data::SplitLevel::kNode) {
     std::vector<int64_t> all(static_cast<std::size_t>(dataset.num_graphs()));
     for (std::size_t g = 0; g < all.size(); ++g) all[g] = static_cast<int64_t>(g);
