@@ -61,8 +61,14 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const ops::Ed
   const torch::Tensor input = dropout_features(x, options.input_dropout(), is_training());
   // torch::mm accepts a sparse left operand, which nn::Linear's forward does not.
   const torch::Tensor projected = torch::mm(input, lin->weight.t()).view({n, h, f});  // Wh, [N, H, F]
-  const torch::Tensor score_src = (projected * att_src).sum(-1);                      // [N, H]
-  const torch::Tensor score_dst = (projected * att_dst).sum(-1);
+  // <a^k, W^k x> = <W^k^T a^k, x>: both scores come from the input through [2H, in] weights made
+  // from W and a, one thin product. Forming Wh * a ([N, H, F]) and reducing it instead costs
+  // forward and backward a dozen passes over N x H x F floats a layer, which past the cache's
+  // size grow faster than the graph (docs/performance.md).
+  const torch::Tensor att = torch::cat({att_src, att_dst}, 0).transpose(0, 1);         // [H, 2, F]
+  const torch::Tensor score_weight = torch::bmm(att, lin->weight.view({h, f, -1}));    // [H, 2, in]
+  const torch::Tensor scores = torch::mm(input, score_weight.transpose(0, 1).reshape({2 * h, -1}).t());
+  const torch::Tensor score_src = scores.narrow(1, 0, h), score_dst = scores.narrow(1, h, h);  // [N, H]
   if (attention)
     *attention = ops::attention_coefficients_sparse(score_src, score_dst, plan.edge_index, options.negative_slope());
   torch::Tensor out = ops::gat_attention(options.attention(), projected, score_src, score_dst, plan,
