@@ -231,12 +231,14 @@ TEST_F(GatTrainFaults, SeedsSpreadOverRanksGiveTheSameRuns) {
 // --resume ends where an uninterrupted run ends: bit for bit on one rank, within 1e-6 on two.
 class Resume : public GatTrainFaults {
  protected:
-  // The config of every run here: 12 epochs of the inductive test set, dropout on (so the random
-  // generators must come back too), a checkpoint after every epoch.
+  // The config of every run here: 40 epochs of the inductive test set, dropout on (so the random
+  // generators must come back too), a checkpoint after every epoch. An epoch takes tens of ms, and
+  // the tests stop a run a few epochs in: the epochs after that are the margin for a kill that a
+  // loaded machine delivers late.
   std::string resume_config() {
     const std::string path = dir_.file("r.yaml");
     std::ofstream(path) << "data: {path: " << data_ << "}\nmodel: {heads: [4, 1], input_dropout: 0.2, dropout: 0.2}\n"
-                        << "train: {epochs: 12, patience: 100, batch_graphs: 1, threads: 1, checkpoint_every: 1}\n";
+                        << "train: {epochs: 40, patience: 100, batch_graphs: 1, threads: 1, checkpoint_every: 1}\n";
     return path;
   }
   std::string command(int ranks, const std::string& run_dir, const std::string& extra = "") {
