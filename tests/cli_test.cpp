@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "data/h5_file.h"
+#include "ops/fused_attention.h"
 #include "support/graph_file.h"
 
 namespace fs = std::filesystem;
@@ -24,8 +26,9 @@ std::string read(const fs::path& p) { return gat::testing::read_file(p.string())
 class GatTrainCli : public ::testing::Test {
  protected:
 
-  Outcome run(const std::string& args, const std::string& tool = "gat_train") {
-    const std::string cmd = std::string(GAT_BINARY_DIR) + "/" + tool + " " + args + " >" + (dir_ / "out").string() +
+  // `env`: assignments put before the command, as "NAME=value ".
+  Outcome run(const std::string& args, const std::string& tool = "gat_train", const std::string& env = "") {
+    const std::string cmd = env + std::string(GAT_BINARY_DIR) + "/" + tool + " " + args + " >" + (dir_ / "out").string() +
                             " 2>" + (dir_ / "err").string();
     const int status = std::system(cmd.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(dir_ / "out"), read(dir_ / "err")};
@@ -134,6 +137,15 @@ TEST_F(GatTrainCli, EachKindOfBadHdf5ExitsWithItsLine) {
   }
 }
 
+TEST_F(GatTrainCli, AnUnknownCpuCapabilityStopsTheRunBeforeItWritesAnything) {
+  const std::string run_dir = (dir_ / "run").string();
+  const std::string c = write_config("data: {path: " + kData + "}\ntrain: {run_dir: " + run_dir + "}\n");
+  const Outcome o = run("--config " + c, "gat_train", "GAT_CPU_CAPABILITY=sse9 ");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, "gat_train: error: GAT_CPU_CAPABILITY: expected baseline or avx2, got 'sse9'\n");
+  EXPECT_FALSE(fs::exists(run_dir));
+}
+
 TEST_F(GatTrainCli, BadArguments) {
   EXPECT_EQ(run("--no-such-flag").exit_code, 2);
   EXPECT_EQ(run("").exit_code, 2);  // --config is required
@@ -150,6 +162,26 @@ TEST_F(GatTrainCli, SuccessfulRunEndsWithResultsJson) {
   const nlohmann::json r = nlohmann::json::parse(last);
   EXPECT_EQ(r["epochs"], 3);
   EXPECT_EQ(r, nlohmann::json::parse(read(dir_ / "run" / "results.json")));
+}
+
+// The AVX2 and the baseline attention kernels do the same float operations in the same order, so a
+// run trains the same model on either, to the last bit (two threads, dropout on).
+TEST_F(GatTrainCli, BaselineAndAvx2KernelsTrainTheSameModel) {
+  if (gat::ops::cpu_kernels() != "avx2") GTEST_SKIP() << "this CPU has no AVX2";
+  std::map<std::string, std::string> best, results;
+  for (const std::string kernels : {"baseline", "avx2"}) {
+    const std::string run_dir = (dir_ / kernels).string();
+    const std::string config = write_config("data: {path: " + kData + "}\nmodel: {heads: [4, 1], dropout: 0.3}\n" +
+                                            "train: {epochs: 10, threads: 2, run_dir: " + run_dir + "}\n");
+    const Outcome o = run("--config " + config + " --log-level off", "gat_train", "GAT_CPU_CAPABILITY=" + kernels + " ");
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    best[kernels] = read(fs::path(run_dir) / "best.pt");
+    const nlohmann::json r = nlohmann::json::parse(read(fs::path(run_dir) / "results.json"));
+    results[kernels] = r["runs"][0]["val_loss"].dump() + " " + r["val"].dump() + " " + r["test"].dump();
+  }
+  EXPECT_FALSE(best["avx2"].empty());
+  EXPECT_TRUE(best["avx2"] == best["baseline"]);
+  EXPECT_EQ(results["avx2"], results["baseline"]);  // the kept epoch's val loss, val and test scores
 }
 
 // gat_eval on the model a run kept gives the scores the run reported for it, to the last bit.

@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 #include "ops/edge_plan.h"
 
 namespace gat::ops {
@@ -19,5 +21,10 @@ namespace gat::ops {
 torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& score_src,
                               const torch::Tensor& score_dst, const EdgePlan& plan, double negative_slope,
                               const torch::Tensor& dropout_mask);
+
+// Which CPU kernels fused_attention runs in this process: "avx2" where the CPU has AVX2, else
+// "baseline" (x86-64's SSE2); both give the same results. GAT_CPU_CAPABILITY=baseline forces the
+// baseline; any value but baseline or avx2, or avx2 on a CPU without it, throws gat::Error.
+std::string cpu_kernels();
 
 }  // namespace gat::ops

@@ -136,6 +136,7 @@ int main(int argc, char** argv) {
           random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config);
       nlohmann::json result = time_steps(config, dataset, comm, setup.device(), timing, random);
       result["dataset"] = random ? "random" : config.data.path;
+      result["cpu_kernels"] = setup.cpu_kernels();  // the fused attention's, on the CPU
       if (scale) result["scale"] = factor;
       if (comm.rank() == 0) std::cout << result.dump() << std::endl;
     }

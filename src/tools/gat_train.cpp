@@ -33,10 +33,10 @@ int main(int argc, char** argv) {
     gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::dist::check_same_on_all_ranks(comm, "config and data", gat::config::to_yaml(config) + gat::dist::describe_shape(dataset));
-    gat::log::info("{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads on {}",
+    gat::log::info("{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads ({} kernels) on {}",
                    config.data.path, dataset.num_graphs(), dataset.num_nodes(), dataset.num_edges(),
                    dataset.num_features(), dataset.num_classes, gat::data::to_string(dataset.task), comm.size(),
-                   setup.threads(), setup.device().str());
+                   setup.threads(), setup.cpu_kernels(), setup.device().str());
     const nlohmann::json results = gat::train::run_experiment(config, dataset, comm, setup.device());
     if (comm.rank() == 0) std::cout << results.dump() << std::endl;
   });

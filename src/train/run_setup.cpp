@@ -4,6 +4,7 @@
 #include "common/device.h"
 #include "common/threads.h"
 #include "dist/device_communicator.h"
+#include "ops/fused_attention.h"
 
 namespace gat::train {
 
@@ -11,6 +12,7 @@ RunSetup::RunSetup(dist::Communicator& host, const config::Config& config, int t
     // The timeout first, so that it bounds the NCCL set-up's collectives too.
     : host_((host.set_timeout(config.dist.timeout_s), host)),
       threads_(set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), host.local_size())),
+      cpu_kernels_(ops::cpu_kernels()),
       device_(select_device(config.train.device, host.local_rank())),
       device_comm_(dist::make_device_communicator(host, config.dist.backend, device_)) {}
 
