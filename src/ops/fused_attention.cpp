@@ -26,9 +26,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <memory>
-#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
