@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 namespace gat::data {
 
@@ -40,6 +41,9 @@ struct GraphDataset {
 // Reads and validates `path`. Throws gat::Error with one line naming the file, the dataset and what
 // was expected, e.g. "x.h5: /edge_index: node id 9 in column 3 is out of range [0, 5)".
 GraphDataset load_graph_dataset(const std::string& path);
+
+// The names split_named takes, for the tools' --split checks.
+inline const std::vector<std::string> kSplitNames = {"train", "val", "test"};
 
 // dataset.train, .val or .test by that name; any other name is a gat::Error.
 const Split& split_named(const GraphDataset& dataset, const std::string& name);

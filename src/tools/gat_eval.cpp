@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   gat::tools::SavedModelArgs args;
   std::string split_name = "test";
   args.add_to(app);
-  app.add_option("--split", split_name, "train, val or test")->check(CLI::IsMember({"train", "val", "test"}));
+  app.add_option("--split", split_name, "train, val or test")->check(CLI::IsMember(gat::data::kSplitNames));
   return gat::tools::run_tool("gat_eval", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::log::init(host.rank(), "warn");
     const gat::config::Config config = args.load_config();

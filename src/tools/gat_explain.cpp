@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_path, "HDF5 file to write (default: attention.h5 beside the checkpoint)");
   auto* graphs_option = app.add_option("--graphs", graphs, "Graph ids in the dataset (default: the split's graphs)");
   app.add_option("--split", split_name, "Explain this split's graphs: train, val or test (default)")
-      ->check(CLI::IsMember({"train", "val", "test"}))
+      ->check(CLI::IsMember(gat::data::kSplitNames))
       ->excludes(graphs_option);
   return gat::tools::run_tool("gat_explain", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::log::init(host.rank(), "warn");
