@@ -399,6 +399,25 @@ TEST_F(Resume, DivergenceLeavesTheLastGoodCheckpoint) {
   EXPECT_EQ(curve(run_dir), before);  // resumed after epoch - 1: nothing replayed twice
 }
 
+// A run that starts afresh in a finished run's directory removes that run's model and results
+// first, with any temporary a killed write left: killed before it ends (here, it diverges), it
+// leaves only its own files, never its config beside the earlier run's best.pt.
+TEST_F(Resume, AFreshRunFirstRemovesAnEarlierRunsModelResultsAndTemporaries) {
+  const std::string run_dir = uninterrupted(1);
+  ASSERT_TRUE(std::filesystem::exists(run_dir + "/best.pt"));
+  std::ofstream(run_dir + "/checkpoint.pt.tmp.4242") << "cut short";
+  std::ofstream(run_dir + "/notes.tmp.txt") << "not ours";
+  const Outcome o = run(command(1, run_dir, "--log-level warn --set train.lr=1e8") + " >/dev/null", dir_.file("err"));
+  ASSERT_EQ(o.exit_code, gat::kDivergedExit) << o.err;
+  EXPECT_EQ(o.err.substr(0, o.err.find('\n') + 1),
+            "[rank 0] " + run_dir + ": removed what an earlier run left: checkpoint.pt.tmp.4242, best.pt, results.json\n");
+  for (const char* gone : {"/best.pt", "/results.json", "/checkpoint.pt.tmp.4242"})
+    EXPECT_FALSE(std::filesystem::exists(run_dir + gone)) << gone;
+  EXPECT_TRUE(std::filesystem::exists(run_dir + "/notes.tmp.txt"));
+  EXPECT_TRUE(std::filesystem::exists(run_dir + "/checkpoint.pt"));  // the diverged run's own
+  EXPECT_NE(gat::testing::read_file(run_dir + "/config.yaml").find("  lr: 100000000\n"), std::string::npos);
+}
+
 TEST_F(Resume, ResumeWithoutACheckpointIsAnError) {
   const std::string run_dir = dir_.file("none");
   const Outcome o = run(command(1, run_dir, "--resume --log-level warn") + " >/dev/null", dir_.file("err"));

@@ -1,8 +1,11 @@
 // Temp-file-and-rename writes.
 #include "common/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cerrno>
 #include <cstring>
@@ -22,10 +25,22 @@ void fsync_path(const std::string& path) {
   if (rc != 0) throw Error(path + ": fsync failed: " + std::strerror(errno));
 }
 
+constexpr const char* kTemporaryInfix = ".tmp.";
+
+std::string temporary_path(const std::string& path) { return path + kTemporaryInfix + std::to_string(::getpid()); }
+
+// Whether `name` is NAME.tmp.PID as temporary_path makes it.
+bool is_temporary_name(const std::string& name) {
+  const std::size_t at = name.rfind(kTemporaryInfix);
+  if (at == std::string::npos || at == 0) return false;
+  const std::string pid = name.substr(at + std::strlen(kTemporaryInfix));
+  return !pid.empty() && std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 }  // namespace
 
 void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const std::string tmp = temporary_path(path);
   try {
     write(tmp);
     fsync_path(tmp);
@@ -44,6 +59,22 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     out.close();
     if (!out) throw Error(tmp + ": cannot write");
   });
+}
+
+// readdir rather than std::filesystem's directory iterators: PyTorch's CUDA wheels export their
+// own copy of those (docs/gpu.md), and the library must run against either LibTorch.
+std::vector<std::string> remove_interrupted_writes(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) throw Error(dir + ": cannot list: " + std::strerror(errno));
+  std::vector<std::string> found;
+  while (const dirent* entry = ::readdir(d))
+    if (is_temporary_name(entry->d_name)) found.emplace_back(entry->d_name);
+  ::closedir(d);
+  std::sort(found.begin(), found.end());
+  for (const std::string& name : found)
+    if (::unlink((dir + "/" + name).c_str()) != 0 && errno != ENOENT)
+      throw Error(dir + "/" + name + ": cannot remove: " + std::strerror(errno));
+  return found;
 }
 
 }  // namespace gat

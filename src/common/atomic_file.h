@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace gat {
 
@@ -12,5 +13,10 @@ void write_atomically(const std::string& path, const std::function<void(const st
 
 // write_atomically for text.
 void write_text_atomically(const std::string& path, const std::string& text);
+
+// Removes the temporaries (NAME.tmp.PID) that write_atomically left in `dir` when its process was
+// killed mid-write, and returns their names, sorted. Only for a directory that one process
+// writes at a time: another live writer's temporary would go too.
+std::vector<std::string> remove_interrupted_writes(const std::string& dir);
 
 }  // namespace gat

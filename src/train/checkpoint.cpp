@@ -162,9 +162,14 @@ std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, cons
   return loaded;
 }
 
-void remove_checkpoints(const std::string& run_dir) {
-  std::error_code ignored;
-  for (const char* name : {kCurrent, kPrevious}) std::filesystem::remove(path_in(run_dir, name), ignored);
+std::vector<std::string> remove_checkpoints(const std::string& run_dir) {
+  std::vector<std::string> removed;
+  for (const char* name : {kCurrent, kPrevious}) {
+    std::error_code ec;
+    if (std::filesystem::remove(path_in(run_dir, name), ec)) removed.emplace_back(name);
+    else if (ec) throw Error(path_in(run_dir, name) + ": cannot remove: " + ec.message());
+  }
+  return removed;
 }
 
 }  // namespace gat::train

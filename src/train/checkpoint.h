@@ -49,7 +49,7 @@ struct LoadedCheckpoint {
 std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, const std::string& key,
                                                 const torch::Device& device, dist::Communicator& comm);
 
-// Removes run_dir's checkpoints: a finished run needs none.
-void remove_checkpoints(const std::string& run_dir);
+// Removes run_dir's checkpoints (a finished run needs none) and returns the names it removed.
+std::vector<std::string> remove_checkpoints(const std::string& run_dir);
 
 }  // namespace gat::train

@@ -36,6 +36,30 @@ EpochRecord epoch_record(const torch::Tensor& row) {
   return {int64_t(a[0]), int64_t(a[1]), a[2], a[3], a[4], a[5]};
 }
 
+// What a finished run leaves in its directory besides config.yaml and metrics.jsonl.
+constexpr const char* kKeptModel = "best.pt";
+constexpr const char* kResults = "results.json";
+
+// Clears run directory `dir` for a run: the temporaries of writes a kill cut short, and, unless
+// the run resumes, the model, results and checkpoints of an earlier run, so that this run's
+// config and metrics never sit beside another run's model or results (a run killed before it
+// ends would otherwise leave such a mix). Names what it removed in one warning.
+void clear_run_directory(const std::filesystem::path& dir, bool resuming) {
+  std::vector<std::string> removed = remove_interrupted_writes(dir.string());
+  if (!resuming) {
+    for (const char* name : {kKeptModel, kResults}) {
+      std::error_code ec;
+      if (std::filesystem::remove(dir / name, ec)) removed.emplace_back(name);
+      else if (ec) throw Error((dir / name).string() + ": cannot remove: " + ec.message());
+    }
+    for (std::string& name : remove_checkpoints(dir.string())) removed.push_back(std::move(name));
+  }
+  if (removed.empty()) return;
+  std::string names;
+  for (const std::string& name : removed) names += (names.empty() ? "" : ", ") + name;
+  log::warn("{}: removed what an earlier run left: {}", dir.string(), names);
+}
+
 }  // namespace
 
 data::GraphDataset load_dataset(const config::Config& config) {
@@ -81,6 +105,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
 
   std::ofstream metrics;
   if (writer) {
+    clear_run_directory(dir, resumed.has_value());
     write_text_atomically((dir / "config.yaml").string(), config::to_yaml(config));
     // A resumed run keeps the lines of the epochs its checkpoint had seen and drops any later ones.
     std::string kept_lines;
@@ -175,7 +200,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     }
   }
   if (writer)
-    write_atomically((dir / "best.pt").string(), [&](const std::string& tmp) {
+    write_atomically((dir / kKeptModel).string(), [&](const std::string& tmp) {
       trainer.model()->to(torch::kCPU);  // readable on any machine; the run is over
       torch::save(trainer.model(), tmp);
     });
@@ -211,7 +236,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
       {"run_dir", dir.string()},
   };
   if (writer) {
-    write_text_atomically((dir / "results.json").string(), out.dump(2) + "\n");
+    write_text_atomically((dir / kResults).string(), out.dump(2) + "\n");
     remove_checkpoints(dir.string());
   }
   return out;
