@@ -189,6 +189,54 @@ TEST(EdgePlan, GroupsByTargetAndBySourceWithOneSelfLoopLastPerNode) {
   EXPECT_TRUE(torch::equal(bare.edge_index, torch::tensor({{1, 0, 2, 1, 0}, {0, 1, 1, 1, 2}})));
 }
 
+// The trainer keeps one plan per graph and joins a batch's: the join must be exactly the plan of
+// the batch's concatenated edges, with stored loops, isolated nodes, an edgeless one-node graph
+// and a hub among the graphs, and on a GPU where there is one.
+TEST(EdgePlan, JoinedPlansOfGraphsAreThePlanOfTheirConcatenation) {
+  const std::vector<std::pair<int64_t, torch::Tensor>> graphs = {{10, random_edges(10, 0.3, 4)},
+                                                                 {1, torch::zeros({2, 0}, torch::kInt64)},
+                                                                 {40, random_edges(40, 0.03, 5)},
+                                                                 {60, hub_edges(60, 6)}};
+  std::vector<torch::Device> devices = {torch::kCPU};
+  if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA);
+  for (const torch::Device& device : devices)
+    for (bool loops : {true, false}) {
+      std::vector<EdgePlan> plans;
+      std::vector<torch::Tensor> shifted;
+      int64_t n = 0;
+      for (const auto& [nodes, edges] : graphs) {
+        plans.push_back(gat::ops::to_device(make_edge_plan(edges, nodes, loops), device));
+        shifted.push_back(edges + n);
+        n += nodes;
+      }
+      std::vector<const EdgePlan*> parts;
+      for (const EdgePlan& plan : plans) parts.push_back(&plan);
+      const EdgePlan joined = gat::ops::join_plans(parts);
+      const EdgePlan whole = make_edge_plan(torch::cat(shifted, 1), n, loops);
+      const std::string where = device.str() + (loops ? ", self loops" : ", no self loops");
+      EXPECT_EQ(joined.num_nodes, n) << where;
+      EXPECT_EQ(joined.self_loops, loops) << where;
+      EXPECT_TRUE(joined.edge_index.device() == device) << where;
+      EXPECT_TRUE(torch::equal(joined.edge_index.cpu(), whole.edge_index)) << where;
+      EXPECT_TRUE(torch::equal(joined.target_ptr.cpu(), whole.target_ptr)) << where;
+      EXPECT_TRUE(torch::equal(joined.source_ptr.cpu(), whole.source_ptr)) << where;
+      EXPECT_TRUE(torch::equal(joined.by_source.cpu(), whole.by_source)) << where;
+    }
+}
+
+TEST(EdgePlan, JoiningPlansWithAndWithoutSelfLoopsIsAnError) {
+  const EdgePlan with = make_edge_plan(random_edges(5, 0.3, 1), 5, true);
+  const EdgePlan without = make_edge_plan(random_edges(5, 0.3, 1), 5, false);
+  try {
+    gat::ops::join_plans({&with, &without});
+    FAIL() << "expected an error";
+  } catch (const c10::Error& e) {
+    EXPECT_NE(std::string(e.what_without_backtrace()).find("join_plans: plans made with and without self loops"),
+              std::string::npos)
+        << e.what_without_backtrace();
+  }
+}
+
 TEST(EdgePlan, RejectsNodeIdsOutOfRange) {
   const torch::Tensor edges = torch::tensor({{0, 3}, {1, 0}}, torch::kInt64);
   try {

@@ -13,16 +13,21 @@ torch::Tensor model_features(const GraphDataset& dataset, bool normalize_rows) {
   return dataset.features / sums.masked_fill(sums == 0, 1);
 }
 
-Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, const std::vector<int64_t>& graphs) {
+torch::Tensor graph_edges(const GraphDataset& dataset, int64_t g) {
   const auto node_ptr = dataset.graph_ptr.accessor<int64_t, 1>();
   const auto edge_ptr = dataset.edge_ptr.accessor<int64_t, 1>();
+  return dataset.edge_index.index({Slice(), Slice(edge_ptr[g], edge_ptr[g + 1])}) - node_ptr[g];
+}
+
+Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, const std::vector<int64_t>& graphs) {
+  const auto node_ptr = dataset.graph_ptr.accessor<int64_t, 1>();
   std::vector<torch::Tensor> xs, edges, labels;
   int64_t offset = 0;
   for (int64_t g : graphs) {
     const int64_t n0 = node_ptr[g], n1 = node_ptr[g + 1];
     xs.push_back(features.index({Slice(n0, n1)}));
     labels.push_back(dataset.labels.index({Slice(n0, n1)}));
-    edges.push_back(dataset.edge_index.index({Slice(), Slice(edge_ptr[g], edge_ptr[g + 1])}) - (n0 - offset));
+    edges.push_back(graph_edges(dataset, g) + offset);
     offset += n1 - n0;
   }
   Batch batch;

@@ -21,6 +21,9 @@ struct Batch {
 // sum to 0 stay 0), as the GAT paper does for the bag-of-words citation features.
 torch::Tensor model_features(const GraphDataset& dataset, bool normalize_rows);
 
+// Graph g's edges, int64 [2, e], with its nodes numbered from 0.
+torch::Tensor graph_edges(const GraphDataset& dataset, int64_t g);
+
 // Graphs `graphs` (ids into the dataset) concatenated in that order, every node scored.
 Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, const std::vector<int64_t>& graphs);
 

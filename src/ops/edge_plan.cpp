@@ -63,6 +63,33 @@ EdgePlan make_edge_plan(const torch::Tensor& edge_index, int64_t num_nodes, bool
   return plan;
 }
 
+EdgePlan join_plans(const std::vector<const EdgePlan*>& plans) {
+  TORCH_CHECK(!plans.empty(), "join_plans: no plans to join");
+  if (plans.size() == 1) return *plans[0];
+  EdgePlan joined;
+  joined.self_loops = plans[0]->self_loops;
+  // Graph k's node ids move up by the nodes before it, and its edge columns (the CSR and CSC
+  // offsets and by_source) by the edges before it; both sorts keep graphs in order, so that is
+  // all make_edge_plan would do differently on the concatenated list.
+  const torch::Tensor zero = torch::zeros({1}, plans[0]->target_ptr.options());
+  std::vector<torch::Tensor> edge_index, target_ptr{zero}, source_ptr{zero}, by_source;
+  int64_t num_edges = 0;
+  for (const EdgePlan* plan : plans) {
+    TORCH_CHECK(plan->self_loops == joined.self_loops, "join_plans: plans made with and without self loops");
+    edge_index.push_back(plan->edge_index + joined.num_nodes);
+    target_ptr.push_back(plan->target_ptr.narrow(0, 1, plan->num_nodes) + num_edges);
+    source_ptr.push_back(plan->source_ptr.narrow(0, 1, plan->num_nodes) + num_edges);
+    by_source.push_back(plan->by_source + num_edges);
+    joined.num_nodes += plan->num_nodes;
+    num_edges += plan->num_edges();
+  }
+  joined.edge_index = torch::cat(edge_index, 1);
+  joined.target_ptr = torch::cat(target_ptr);
+  joined.source_ptr = torch::cat(source_ptr);
+  joined.by_source = torch::cat(by_source);
+  return joined;
+}
+
 EdgePlan to_device(const EdgePlan& plan, const torch::Device& device) {
   EdgePlan moved = plan;
   moved.edge_index = gat::to_device(plan.edge_index, device);

@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <vector>
+
 namespace gat::ops {
 
 // Built once per batch and shared by every layer. The fused kernels read it so that each thread
@@ -23,6 +25,13 @@ struct EdgePlan {
 // edge_index int64 [2, E] with ids in [0, num_nodes). With add_self_loops, stored self loops are
 // dropped and one loop per node is put last among that node's incoming edges. O(N + E).
 EdgePlan make_edge_plan(const torch::Tensor& edge_index, int64_t num_nodes, bool add_self_loops);
+
+// The plan of several graphs side by side (graph k's nodes numbered after those of graphs
+// 0..k-1), joined from each graph's own plan on their device: tensor for tensor what
+// make_edge_plan gives for the concatenated edge list, by copies and additions, without sorting.
+// Keeping a plan per graph and joining a batch's spares every step the sort on the CPU and, on a
+// GPU, the copy of the plan to it.
+EdgePlan join_plans(const std::vector<const EdgePlan*>& plans);
 
 // The plan's tensors on `device` (made on the CPU, copied through pinned memory to a GPU).
 EdgePlan to_device(const EdgePlan& plan, const torch::Device& device);

@@ -50,8 +50,26 @@ Trainer::Trainer(const config::Config& config, const data::GraphDataset& dataset
                  const torch::Device& device)
     : config_(config), dataset_(dataset), comm_(comm), device_(device) {
   features_ = data::model_features(dataset, config.data.normalize_features);
-  if (node_level())
+  if (node_level()) {
     nodes_batch_ = data::to_device(data::node_batch(dataset, features_, dataset.train.ids, kSparseFeaturesBelow), device_);
+    nodes_plan_ = ops::plan_on(nodes_batch_.x, nodes_batch_.edge_index, config.model.add_self_loops);
+  } else {
+    graph_plans_.resize(dataset.num_graphs());
+  }
+}
+
+ops::EdgePlan Trainer::plan_of(const std::vector<int64_t>& graphs) {
+  const auto node_ptr = dataset_.graph_ptr.accessor<int64_t, 1>();
+  std::vector<const ops::EdgePlan*> plans;
+  for (int64_t g : graphs) {
+    std::optional<ops::EdgePlan>& plan = graph_plans_[g];
+    if (!plan)
+      plan = ops::to_device(ops::make_edge_plan(data::graph_edges(dataset_, g), node_ptr[g + 1] - node_ptr[g],
+                                                config_.model.add_self_loops),
+                            device_);
+    plans.push_back(&*plan);
+  }
+  return ops::join_plans(plans);
 }
 
 void Trainer::reset(int64_t seed) {
@@ -120,7 +138,7 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
   torch::Tensor losses;  // of this rank's scored nodes; undefined when it holds no graphs
   int64_t global_nodes = 0;
   if (node_level()) {
-    const torch::Tensor logits = model_->forward(nodes_batch_.x, nodes_batch_.edge_index);
+    const torch::Tensor logits = model_->forward_planned(nodes_batch_.x, nodes_plan_);
     losses = node_losses(dataset_.task, logits.index_select(0, nodes_batch_.scored), nodes_batch_.labels);
     global_nodes = losses.size(0);
   } else {
@@ -131,7 +149,7 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
     if (!mine.empty()) {
       const data::Batch batch = data::to_device(data::graph_batch(dataset_, features_, mine), device_);
       lap(t.data);
-      losses = node_losses(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
+      losses = node_losses(dataset_.task, model_->forward_planned(batch.x, plan_of(mine)), batch.labels);
     }
   }
   double loss_sum = 0;
@@ -168,7 +186,7 @@ EvalSums Trainer::evaluate_split(const data::Split& split) {
   model_->eval();
   EvalSums sums;
   if (split.level == data::SplitLevel::kNode) {
-    const torch::Tensor logits = model_->forward(nodes_batch_.x, nodes_batch_.edge_index);
+    const torch::Tensor logits = model_->forward_planned(nodes_batch_.x, nodes_plan_);
     const torch::Tensor ids = split.ids.to(device_);
     return evaluate(dataset_.task, logits.index_select(0, ids), dataset_.labels.index_select(0, split.ids).to(device_));
   }
@@ -178,7 +196,7 @@ EvalSums Trainer::evaluate_split(const data::Split& split) {
       const std::vector<int64_t> chunk(mine.begin() + i,
                                        mine.begin() + std::min(mine.size(), i + config_.train.batch_graphs));
       const data::Batch batch = data::to_device(data::graph_batch(dataset_, features_, chunk), device_);
-      sums += evaluate(dataset_.task, model_->forward(batch.x, batch.edge_index), batch.labels);
+      sums += evaluate(dataset_.task, model_->forward_planned(batch.x, plan_of(chunk)), batch.labels);
     }
   }
   torch::Tensor t = sums.to_tensor();

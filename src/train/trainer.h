@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "config/config.h"
@@ -13,6 +14,7 @@
 #include "dist/communicator.h"
 #include "dist/gradient_reducer.h"
 #include "model/gat.h"
+#include "ops/edge_plan.h"
 #include "train/early_stopping.h"
 #include "train/metrics.h"
 #include "train/progress.h"
@@ -146,12 +148,18 @@ class Trainer {
   // This rank's share of a global batch: a contiguous block of about graphs.size() / ranks.
   std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
 
+  // The edge plan of a batch of these graphs, on device_: joined from each graph's plan, made the
+  // first time the graph is used and kept.
+  ops::EdgePlan plan_of(const std::vector<int64_t>& graphs);
+
   const config::Config& config_;
   const data::GraphDataset& dataset_;
   dist::Communicator& comm_;
   torch::Device device_;
   torch::Tensor features_;
   data::Batch nodes_batch_;  // node-level: all graphs, scoring the train nodes, on device_
+  ops::EdgePlan nodes_plan_;  // node-level: the plan of nodes_batch_
+  std::vector<std::optional<ops::EdgePlan>> graph_plans_;  // graph-level: by graph id, once used
   model::GAT model_{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<dist::GradientReducer> reducer_;  // with several ranks
