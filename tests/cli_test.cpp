@@ -26,7 +26,7 @@ std::string read(const fs::path& p) { return gat::testing::read_file(p.string())
 class GatTrainCli : public ::testing::Test {
  protected:
 
-  // `env`: assignments put before the command, as "NAME=value ".
+  // `env`: what the shell runs the tool with: assignments ("NAME=value ") or a wrapper command.
   Outcome run(const std::string& args, const std::string& tool = "gat_train", const std::string& env = "") {
     const std::string cmd = env + std::string(GAT_BINARY_DIR) + "/" + tool + " " + args + " >" + (dir_ / "out").string() +
                             " 2>" + (dir_ / "err").string();
@@ -144,6 +144,37 @@ TEST_F(GatTrainCli, AnUnknownCpuCapabilityStopsTheRunBeforeItWritesAnything) {
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_EQ(o.err, "gat_train: error: GAT_CPU_CAPABILITY: expected baseline or avx2, got 'sse9'\n");
   EXPECT_FALSE(fs::exists(run_dir));
+}
+
+// A full disk or a quota (here a file size limit of 4 KiB, with SIGXFSZ ignored so that writes
+// fail instead of killing the process) ends the run with one line naming the file it could not
+// write, whichever file that is, and leaves no temporary behind. LibTorch's own file writer
+// used to abort the process from a destructor instead.
+TEST_F(GatTrainCli, AFullDiskEndsTheRunWithOneLineNamingTheFile) {
+  const std::string full_disk = "trap '' XFSZ; prlimit --fsize=4096 ";  // run()'s shell, then the tool
+  const std::string c = write_config("data: {path: " + kData + "}\ntrain: {seeds: 1, patience: 1000}\n");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--set train.epochs=100 --set train.checkpoint_every=0", "metrics.jsonl"},  // 36 lines fit
+      {"--set train.epochs=3 --set train.checkpoint_every=0", "best.pt"},
+      {"--set train.epochs=3 --set train.checkpoint_every=1", "checkpoint.pt"}};
+  for (const auto& [sets, file] : cases) {
+    const std::string run_dir = (dir_ / ("run_" + file)).string();
+    const Outcome o = run("--config " + c + " --log-level warn --set train.run_dir=" + run_dir + " " + sets, "gat_train",
+                          full_disk);
+    EXPECT_EQ(o.exit_code, 2) << sets;
+    EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/" + file + ": cannot write: File too large\n") << sets;
+    for (const std::string& name : gat::testing::list_dir(run_dir))
+      EXPECT_EQ(name.find(".tmp."), std::string::npos) << sets << ": " << name;
+    EXPECT_FALSE(fs::exists(run_dir + "/best.pt")) << sets;
+  }
+  // gat_explain's attention file likewise (HDF5 reports a full disk only when it closes a file).
+  const std::string model_dir = (dir_ / "model").string();
+  ASSERT_EQ(run("--config " + c + " --log-level warn --set train.epochs=2 --set train.run_dir=" + model_dir).exit_code, 0);
+  const Outcome o = run("--checkpoint " + model_dir + "/best.pt", "gat_explain", full_disk);
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, "gat_explain: error: " + model_dir + "/attention.h5: cannot write: File too large\n");
+  EXPECT_EQ(gat::testing::list_dir(model_dir), (std::vector<std::string>{"best.pt", "config.yaml", "metrics.jsonl",
+                                                                          "results.json"}));
 }
 
 TEST_F(GatTrainCli, BadArguments) {

@@ -51,12 +51,12 @@ void write_atomically(const std::string& path, const std::function<void(const st
   }
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
+void write_file_atomically(const std::string& path, const std::string& contents) {
   write_atomically(path, [&](const std::string& tmp) {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
+    out << contents;
     out.close();
-    if (!out) throw Error(tmp + ": cannot write");
+    if (!out) throw Error(path + ": cannot write: " + std::strerror(errno));
   });
 }
 

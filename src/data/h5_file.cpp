@@ -169,7 +169,8 @@ struct H5File::Impl {
 };
 
 H5File::H5File(const std::string& path, Mode mode) : path_(path), impl_(std::make_unique<Impl>()) {
-  if (mode != Mode::kCreate) {
+  const bool creates = mode == Mode::kCreate || mode == Mode::kCreateInMemory;
+  if (!creates) {
     std::error_code ignored;  // a status error (e.g. no permission) is reported by HDF5 below
     if (std::filesystem::status(path, ignored).type() == std::filesystem::file_type::not_found)
       throw Error(path + ": no such file");
@@ -179,8 +180,11 @@ H5File::H5File(const std::string& path, Mode mode) : path_(path), impl_(std::mak
   const unsigned flags = mode == Mode::kRead        ? H5F_ACC_RDONLY
                          : mode == Mode::kReadWrite ? H5F_ACC_RDWR
                                                     : H5F_ACC_TRUNC;
-  h5_check(path, mode == Mode::kCreate ? "cannot create" : "cannot open as HDF5",
-           [&] { impl_->file = H5::H5File(path, flags); });
+  h5_check(path, creates ? "cannot create" : "cannot open as HDF5", [&] {
+    H5::FileAccPropList access;
+    if (mode == Mode::kCreateInMemory) access.setCore(1 << 20, /*backing_store=*/false);
+    impl_->file = H5::H5File(path, flags, H5::FileCreatPropList::DEFAULT, access);
+  });
 }
 
 H5File::~H5File() = default;
@@ -258,6 +262,17 @@ void H5File::write(const std::string& dataset, const torch::Tensor& tensor) {
     const H5::DataSpace space(static_cast<int>(shape.size()), shape.data());
     const H5::DataSet data = impl_->file.createDataSet(dataset, type, space);
     if (t.numel() > 0) data.write(t.data_ptr(), type);
+  });
+}
+
+std::string H5File::image() const {
+  return h5_check(path_, "cannot make the file's image", [&] {
+    impl_->file.flush(H5F_SCOPE_LOCAL);
+    const ssize_t size = H5Fget_file_image(impl_->file.getId(), nullptr, 0);
+    std::string bytes(size > 0 ? size : 0, '\0');
+    if (size < 0 || H5Fget_file_image(impl_->file.getId(), bytes.data(), bytes.size()) != size)
+      throw H5::FileIException("H5Fget_file_image", "H5Fget_file_image failed");
+    return bytes;
   });
 }
 

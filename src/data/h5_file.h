@@ -16,8 +16,10 @@ namespace gat::data {
 // Element types handled both ways: int8, int16, int32, int64, uint8, float32, float64.
 class H5File {
  public:
-  // kRead and kReadWrite open an existing file; kCreate creates or truncates.
-  enum class Mode { kRead, kReadWrite, kCreate };
+  // kRead and kReadWrite open an existing file; kCreate creates or truncates. kCreateInMemory
+  // builds the file in memory only, for image(): what writes it to disk then checks every write,
+  // where HDF5 reports a full disk only when it closes the file, from a destructor.
+  enum class Mode { kRead, kReadWrite, kCreate, kCreateInMemory };
   // How a string attribute is stored: h5py writes variable-length strings, numpy's bytes_ arrays
   // and many C writers fixed-length ones; readers accept both.
   enum class StringType { kVariable, kFixed };
@@ -51,6 +53,10 @@ class H5File {
   void write_attribute(const std::string& object, const std::string& name, const std::string& value,
                        StringType type = StringType::kVariable);
   void write_attribute(const std::string& object, const std::string& name, int64_t value);
+
+  // The bytes of the whole file as it stands (for kCreateInMemory), to write with
+  // write_file_atomically.
+  std::string image() const;
 
  private:
   struct Impl;

@@ -98,7 +98,11 @@ void save_checkpoint(const std::string& run_dir, const std::string& key, const R
   std::error_code ec;
   if (std::filesystem::exists(current)) std::filesystem::rename(current, path_in(run_dir, kPrevious), ec);
   if (ec) throw Error(current + ": cannot keep the previous checkpoint: " + ec.message());
-  write_atomically(current, [&](const std::string& tmp) { archive.save_to(tmp); });
+  // Serialised in memory, then written: LibTorch's zip writer, writing to a file that the disk or
+  // a quota cuts short, throws from its destructor and so aborts the process.
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_file_atomically(current, bytes.str());
 }
 
 std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, const std::string& key,

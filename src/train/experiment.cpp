@@ -1,11 +1,14 @@
 // Seeds, aggregation and the run directory.
 #include "train/experiment.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -106,7 +109,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   std::ofstream metrics;
   if (writer) {
     clear_run_directory(dir, resumed.has_value());
-    write_text_atomically((dir / "config.yaml").string(), config::to_yaml(config));
+    write_file_atomically((dir / "config.yaml").string(), config::to_yaml(config));
     // A resumed run keeps the lines of the epochs its checkpoint had seen and drops any later ones.
     std::string kept_lines;
     if (resumed) {
@@ -114,7 +117,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
       std::string line;
       for (int64_t i = 0; i < progress.metrics_lines && std::getline(old, line); ++i) kept_lines += line + "\n";
     }
-    write_text_atomically((dir / "metrics.jsonl").string(), kept_lines);
+    write_file_atomically((dir / "metrics.jsonl").string(), kept_lines);
     metrics.open(dir / "metrics.jsonl", std::ios::app);
     if (!metrics) throw Error((dir / "metrics.jsonl").string() + ": cannot write");
   }
@@ -123,6 +126,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   auto write_epoch = [&](const EpochRecord& e) {
     progress_line.clear();
     metrics << to_json(e).dump() << '\n' << std::flush;
+    if (!metrics) throw Error((dir / "metrics.jsonl").string() + ": cannot write: " + std::strerror(errno));
     ++progress.metrics_lines;
     log::info("seed {} epoch {:4d}  train_loss {:.4f}  val_loss {:.4f}  val_{} {:.4f}  {:.1f} ms", e.seed, e.epoch,
               e.train_loss, e.val_loss, metric, e.val, 1e3 * e.seconds);
@@ -199,11 +203,12 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
       params[i].copy_(p);
     }
   }
-  if (writer)
-    write_atomically((dir / kKeptModel).string(), [&](const std::string& tmp) {
-      trainer.model()->to(torch::kCPU);  // readable on any machine; the run is over
-      torch::save(trainer.model(), tmp);
-    });
+  if (writer) {
+    trainer.model()->to(torch::kCPU);  // readable on any machine; the run is over
+    std::ostringstream bytes;  // in memory first, as checkpoints are: a full disk then ends in one error
+    torch::save(trainer.model(), bytes);
+    write_file_atomically((dir / kKeptModel).string(), bytes.str());
+  }
 
   double test_mean = 0, val_mean = 0, test_var = 0;
   for (const auto& r : runs) test_mean += r.test / seeds, val_mean += r.val / seeds;
@@ -236,7 +241,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
       {"run_dir", dir.string()},
   };
   if (writer) {
-    write_text_atomically((dir / kResults).string(), out.dump(2) + "\n");
+    write_file_atomically((dir / kResults).string(), out.dump(2) + "\n");
     remove_checkpoints(dir.string());
   }
   return out;

@@ -20,8 +20,8 @@ void write_attention(const std::string& path, model::GAT& model, const data::Gra
   const bool was_training = model->is_training();
   model->eval();
   const torch::Device device = model->parameters().front().device();
-  write_atomically(path, [&](const std::string& tmp) {
-    data::H5File file(tmp, data::H5File::Mode::kCreate);
+  {
+    data::H5File file(path, data::H5File::Mode::kCreateInMemory);
     file.write_attribute("/", "format", "gat-attention");
     file.write_attribute("/", "version", int64_t{1});
     file.write_attribute("/", "layers", static_cast<int64_t>(model->convs.size()));
@@ -40,7 +40,8 @@ void write_attention(const std::string& path, model::GAT& model, const data::Gra
       for (std::size_t l = 0; l < attention.size(); ++l)
         file.write(group + "/layer_" + std::to_string(l), attention[l].to(torch::kCPU, torch::kFloat32));
     }
-  });
+    write_file_atomically(path, file.image());
+  }
   model->train(was_training);
 }
 
