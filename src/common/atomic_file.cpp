@@ -8,21 +8,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 
 #include "common/error.h"
 
 namespace gat {
 namespace {
-
-void fsync_path(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) throw Error(path + ": cannot open to sync: " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw Error(path + ": fsync failed: " + std::strerror(errno));
-}
 
 constexpr const char* kTemporaryInfix = ".tmp.";
 
@@ -38,26 +29,29 @@ bool is_temporary_name(const std::string& name) {
 
 }  // namespace
 
-void write_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
-  const std::string tmp = temporary_path(path);
-  try {
-    write(tmp);
-    fsync_path(tmp);
-    std::filesystem::rename(tmp, path);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw;
-  }
-}
-
 void write_file_atomically(const std::string& path, const std::string& contents) {
-  write_atomically(path, [&](const std::string& tmp) {
+  const std::string tmp = temporary_path(path);
+  auto fail = [&](const std::string& what) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error(path + ": " + what + ": " + reason);
+  };
+  {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << contents;
     out.close();
-    if (!out) throw Error(path + ": cannot write: " + std::strerror(errno));
-  });
+    if (!out) fail("cannot write");
+  }
+  const int fd = ::open(tmp.c_str(), O_RDONLY);
+  if (fd < 0) fail("cannot open to sync");
+  if (::fsync(fd) != 0) {
+    const int error = errno;  // before close() can change it
+    ::close(fd);
+    errno = error;
+    fail("cannot sync to disk");
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " to it");
 }
 
 // readdir rather than std::filesystem's directory iterators: PyTorch's CUDA wheels export their

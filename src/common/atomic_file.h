@@ -1,22 +1,18 @@
 // Files that appear whole or not at all: write beside the target, flush to disk, rename over it.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
 namespace gat {
 
-// Calls write(tmp_path) to produce the file at a temporary path next to `path`, fsyncs it and
-// renames it to `path`. On any failure the temporary is removed and `path` is left as it was.
-void write_atomically(const std::string& path, const std::function<void(const std::string& tmp_path)>& write);
-
-// write_atomically for contents already in memory, text or binary. Whatever writes to disk should
-// come through here (or write_atomically with its own checks): a full disk or a quota then ends in
-// one error naming the file, and the temporary is removed.
+// Writes `contents` (text or binary) to a temporary file next to `path`, fsyncs it and renames it
+// to `path`, so the file appears whole or not at all. Any failure, a full disk or a quota
+// included, is one error naming `path`; the temporary is then removed and `path` left as it was.
+// Whatever the tools write to disk goes through here, serialised in memory first.
 void write_file_atomically(const std::string& path, const std::string& contents);
 
-// Removes the temporaries (NAME.tmp.PID) that write_atomically left in `dir` when its process was
+// Removes the temporaries (NAME.tmp.PID) that write_file_atomically left in `dir` when its process was
 // killed mid-write, and returns their names, sorted. Only for a directory that one process
 // writes at a time: another live writer's temporary would go too.
 std::vector<std::string> remove_interrupted_writes(const std::string& dir);
