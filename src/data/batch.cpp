@@ -21,24 +21,21 @@ torch::Tensor graph_edges(const GraphDataset& dataset, int64_t g) {
 
 Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, const std::vector<int64_t>& graphs) {
   const auto node_ptr = dataset.graph_ptr.accessor<int64_t, 1>();
-  std::vector<torch::Tensor> xs, edges, labels;
+  std::vector<torch::Tensor> xs, labels;
   int64_t offset = 0;
   for (int64_t g : graphs) {
     const int64_t n0 = node_ptr[g], n1 = node_ptr[g + 1];
     xs.push_back(features.index({Slice(n0, n1)}));
     labels.push_back(dataset.labels.index({Slice(n0, n1)}));
-    edges.push_back(graph_edges(dataset, g) + offset);
     offset += n1 - n0;
   }
   Batch batch;
   batch.num_graphs = static_cast<int64_t>(graphs.size());
   if (graphs.empty()) {
     batch.x = features.new_empty({0, features.size(1)});
-    batch.edge_index = dataset.edge_index.new_empty({2, 0});
     batch.labels = dataset.labels.index({Slice(0, 0)});
   } else {
     batch.x = torch::cat(xs);
-    batch.edge_index = torch::cat(edges, 1);
     batch.labels = torch::cat(labels);
   }
   batch.scored = torch::arange(offset, torch::kInt64);
@@ -50,7 +47,6 @@ Batch node_batch(const GraphDataset& dataset, const torch::Tensor& features, con
   Batch batch;
   const double density = features.numel() ? features.count_nonzero().item<double>() / features.numel() : 1;
   batch.x = density < sparse_below ? features.to_sparse().coalesce() : features;
-  batch.edge_index = dataset.edge_index;
   batch.scored = nodes;
   batch.labels = dataset.labels.index_select(0, nodes);
   batch.num_graphs = dataset.num_graphs();

@@ -11,7 +11,6 @@ namespace gat::data {
 
 struct Batch {
   torch::Tensor x;           // [n, F] features of the batch's nodes (dense, or sparse COO)
-  torch::Tensor edge_index;  // int64 [2, e], ids in [0, n); always on the CPU, where the edge plan is made
   torch::Tensor labels;      // labels of the scored nodes: int64 [k] or uint8 [k, C]
   torch::Tensor scored;      // int64 [k]: which of the n nodes the loss and metrics use
   int64_t num_graphs = 0;
@@ -21,7 +20,8 @@ struct Batch {
 // sum to 0 stay 0), as the GAT paper does for the bag-of-words citation features.
 torch::Tensor model_features(const GraphDataset& dataset, bool normalize_rows);
 
-// Graph g's edges, int64 [2, e], with its nodes numbered from 0.
+// Graph g's edges, int64 [2, e], with its nodes numbered from 0, on the CPU where edge plans are
+// made. A batch carries no edges: the trainer keeps each graph's plan and joins a batch's.
 torch::Tensor graph_edges(const GraphDataset& dataset, int64_t g);
 
 // Graphs `graphs` (ids into the dataset) concatenated in that order, every node scored.
@@ -34,7 +34,7 @@ Batch node_batch(const GraphDataset& dataset, const torch::Tensor& features, con
                  double sparse_below);
 
 // The batch with x, labels and scored on `device`: from pinned host memory without blocking the
-// host, for a GPU. edge_index stays on the CPU.
+// host, for a GPU.
 Batch to_device(Batch batch, const torch::Device& device);
 
 }  // namespace gat::data

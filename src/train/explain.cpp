@@ -30,7 +30,7 @@ void write_attention(const std::string& path, model::GAT& model, const data::Gra
     file.create_group("/graphs");
     for (const int64_t g : graphs) {
       const data::Batch batch = data::to_device(data::graph_batch(dataset, features, {g}), device);
-      const ops::EdgePlan plan = ops::plan_on(batch.x, batch.edge_index, model->options.add_self_loops());
+      const ops::EdgePlan plan = ops::plan_on(batch.x, data::graph_edges(dataset, g), model->options.add_self_loops());
       std::vector<torch::Tensor> attention;
       model->forward_planned(batch.x, plan, &attention);
       const std::string group = "/graphs/" + std::to_string(g);

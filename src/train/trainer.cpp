@@ -52,7 +52,7 @@ Trainer::Trainer(const config::Config& config, const data::GraphDataset& dataset
   features_ = data::model_features(dataset, config.data.normalize_features);
   if (node_level()) {
     nodes_batch_ = data::to_device(data::node_batch(dataset, features_, dataset.train.ids, kSparseFeaturesBelow), device_);
-    nodes_plan_ = ops::plan_on(nodes_batch_.x, nodes_batch_.edge_index, config.model.add_self_loops);
+    nodes_plan_ = ops::plan_on(nodes_batch_.x, dataset.edge_index, config.model.add_self_loops);
   } else {
     graph_plans_.resize(dataset.num_graphs());
   }
