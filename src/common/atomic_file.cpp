@@ -54,6 +54,12 @@ void write_file_atomically(const std::string& path, const std::string& contents)
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " to it");
 }
 
+bool remove_if_present(const std::string& path) {
+  if (::unlink(path.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  throw Error(path + ": cannot remove: " + std::strerror(errno));
+}
+
 // readdir rather than std::filesystem's directory iterators: PyTorch's CUDA wheels export their
 // own copy of those (docs/gpu.md), and the library must run against either LibTorch.
 std::vector<std::string> remove_interrupted_writes(const std::string& dir) {
@@ -64,9 +70,7 @@ std::vector<std::string> remove_interrupted_writes(const std::string& dir) {
     if (is_temporary_name(entry->d_name)) found.emplace_back(entry->d_name);
   ::closedir(d);
   std::sort(found.begin(), found.end());
-  for (const std::string& name : found)
-    if (::unlink((dir + "/" + name).c_str()) != 0 && errno != ENOENT)
-      throw Error(dir + "/" + name + ": cannot remove: " + std::strerror(errno));
+  for (const std::string& name : found) remove_if_present(dir + "/" + name);
   return found;
 }
 

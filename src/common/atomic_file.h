@@ -12,6 +12,10 @@ namespace gat {
 // Whatever the tools write to disk goes through here, serialised in memory first.
 void write_file_atomically(const std::string& path, const std::string& contents);
 
+// Removes the file at `path` if there is one and says whether there was; any other failure is one
+// error naming it.
+bool remove_if_present(const std::string& path);
+
 // Removes the temporaries (NAME.tmp.PID) that write_file_atomically left in `dir` when its process was
 // killed mid-write, and returns their names, sorted. Only for a directory that one process
 // writes at a time: another live writer's temporary would go too.

@@ -168,11 +168,8 @@ std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, cons
 
 std::vector<std::string> remove_checkpoints(const std::string& run_dir) {
   std::vector<std::string> removed;
-  for (const char* name : {kCurrent, kPrevious}) {
-    std::error_code ec;
-    if (std::filesystem::remove(path_in(run_dir, name), ec)) removed.emplace_back(name);
-    else if (ec) throw Error(path_in(run_dir, name) + ": cannot remove: " + ec.message());
-  }
+  for (const char* name : {kCurrent, kPrevious})
+    if (remove_if_present(path_in(run_dir, name))) removed.emplace_back(name);
   return removed;
 }
 

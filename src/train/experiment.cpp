@@ -50,11 +50,8 @@ constexpr const char* kResults = "results.json";
 void clear_run_directory(const std::filesystem::path& dir, bool resuming) {
   std::vector<std::string> removed = remove_interrupted_writes(dir.string());
   if (!resuming) {
-    for (const char* name : {kKeptModel, kResults}) {
-      std::error_code ec;
-      if (std::filesystem::remove(dir / name, ec)) removed.emplace_back(name);
-      else if (ec) throw Error((dir / name).string() + ": cannot remove: " + ec.message());
-    }
+    for (const char* name : {kKeptModel, kResults})
+      if (remove_if_present((dir / name).string())) removed.emplace_back(name);
     for (std::string& name : remove_checkpoints(dir.string())) removed.push_back(std::move(name));
   }
   if (removed.empty()) return;
