@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU checks of issue 5 in one go, for a lent GPU machine with the repository's CUDA build:
 # build, every CTest suite (CPU and CUDA), gat_bench against PyTorch Geometric on the same batch,
-# and a whole PPI-shaped training run. Logs and JSON lines go to $OUT (default: gpu_out/).
+# a trace of 5 steps, and a whole PPI-shaped training run. Logs and JSON lines go to $OUT (default: gpu_out/).
 #   bash bench/gpu_session.sh [PPI_SYNTH_H5]
 # On the project's lent machines, source the device kit first (docs/gpu.md says how).
 set -uo pipefail
@@ -20,10 +20,7 @@ grep "gat-dist:" "$out/configure.log"
 step build
 cmake --build "$build" -j16 -- -k 0 >"$out/build.log" 2>&1 || { grep -A12 "error" "$out/build.log" | head -120; exit 1; }
 
-step ctest
-(cd "$build" && timeout 200 ctest -j12 --output-on-failure >"$out/ctest.log" 2>&1)
-grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Timeout" "$out/ctest.log" | head -40
-grep -c "Skipped" "$out/ctest.log" | sed 's/^/skipped tests: /'
+ldd "$build/gat_bench" | grep -E "gomp|omp" | sed 's/^/OpenMP runtime: /'
 
 if [ ! -f "$data" ]; then
   step make PPI-shaped data
@@ -34,6 +31,15 @@ fi
 step bench: gat_bench vs PyG GATConv on the first 2 training graphs
 timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda | tee "$out/bench.jsonl"
 timeout 120 python3 bench/pyg_gat.py --data "$data" | tee -a "$out/bench.jsonl"
+
+step trace of 5 steps: where the step goes on the host and on the GPU
+timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda --steps 5 \
+  --trace "$out/trace.json" >/dev/null && python3 bench/trace_summary.py "$out/trace.json" --top 25 | tee "$out/trace_summary.txt"
+
+step ctest
+(cd "$build" && timeout 200 ctest -j12 --output-on-failure >"$out/ctest.log" 2>&1)
+grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Timeout" "$out/ctest.log" | head -40
+grep -c "Skipped" "$out/ctest.log" | sed 's/^/skipped tests: /'
 # 1x to 8x the nodes per graph: a step whose time barely grows is bound by the host, not the GPU.
 timeout 120 "$build/gat_bench" --config configs/ppi.yaml --graphs 2 --degree 14 --scale --steps 20 \
   --set train.device=cuda | tee -a "$out/bench.jsonl"
@@ -50,4 +56,6 @@ timeout 180 "$build/gat_train" --config configs/ppi.yaml --set data.path="$data"
   tee "$out/train_results.json"
 cp /tmp/gpu_session_run/metrics.jsonl "$out/"
 echo "gat_train wall clock: $((SECONDS - start)) s"; tail -3 "$out/train_err.log"
+# At most 8 files come back from the lent machine: the logs travel as one archive.
+(cd "$out" && tar czf logs.tgz configure.log build.log ctest.log train_err.log && rm configure.log build.log ctest.log train_err.log)
 step done

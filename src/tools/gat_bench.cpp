@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <iostream>
+#include <memory>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "common/memory.h"
 #include "common/device.h"
+#include "common/op_trace.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "data/random_graphs.h"
@@ -38,6 +40,7 @@ double peak_rss_mb() {
 struct Timing {
   int steps = 50;
   int warmup = 5;
+  std::string trace;  // where the timed steps' op and kernel timeline goes, if anywhere
 };
 
 // Times `timing.steps` training steps on one batch after `timing.warmup` untimed ones. Graph-level
@@ -56,19 +59,30 @@ nlohmann::json time_steps(const gat::config::Config& config, const gat::data::Gr
   }
   std::vector<double> times, data, forward, backward, reduce, optimizer;
   gat::DeviceTimer timer(device);  // CUDA events on a GPU: the step's device time, not the host's
+  std::unique_ptr<gat::OpTrace> trace;
   for (int i = 0; i < timing.warmup + timing.steps; ++i) {
-    if (i == timing.warmup) gat::reset_peak_memory(device);
+    if (i == timing.warmup) {
+      gat::reset_peak_memory(device);
+      if (!timing.trace.empty()) trace = std::make_unique<gat::OpTrace>(device.is_cuda());
+    }
     gat::synchronize(device);
     comm.barrier();  // every rank starts the step together
     gat::train::StepTimes parts;
     timer.start();
-    trainer.train_step(graphs, &parts);
+    {
+      RECORD_USER_SCOPE("gat_bench_step");  // marks the step in a --trace
+      trainer.train_step(graphs, &parts);
+    }
     timer.stop();
     const double seconds = timer.seconds();
     if (i < timing.warmup) continue;
     times.push_back(seconds);
     data.push_back(parts.data), forward.push_back(parts.forward), backward.push_back(parts.backward),
         reduce.push_back(parts.reduce), optimizer.push_back(parts.optimizer);
+  }
+  if (trace) {
+    gat::synchronize(device);
+    trace->save(timing.trace);
   }
   nlohmann::json gpu_mb = nullptr;
   if (device.is_cuda()) gpu_mb = gat::peak_memory_bytes(device) / double(1 << 20);
@@ -109,6 +123,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Compute threads (default: train.threads, else all cores)");
   app.add_option("--steps", timing.steps, "Timed steps")->check(CLI::PositiveNumber);
   app.add_option("--warmup", timing.warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
+  auto* trace_flag = app.add_option("--trace", timing.trace,
+                                    "Write the timed steps' LibTorch ops and GPU kernels to this file as a Chrome "
+                                    "trace (bench/trace_summary.py sums it up); timings include the profiler's cost");
   gat::data::RandomGraphsOptions shape;
   auto* graphs_flag = app.add_option("--graphs", shape.graphs,
                                      "Time a batch of this many random graphs instead of the config's data")
@@ -120,7 +137,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--features", shape.features, "Features per node of the random graphs")->needs(graphs_flag);
   app.add_option("--classes", shape.classes, "Labels (multilabel) of the random graphs")->needs(graphs_flag);
-  app.add_flag("--scale", scale, "Repeat at 1, 2, 4 and 8 times --nodes, one JSON line each")->needs(graphs_flag);
+  app.add_flag("--scale", scale, "Repeat at 1, 2, 4 and 8 times --nodes, one JSON line each")
+      ->needs(graphs_flag)
+      ->excludes(trace_flag);
   return gat::tools::run_tool("gat_bench", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::keep_freed_memory();
     gat::log::init(host.rank(), "warn");

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Sums up a gat_bench --trace file: per step, the host's time, the GPU's busy time (the union of
+its kernels and copies), the kernel count, and the kernels and host ops that take the most time.
+
+    python3 bench/trace_summary.py TRACE.json [--top 15]
+
+GPU busy time well under the step's time means the GPU waits for the host (launches,
+synchronisations); busy time near it means the kernels themselves are the cost.
+"""
+import argparse
+import collections
+import json
+import sys
+
+
+def union_length(intervals):
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(intervals):
+        if stop > end:
+            total += stop - max(start, end)
+            end = stop
+    return total
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trace")
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args()
+    try:
+        with open(args.trace) as f:
+            events = json.load(f)["traceEvents"]
+    except (OSError, ValueError, KeyError) as e:
+        sys.exit(f"trace_summary: {args.trace}: expected a gat_bench --trace file ({e})")
+    steps = sorted((e for e in events if e["name"] == "gat_bench_step"), key=lambda e: e["ts"])
+    if not steps:
+        sys.exit(f"trace_summary: {args.trace}: no gat_bench_step events")
+    gpu = [e for e in events if e["pid"] == "gpu"]
+    host = [e for e in events if e["pid"] == "host" and e["name"] != "gat_bench_step"]
+    print(f"{'step':>4} {'host ms':>9} {'gpu busy ms':>12} {'busy %':>7} {'kernels':>8} {'gpu span ms':>12}")
+    for i, s in enumerate(steps):
+        t0, t1 = s["ts"], s["ts"] + s["dur"]
+        # A kernel belongs to the step it starts in; the last ones may run past the host's end.
+        mine = [e for e in gpu if t0 <= e["ts"] < t1]
+        busy = union_length([(e["ts"], e["ts"] + e["dur"]) for e in mine]) / 1e3
+        span = (max(e["ts"] + e["dur"] for e in mine) - min(e["ts"] for e in mine)) / 1e3 if mine else 0.0
+        print(f"{i:>4} {s['dur'] / 1e3:>9.3f} {busy:>12.3f} {100 * busy / (s['dur'] / 1e3):>6.1f}% "
+              f"{len(mine):>8} {span:>12.3f}")
+    n = len(steps)
+    for title, group in (("GPU kernels and copies", gpu), ("host ops (inclusive, nested ones overlap)", host)):
+        if not group:
+            continue
+        total = collections.defaultdict(float)
+        count = collections.Counter()
+        for e in group:
+            total[e["name"]] += e["dur"]
+            count[e["name"]] += 1
+        print(f"\n{title}, per step: ms, calls, name")
+        for name, dur in sorted(total.items(), key=lambda kv: -kv[1])[:args.top]:
+            print(f"{dur / n / 1e3:9.3f} {count[name] / n:7.1f}  {name[:110]}")
+
+
+if __name__ == "__main__":
+    main()
