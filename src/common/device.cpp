@@ -90,7 +90,9 @@ torch::Tensor generator_state(const torch::Device& device) {
 void set_generator_state(const torch::Device& device, const torch::Tensor& state) {
   at::Generator generator = default_generator(device);
   const std::lock_guard<std::mutex> lock(generator.mutex());
-  generator.set_state(state.cpu());
+  // A copy of its own: LibTorch 2.11's CPU generator read a row of a table (a view at a storage
+  // offset, as a resumed rank > 0 passes) from the wrong address and crashed.
+  generator.set_state(state.to(torch::kCPU, /*non_blocking=*/false, /*copy=*/true).contiguous());
 }
 
 struct DeviceTimer::Impl {

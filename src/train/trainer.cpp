@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/stop_signals.h"
+#include "train/adam_step.h"
 
 namespace gat::train {
 namespace {
@@ -110,18 +111,24 @@ std::vector<int64_t> Trainer::rank_share(const std::vector<int64_t>& graphs) con
   return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
 }
 
-std::string Trainer::nonfinite_gradient() {
-  const auto named = model_->named_parameters();
-  std::vector<torch::Tensor> finite;  // one flag per parameter, read back in one transfer
-  for (const auto& p : named)
+torch::Tensor Trainer::finite_gradient_flags() {
+  std::vector<torch::Tensor> finite;
+  for (const auto& p : model_->named_parameters())
     finite.push_back(p.value().grad().defined() ? torch::isfinite(p.value().grad()).all()
                                                 : torch::ones({}, torch::TensorOptions(torch::kBool).device(device_)));
-  if (finite.empty()) return "";
-  const torch::Tensor flags = torch::stack(finite).cpu();
-  for (int64_t i = 0; i < flags.size(0); ++i)
-    if (!flags[i].item<bool>()) return "the gradient of " + named[i].key();
+  return torch::stack(finite);
+}
+
+std::string Trainer::first_nonfinite(const torch::Tensor& flags) {
+  const torch::Tensor host = flags.to(torch::kCPU, torch::kFloat64).contiguous();
+  const auto named = model_->named_parameters();
+  const auto finite = host.accessor<double, 1>();
+  for (int64_t i = 0; i < host.size(0); ++i)
+    if (finite[i] == 0) return "the gradient of " + named[i].key();
   return "";
 }
+
+std::string Trainer::nonfinite_gradient() { return first_nonfinite(finite_gradient_flags()); }
 
 StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* times) {
   StepTimes local;
@@ -152,19 +159,27 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
       losses = node_losses(dataset_.task, model_->forward_planned(batch.x, plan_of(mine)), batch.labels);
     }
   }
-  double loss_sum = 0;
+  torch::Tensor sum = torch::zeros({}, torch::TensorOptions(torch::kFloat32).device(device_));
   if (losses.defined()) {
-    const torch::Tensor sum = losses.sum();
+    sum = losses.sum();
     lap(t.forward);
     (sum / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
-    // Read after backward is queued: on a GPU the host then never waits between the two.
-    loss_sum = sum.item<double>();
   }
+  // One read from the device a step, once the gradients are final: this rank's loss sum and one
+  // flag per parameter for a finite gradient. On a GPU it is the step's only wait for the device.
+  auto read_back = [&] {
+    return torch::cat({sum.to(torch::kFloat64).view({1}), finite_gradient_flags().to(torch::kFloat64)}).cpu();
+  };
+  torch::Tensor read;
+  if (!reducer_) read = read_back();
   lap(t.backward);
-  if (reducer_) reducer_->finish();
+  if (reducer_) {
+    reducer_->finish();
+    read = read_back();
+  }
   // The loss and whether a stop signal reached this rank travel together, so that every rank
   // learns of a signal at the same step.
-  torch::Tensor global = torch::tensor({loss_sum, stop_signal() ? 1.0 : 0.0}, torch::kFloat64);
+  torch::Tensor global = torch::tensor({read[0].item<double>(), stop_signal() ? 1.0 : 0.0}, torch::kFloat64);
   comm_.all_reduce(global, dist::ReduceOp::kSum);
   lap(t.reduce);
   StepResult result{global[0].item<double>(), global_nodes, "", global[1].item<double>() > 0};
@@ -175,8 +190,8 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
     result.graphs = static_cast<int64_t>(graphs.size());
     result.edges = edges_in(graphs);
   }
-  result.nonfinite = std::isfinite(result.loss_sum) ? nonfinite_gradient() : "the loss";
-  if (result.nonfinite.empty()) optimizer_->step();
+  result.nonfinite = std::isfinite(result.loss_sum) ? first_nonfinite(read.narrow(0, 1, read.size(0) - 1)) : "the loss";
+  if (result.nonfinite.empty()) adam_step(*optimizer_);
   lap(t.optimizer);
   return result;
 }

@@ -143,6 +143,10 @@ class Trainer {
   // The first parameter, in named_parameters() order (layer by layer), whose gradient has a NaN or
   // Inf, as "the gradient of NAME"; empty when there is none.
   std::string nonfinite_gradient();
+  // What nonfinite_gradient() says, in two halves: one flag per parameter (1 for a finite or absent
+  // gradient) left on the device, and the name of the first 0 among such flags.
+  torch::Tensor finite_gradient_flags();
+  std::string first_nonfinite(const torch::Tensor& flags);
 
  private:
   // This rank's share of a global batch: a contiguous block of about graphs.size() / ranks.
