@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import warnings
 import zipfile
@@ -241,10 +240,8 @@ class ValidateRejectsTest(BrokenCopies, TempDirTest):
 
 class SyntheticTest(TempDirTest):
     def test_deterministic_and_valid(self):
-        start = time.perf_counter()
         rc, out, err = run_cli("synthetic", "--out", self.path("a.h5"))
         self.assertEqual(rc, 0, err)
-        self.assertLess(time.perf_counter() - start, 2.0)
         run_main("synthetic", "--out", self.path("b.h5"))
         run_main("synthetic", "--out", self.path("c.h5"), "--seed", "1")
         with open(self.path("a.h5"), "rb") as a, open(self.path("b.h5"), "rb") as b, \
