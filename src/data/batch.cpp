@@ -19,26 +19,27 @@ torch::Tensor graph_edges(const GraphDataset& dataset, int64_t g) {
   return dataset.edge_index.index({Slice(), Slice(edge_ptr[g], edge_ptr[g + 1])}) - node_ptr[g];
 }
 
-Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, const std::vector<int64_t>& graphs) {
+Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, const torch::Tensor& labels,
+                  const std::vector<int64_t>& graphs) {
   const auto node_ptr = dataset.graph_ptr.accessor<int64_t, 1>();
-  std::vector<torch::Tensor> xs, labels;
+  std::vector<torch::Tensor> xs, ys;
   int64_t offset = 0;
   for (int64_t g : graphs) {
     const int64_t n0 = node_ptr[g], n1 = node_ptr[g + 1];
     xs.push_back(features.index({Slice(n0, n1)}));
-    labels.push_back(dataset.labels.index({Slice(n0, n1)}));
+    ys.push_back(labels.index({Slice(n0, n1)}));
     offset += n1 - n0;
   }
   Batch batch;
   batch.num_graphs = static_cast<int64_t>(graphs.size());
   if (graphs.empty()) {
     batch.x = features.new_empty({0, features.size(1)});
-    batch.labels = dataset.labels.index({Slice(0, 0)});
+    batch.labels = labels.index({Slice(0, 0)});
   } else {
     batch.x = torch::cat(xs);
-    batch.labels = torch::cat(labels);
+    batch.labels = torch::cat(ys);
   }
-  batch.scored = torch::arange(offset, torch::kInt64);
+  batch.scored = torch::arange(offset, features.options().dtype(torch::kInt64));
   return batch;
 }
 

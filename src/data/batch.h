@@ -24,8 +24,10 @@ torch::Tensor model_features(const GraphDataset& dataset, bool normalize_rows);
 // made. A batch carries no edges: the trainer keeps each graph's plan and joins a batch's.
 torch::Tensor graph_edges(const GraphDataset& dataset, int64_t g);
 
-// Graphs `graphs` (ids into the dataset) concatenated in that order, every node scored.
-Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, const std::vector<int64_t>& graphs);
+// Graphs `graphs` (ids into the dataset) concatenated in that order, every node scored: rows of
+// `features` and `labels` (the dataset's, possibly moved to a device; the batch is cut where they are).
+Batch graph_batch(const GraphDataset& dataset, const torch::Tensor& features, const torch::Tensor& labels,
+                  const std::vector<int64_t>& graphs);
 
 // Every graph of the dataset, scoring only `nodes` (ids of a node-level split). Features whose
 // density is below sparse_below are stored as a sparse COO matrix, which makes the first layer's

@@ -43,6 +43,8 @@ constexpr unsigned kAllLanes = 0xffffffffu;
 constexpr int kThreads = 256;      // per block, for the warp and thread kernels
 constexpr int kColumnThreads = 128;  // per block of aggregate_kernel, at most
 constexpr int kColumnsPerThread = 8;  // so one pass of a block covers 1,024 columns (H x F of PPI)
+constexpr int kEdgeChunk = 32;        // edges a block of aggregate_staged_kernel stages at a time
+constexpr int kMaxStagedHeads = 8;    // heads it has room for; more take aggregate_kernel
 
 // Butterfly reductions: every lane ends with the same bits, since each step adds the same two
 // values on both lanes of a pair.
@@ -134,46 +136,84 @@ __global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, const T* a
   }
 }
 
-// aggregate_kernel over float4s: each thread owns R quads (4 adjacent columns of one head, f % 4 == 0),
-// so one weight serves four columns. Same sums in the same order as the scalar form.
-template <int R>
-__global__ void aggregate_float4_kernel(int64_t h, int64_t f, const float* feat, const float* alpha,
+// Loads of V floats at once.
+template <int V>
+struct FloatVector;
+template <>
+struct FloatVector<4> {
+  using type = float4;
+};
+template <>
+struct FloatVector<2> {
+  using type = float2;
+};
+template <>
+struct FloatVector<1> {
+  using type = float;
+};
+
+__device__ float component(const float4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
+__device__ float component(const float2& v, int i) { return i == 0 ? v.x : v.y; }
+__device__ float component(float v, int) { return v; }
+
+// aggregate_kernel for float32 with the row's edges staged in shared memory, kEdgeChunk at a time:
+// each edge's neighbour and weights (mask_k alpha_k for every head) are loaded once per block
+// rather than by every thread for every column, and each thread reads its R groups of V adjacent
+// columns as one V-float load each (a group may span two heads: each column keeps its own head).
+// Same sums in the same order as aggregate_kernel.
+template <int V, int R>
+__global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat, const float* alpha,
                                         const float* mask, const int64_t* ptr, const int64_t* perm,
                                         const int64_t* nbr, float* out) {
-  const int64_t row = blockIdx.x, quads = h * f / 4, p0 = ptr[row], p1 = ptr[row + 1];
-  const float4* feat4 = reinterpret_cast<const float4*>(feat);
-  float4* out4 = reinterpret_cast<float4*>(out);
-  for (int64_t base = 0; base < quads; base += int64_t(blockDim.x) * R) {
-    float4 acc[R];
-    int64_t head[R];
+  using Vector = typename FloatVector<V>::type;
+  __shared__ int64_t staged_nbr[kEdgeChunk];
+  __shared__ float staged_weight[kEdgeChunk * kMaxStagedHeads];
+  const int heads = static_cast<int>(h);
+  const int64_t row = blockIdx.x, vectors = h * f / V, p0 = ptr[row], p1 = ptr[row + 1];
+  const Vector* feat_v = reinterpret_cast<const Vector*>(feat);
+  for (int64_t base = 0; base < vectors; base += int64_t(blockDim.x) * R) {
+    float acc[R][V];
+    int head[R][V];
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       const int64_t q = base + threadIdx.x + int64_t(r) * blockDim.x;
-      acc[r] = make_float4(0.f, 0.f, 0.f, 0.f);
-      head[r] = q < quads ? 4 * q / f : 0;
-    }
-#pragma unroll 4
-    for (int64_t p = p0; p < p1; ++p) {
-      const int64_t k = perm ? perm[p] : p;
-      const float4* in = feat4 + nbr[k] * quads;
 #pragma unroll
-      for (int r = 0; r < R; ++r) {
-        const int64_t q = base + threadIdx.x + int64_t(r) * blockDim.x;
-        if (q < quads) {
-          const int64_t kh = k * h + head[r];
-          const float a = mask ? alpha[kh] * mask[kh] : alpha[kh];
-          const float4 v = in[q];
-          acc[r].x += a * v.x;
-          acc[r].y += a * v.y;
-          acc[r].z += a * v.z;
-          acc[r].w += a * v.w;
+      for (int i = 0; i < V; ++i) {
+        acc[r][i] = 0;
+        head[r][i] = q < vectors ? static_cast<int>((q * V + i) / f) : 0;
+      }
+    }
+    for (int64_t p = p0; p < p1; p += kEdgeChunk) {
+      const int edges = static_cast<int>(p1 - p < kEdgeChunk ? p1 - p : kEdgeChunk);
+      __syncthreads();  // every thread is done with the previous chunk
+      for (int slot = threadIdx.x; slot < edges * heads; slot += blockDim.x) {
+        const int e = slot / heads, hd = slot % heads;
+        const int64_t k = perm ? perm[p + e] : p + e, kh = k * h + hd;
+        if (hd == 0) staged_nbr[e] = nbr[k];
+        staged_weight[slot] = mask ? alpha[kh] * mask[kh] : alpha[kh];
+      }
+      __syncthreads();
+#pragma unroll 4
+      for (int e = 0; e < edges; ++e) {
+        const Vector* in = feat_v + staged_nbr[e] * vectors;
+        const float* weight = staged_weight + e * heads;
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+          const int64_t q = base + threadIdx.x + int64_t(r) * blockDim.x;
+          if (q < vectors) {
+            const Vector v = in[q];
+#pragma unroll
+            for (int i = 0; i < V; ++i) acc[r][i] += weight[head[r][i]] * component(v, i);
+          }
         }
       }
     }
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       const int64_t q = base + threadIdx.x + int64_t(r) * blockDim.x;
-      if (q < quads) out4[row * quads + q] = acc[r];
+      if (q < vectors)
+#pragma unroll
+        for (int i = 0; i < V; ++i) out[(row * vectors + q) * V + i] = acc[r][i];
     }
   }
 }
@@ -259,31 +299,49 @@ unsigned column_threads(int64_t hf) {
   return static_cast<unsigned>(std::min<int64_t>(kColumnThreads, std::max<int64_t>(1, warps) * kWarp));
 }
 
-// Whether the float4 kernels apply: float32, heads of whole quads, and 16-byte aligned rows.
+// How many floats the kernels may load at once from rows of `columns` floats at these addresses:
+// 4 (a float4), 2 (a float2) or 1; always 1 for doubles.
 template <typename T>
-bool float4_rows(int64_t f, std::initializer_list<const void*> rows) {
+int float_vector_width(int64_t columns, std::initializer_list<const void*> rows) {
   if constexpr (!std::is_same_v<T, float>) {
-    return false;
+    return 1;
   } else {
-    if (f % 4 != 0) return false;
-    for (const void* p : rows)
-      if (reinterpret_cast<std::uintptr_t>(p) % 16 != 0) return false;
-    return true;
+    for (int width : {4, 2}) {
+      bool fits = columns % width == 0;
+      for (const void* p : rows) fits = fits && reinterpret_cast<std::uintptr_t>(p) % (width * sizeof(float)) == 0;
+      if (fits) return width;
+    }
+    return 1;
   }
 }
 
-// out = sum over each row's edges of the weighted feature rows (aggregate_kernel), in the
-// float4 form where it applies.
+// out = sum over each row's edges of the weighted feature rows: aggregate_staged_kernel for float32
+// with at most kMaxStagedHeads heads, aggregate_kernel otherwise.
 template <typename T>
 void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, const T* alpha, const T* mask, const int64_t* ptr,
                const int64_t* perm, const int64_t* nbr, T* out, cudaStream_t stream) {
-  if (float4_rows<T>(f, {feat, out})) {
-    aggregate_float4_kernel<kColumnsPerThread / 4><<<static_cast<unsigned>(n), column_threads(h * f), 0, stream>>>(
-        h, f, reinterpret_cast<const float*>(feat), reinterpret_cast<const float*>(alpha),
-        reinterpret_cast<const float*>(mask), ptr, perm, nbr, reinterpret_cast<float*>(out));
+  const unsigned blocks = static_cast<unsigned>(n), threads = column_threads(h * f);
+  if (std::is_same_v<T, float> && h <= kMaxStagedHeads) {
+    const auto* feat_f = reinterpret_cast<const float*>(feat);
+    const auto* alpha_f = reinterpret_cast<const float*>(alpha);
+    const auto* mask_f = reinterpret_cast<const float*>(mask);
+    auto* out_f = reinterpret_cast<float*>(out);
+    switch (float_vector_width<T>(h * f, {feat, out})) {
+      case 4:
+        aggregate_staged_kernel<4, kColumnsPerThread / 4><<<blocks, threads, 0, stream>>>(
+            h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
+        break;
+      case 2:
+        aggregate_staged_kernel<2, kColumnsPerThread / 2><<<blocks, threads, 0, stream>>>(
+            h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
+        break;
+      default:
+        aggregate_staged_kernel<1, kColumnsPerThread><<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f,
+                                                                                        ptr, perm, nbr, out_f);
+    }
   } else {
-    aggregate_kernel<T, kColumnsPerThread><<<static_cast<unsigned>(n), column_threads(h * f), 0, stream>>>(
-        h, f, feat, alpha, mask, ptr, perm, nbr, out);
+    aggregate_kernel<T, kColumnsPerThread><<<blocks, threads, 0, stream>>>(h, f, feat, alpha, mask, ptr, perm, nbr,
+                                                                           out);
   }
   CUDA_CHECK(cudaGetLastError());
 }
@@ -309,7 +367,7 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
                               T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream) {
   if (n == 0 || h == 0) return;
   if (e > 0) {
-    if (float4_rows<T>(f, {g, x}))
+    if (float_vector_width<T>(f, {g, x}) == 4)
       edge_dot_float4_kernel<<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(
           e, h, f, reinterpret_cast<const float*>(g), reinterpret_cast<const float*>(x),
           reinterpret_cast<const float*>(mask), source, target, reinterpret_cast<float*>(t));

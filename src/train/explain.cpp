@@ -29,7 +29,7 @@ void write_attention(const std::string& path, model::GAT& model, const data::Gra
     file.write_attribute("/", "data", source.data);
     file.create_group("/graphs");
     for (const int64_t g : graphs) {
-      const data::Batch batch = data::to_device(data::graph_batch(dataset, features, {g}), device);
+      const data::Batch batch = data::to_device(data::graph_batch(dataset, features, dataset.labels, {g}), device);
       const ops::EdgePlan plan = ops::plan_on(batch.x, data::graph_edges(dataset, g), model->options.add_self_loops());
       std::vector<torch::Tensor> attention;
       model->forward_planned(batch.x, plan, &attention);

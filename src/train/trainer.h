@@ -160,7 +160,8 @@ class Trainer {
   const data::GraphDataset& dataset_;
   dist::Communicator& comm_;
   torch::Device device_;
-  torch::Tensor features_;
+  torch::Tensor features_;   // the model's input features; graph-level: on device_
+  torch::Tensor labels_;     // graph-level: the dataset's labels, on device_
   data::Batch nodes_batch_;  // node-level: all graphs, scoring the train nodes, on device_
   ops::EdgePlan nodes_plan_;  // node-level: the plan of nodes_batch_
   std::vector<std::optional<ops::EdgePlan>> graph_plans_;  // graph-level: by graph id, once used
