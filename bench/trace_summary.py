@@ -32,11 +32,14 @@ def main():
             events = json.load(f)["traceEvents"]
     except (OSError, ValueError, KeyError) as e:
         sys.exit(f"trace_summary: {args.trace}: expected a gat_bench --trace file ({e})")
-    steps = sorted((e for e in events if e["name"] == "gat_bench_step"), key=lambda e: e["ts"])
+    # On a GPU the step's marker also appears on the device's timeline, as an annotation: steps and
+    # their spans are read from the host's.
+    marker = "gat_bench_step"
+    steps = sorted((e for e in events if e["name"] == marker and e["pid"] == "host"), key=lambda e: e["ts"])
     if not steps:
-        sys.exit(f"trace_summary: {args.trace}: no gat_bench_step events")
-    gpu = [e for e in events if e["pid"] == "gpu"]
-    host = [e for e in events if e["pid"] == "host" and e["name"] != "gat_bench_step"]
+        sys.exit(f"trace_summary: {args.trace}: no {marker} events")
+    gpu = [e for e in events if e["pid"] == "gpu" and e["name"] != marker]
+    host = [e for e in events if e["pid"] == "host" and e["name"] != marker]
     print(f"{'step':>4} {'host ms':>9} {'gpu busy ms':>12} {'busy %':>7} {'kernels':>8} {'gpu span ms':>12}")
     for i, s in enumerate(steps):
         t0, t1 = s["ts"], s["ts"] + s["dur"]
