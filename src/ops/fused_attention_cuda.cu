@@ -4,17 +4,18 @@
 //
 //   forward   softmax_kernel     one warp per (target, head): online max and sum of exp over the
 //                                target's edges (eq. 3), then alpha per edge
-//             aggregate_kernel   one block per target: out[i, :] = sum_k mask_k alpha_k Wh[j_k, :]
+//             aggregate          one block per target: out[i, :] = sum_k mask_k alpha_k Wh[j_k, :]
 //                                (eq. 4), each thread owning columns, edges in CSR order
 //   backward  edge_dot_kernel    one warp per edge: d_k = mask_k <g[i, h, :], Wh[j, h, :]>
-//             aggregate_kernel   one block per source, over its CSC edges: dL/dWh[j, :]
+//             aggregate          one block per source, over its CSC edges: dL/dWh[j, :]
 //             softmax_backward   one warp per (target, head): t_k and dL/dscore_dst
 //             source_score_grad  one thread per (source, head): dL/dscore_src
 // Every output element is summed by one thread or one warp in a fixed order: no atomics, and the
 // same inputs give bitwise the same outputs on every run.
-// In float32 with heads of a multiple of 4 features (PPI's 256), aggregate and edge_dot read the
-// features as 16-byte float4s: a quarter of the load, weight and index instructions, which bound
-// the scalar forms (a PPI-sized layer's aggregate took 0.35 ms against 0.1 ms of L2 traffic).
+// In float32, aggregate runs as aggregate_staged_kernel (a row's edges staged in shared memory,
+// features read 4 or 2 floats at a time where rows allow), and edge_dot reads float4s where heads
+// are whole quads: the scalar forms were bound by their load, weight and index instructions (on an
+// H100 a PPI-sized layer's aggregate took 0.27-0.36 ms, now 0.11-0.19 ms; docs/gpu.md).
 #include "ops/fused_attention_cuda.h"
 
 #include <cuda_runtime.h>
