@@ -177,6 +177,38 @@ TEST_F(GatTrainCli, AFullDiskEndsTheRunWithOneLineNamingTheFile) {
                                                                           "results.json"}));
 }
 
+// gat_bench --trace: one step marker per timed step on the host's timeline, the steps' LibTorch ops
+// inside them, every event a complete one with a start and a duration. A trace it cannot write is
+// one line naming the file.
+TEST_F(GatTrainCli, GatBenchTraceHoldsEachTimedStepAndItsOps) {
+  const std::string c = write_config("data: {path: " + kData + "}\n");
+  const std::string trace = (dir_ / "trace.json").string();
+  const Outcome o = run("--config " + c + " --steps 3 --warmup 1 --threads 1 --trace " + trace, "gat_bench");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(nlohmann::json::parse(o.out)["steps"], 3);
+  const nlohmann::json events = nlohmann::json::parse(read(trace))["traceEvents"];
+  std::vector<std::pair<double, double>> steps;
+  int mm_in_steps = 0;
+  for (const auto& e : events) {
+    ASSERT_EQ(e["ph"], "X");
+    ASSERT_GE(e["dur"].get<double>(), 0);
+    if (e["name"] == "gat_bench_step" && e["pid"] == "host")
+      steps.emplace_back(e["ts"].get<double>(), e["ts"].get<double>() + e["dur"].get<double>());
+  }
+  ASSERT_EQ(steps.size(), 3u);
+  for (const auto& e : events)
+    for (const auto& [t0, t1] : steps)
+      if (e["name"] == "aten::mm" && e["ts"].get<double>() >= t0 && e["ts"].get<double>() < t1) ++mm_in_steps;
+  EXPECT_GE(mm_in_steps, 3);  // every step multiplies
+
+  const std::string unwritable = (dir_ / "no_such_dir" / "trace.json").string();
+  const Outcome bad = run("--config " + c + " --steps 1 --warmup 0 --threads 1 --trace " + unwritable, "gat_bench");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  EXPECT_NE(bad.err.find(unwritable), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(unwritable));
+}
+
 TEST_F(GatTrainCli, BadArguments) {
   EXPECT_EQ(run("--no-such-flag").exit_code, 2);
   EXPECT_EQ(run("").exit_code, 2);  // --config is required
