@@ -137,18 +137,23 @@ INSTANTIATE_TEST_SUITE_P(Graphs, FusedAgreement,
                                   (std::get<2>(info.param) == torch::kCUDA ? "_cuda" : "");
                          });
 
-// On a GPU, float32 against the float64 dense form computed on the CPU: 1e-5 relative, with
-// PPI's layer width (4 heads of 300 features: the float4 kernels, more than one pass of a block's columns).
+// On a GPU, float32 against the float64 dense form computed on the CPU: 1e-5 relative, with PPI's
+// layer width (4 heads of 300 features: float4 loads, more than one pass of a block's columns),
+// PPI's last layer (6 heads of 121: float2 loads whose two columns may lie in two heads), and more
+// heads than the staged kernel has room for (9: the scalar kernel).
 TEST(FusedAttentionCuda, Float32MatchesFloat64CpuReference) {
   if (skip_without(torch::kCUDA)) GTEST_SKIP() << "no CUDA device";
   const int64_t n = 300;
   const torch::Tensor edges = hub_edges(n, 4);
   const EdgePlan plan = make_edge_plan(edges, n, true);
-  const auto reference = run(AttentionImpl::kDense, random_inputs(n, 4, 300, torch::kFloat64, 6), plan, 0.0, 0);
-  const auto fused = run(AttentionImpl::kFused, random_inputs(n, 4, 300, torch::kFloat32, 6, torch::kCUDA),
-                         gat::ops::to_device(plan, torch::kCUDA), 0.0, 0);
-  for (int i = 0; i < 4; ++i)
-    EXPECT_LT(rel_error(fused[i].cpu().to(torch::kFloat64), reference[i]), 1e-5) << kWhat[i];
+  for (const auto& [h, f] : std::vector<std::pair<int64_t, int64_t>>{{4, 300}, {6, 121}, {9, 8}}) {
+    const auto reference = run(AttentionImpl::kDense, random_inputs(n, h, f, torch::kFloat64, 6), plan, 0.0, 0);
+    const auto fused = run(AttentionImpl::kFused, random_inputs(n, h, f, torch::kFloat32, 6, torch::kCUDA),
+                           gat::ops::to_device(plan, torch::kCUDA), 0.0, 0);
+    for (int i = 0; i < 4; ++i)
+      EXPECT_LT(rel_error(fused[i].cpu().to(torch::kFloat64), reference[i]), 1e-5)
+          << kWhat[i] << ", " << h << " heads of " << f;
+  }
 }
 
 TEST(FusedAttention, GradientsMatchFiniteDifferencesInFloat64) {
