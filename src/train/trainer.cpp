@@ -163,9 +163,10 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
       losses = node_losses(dataset_.task, model_->forward_planned(batch.x, plan_of(mine)), batch.labels);
     }
   }
-  torch::Tensor sum = torch::zeros({}, torch::TensorOptions(torch::kFloat32).device(device_));
+  // A rank without graphs this step adds a loss of 0.
+  const torch::Tensor sum =
+      losses.defined() ? losses.sum() : torch::zeros({}, torch::TensorOptions(torch::kFloat32).device(device_));
   if (losses.defined()) {
-    sum = losses.sum();
     lap(t.forward);
     (sum / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
   }
