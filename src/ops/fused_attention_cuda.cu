@@ -219,40 +219,29 @@ __global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat,
   }
 }
 
+// <a, b> of two loads, the products summed left to right.
+__device__ float vector_dot(const float4& a, const float4& b) { return a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w; }
 template <typename T>
+__device__ T vector_dot(T a, T b) {
+  return a * b;
+}
+
+// One warp per edge; each lane reads g[i] and x[j] a Vector at a time: T, or float4 where float
+// heads are whole quads (f % 4 == 0).
+template <typename T, typename Vector>
 __global__ void edge_dot_kernel(int64_t e, int64_t h, int64_t f, const T* g, const T* x, const T* mask,
                                 const int64_t* src, const int64_t* dst, T* t) {
   const int64_t k = warp_index();
   if (k >= e) return;
   const int lane = lane_index();
-  const int64_t hf = h * f;
-  const T* gi = g + dst[k] * hf;
-  const T* xj = x + src[k] * hf;
+  const int64_t head_vectors = f / int64_t(sizeof(Vector) / sizeof(T)), row_vectors = h * head_vectors;
+  const Vector* gi = reinterpret_cast<const Vector*>(g) + dst[k] * row_vectors;
+  const Vector* xj = reinterpret_cast<const Vector*>(x) + src[k] * row_vectors;
   for (int64_t head = 0; head < h; ++head) {
     T part = 0;
-    for (int64_t c = head * f + lane; c < (head + 1) * f; c += kWarp) part += gi[c] * xj[c];
+    for (int64_t q = head * head_vectors + lane; q < (head + 1) * head_vectors; q += kWarp)
+      part += vector_dot(gi[q], xj[q]);
     const T d = warp_sum(part);
-    if (lane == 0) t[k * h + head] = mask ? mask[k * h + head] * d : d;
-  }
-}
-
-// t holds d = dL/dalpha on entry and dL/ds on exit (s the LeakyReLU input), as in the CPU pass 2.
-// edge_dot_kernel over float4s (f % 4 == 0): each lane reads a quad of g and of x at a time.
-__global__ void edge_dot_float4_kernel(int64_t e, int64_t h, int64_t f, const float* g, const float* x,
-                                       const float* mask, const int64_t* src, const int64_t* dst, float* t) {
-  const int64_t k = warp_index();
-  if (k >= e) return;
-  const int lane = lane_index();
-  const int64_t head_quads = f / 4, quads = h * head_quads;
-  const float4* gi = reinterpret_cast<const float4*>(g) + dst[k] * quads;
-  const float4* xj = reinterpret_cast<const float4*>(x) + src[k] * quads;
-  for (int64_t head = 0; head < h; ++head) {
-    float part = 0;
-    for (int64_t q = head * head_quads + lane; q < (head + 1) * head_quads; q += kWarp) {
-      const float4 a = gi[q], b = xj[q];
-      part += a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
-    }
-    const float d = warp_sum(part);
     if (lane == 0) t[k * h + head] = mask ? mask[k * h + head] * d : d;
   }
 }
@@ -369,12 +358,12 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
   if (n == 0 || h == 0) return;
   if (e > 0) {
     if (float_vector_width<T>(f, {g, x}) == 4)
-      edge_dot_float4_kernel<<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(
+      edge_dot_kernel<float, float4><<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(
           e, h, f, reinterpret_cast<const float*>(g), reinterpret_cast<const float*>(x),
           reinterpret_cast<const float*>(mask), source, target, reinterpret_cast<float*>(t));
     else
-      edge_dot_kernel<T><<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, mask, source,
-                                                                                     target, t);
+      edge_dot_kernel<T, T><<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, mask, source,
+                                                                                      target, t);
     CUDA_CHECK(cudaGetLastError());
   }
   aggregate<T>(n, h, f, g, alpha, mask, source_ptr, by_source, target, grad_x, stream);
