@@ -59,7 +59,7 @@ double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 struct Inputs {
-  torch::Tensor projected, score_src, score_dst, weights;  // weights: random projection of the output
+  torch::Tensor projected, scores, weights;  // weights: random projection of the output
 };
 
 // Drawn in float64 on the CPU, so a seed gives the same inputs (up to rounding) in every dtype and
@@ -70,25 +70,24 @@ Inputs random_inputs(int64_t n, int64_t h, int64_t f, torch::Dtype dtype, uint64
   auto draw = [&](torch::IntArrayRef sizes) { return torch::randn(sizes, torch::kFloat64).to(device, dtype); };
   Inputs in;
   in.projected = draw({n, h, f}).requires_grad_();
-  in.score_src = draw({n, h}).requires_grad_();
-  in.score_dst = draw({n, h}).requires_grad_();
-  in.weights = draw({n, h, f});
+  in.scores = draw({n, h, 2}).requires_grad_();
+  in.weights = draw({n, h * f});
   return in;
 }
 
-// Output and the gradients of (out * weights).sum() in projected, score_src and score_dst.
+// Output and the gradients of (out * weights).sum() in projected and scores.
 std::vector<torch::Tensor> run(AttentionImpl impl, const Inputs& in, const EdgePlan& plan, double dropout,
                                uint64_t dropout_seed) {
-  for (const torch::Tensor& t : {in.projected, in.score_src, in.score_dst})
+  for (const torch::Tensor& t : {in.projected, in.scores})
     if (t.grad().defined()) t.mutable_grad().zero_();
   torch::manual_seed(dropout_seed);
   const torch::Tensor out =
-      gat::ops::gat_attention(impl, in.projected, in.score_src, in.score_dst, plan, 0.2, dropout, dropout > 0);
+      gat::ops::gat_attention(impl, in.projected, in.scores, plan, 0.2, dropout, dropout > 0);
   (out * in.weights).sum().backward();
-  return {out.detach(), in.projected.grad().clone(), in.score_src.grad().clone(), in.score_dst.grad().clone()};
+  return {out.detach(), in.projected.grad().clone(), in.scores.grad().clone()};
 }
 
-const char* kWhat[] = {"output", "d projected", "d score_src", "d score_dst"};
+const char* kWhat[] = {"output", "d projected", "d scores"};
 
 // The CUDA cases run where LibTorch sees a GPU and are reported as skipped elsewhere.
 bool skip_without(torch::DeviceType device) { return device == torch::kCUDA && !torch::cuda::is_available(); }
@@ -112,17 +111,17 @@ TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
     const auto fused = run(AttentionImpl::kFused, in, plan, 0.0, 0);
     for (AttentionImpl ref : {AttentionImpl::kSparse, AttentionImpl::kDense}) {
       const auto expected = run(ref, in, plan, 0.0, 0);
-      for (int i = 0; i < 4; ++i)
+      for (int i = 0; i < 3; ++i)
         EXPECT_LT(rel_error(fused[i], expected[i]), tol) << kWhat[i] << " vs " << gat::ops::to_string(ref) << features;
     }
     // With dropout both forms draw the same mask from the same seed.
     const auto fused_dropped = run(AttentionImpl::kFused, in, plan, 0.4, 9);
     const auto sparse_dropped = run(AttentionImpl::kSparse, in, plan, 0.4, 9);
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 3; ++i)
       EXPECT_LT(rel_error(fused_dropped[i], sparse_dropped[i]), tol) << kWhat[i] << " with dropout" << features;
     // And the kernel gives the same bits when run again.
     const auto again = run(AttentionImpl::kFused, in, plan, 0.4, 9);
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 3; ++i)
       EXPECT_TRUE(torch::equal(again[i], fused_dropped[i])) << kWhat[i] << " run twice" << features;
   }
 }
@@ -150,7 +149,7 @@ TEST(FusedAttentionCuda, Float32MatchesFloat64CpuReference) {
     const auto reference = run(AttentionImpl::kDense, random_inputs(n, h, f, torch::kFloat64, 6), plan, 0.0, 0);
     const auto fused = run(AttentionImpl::kFused, random_inputs(n, h, f, torch::kFloat32, 6, torch::kCUDA),
                            gat::ops::to_device(plan, torch::kCUDA), 0.0, 0);
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 3; ++i)
       EXPECT_LT(rel_error(fused[i].cpu().to(torch::kFloat64), reference[i]), 1e-5)
           << kWhat[i] << ", " << h << " heads of " << f;
   }
@@ -162,10 +161,9 @@ TEST(FusedAttention, GradientsMatchFiniteDifferencesInFloat64) {
   torch::manual_seed(1);
   const torch::Tensor mask = gat::ops::dropout_mask({plan.num_edges(), 2}, 0.3, torch::kFloat64);
   auto loss = [&] {
-    return (gat::ops::fused_attention(in.projected, in.score_src, in.score_dst, plan, 0.2, mask) * in.weights).sum();
+    return (gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, mask) * in.weights).sum();
   };
-  gat::testing::expect_gradients_match_finite_differences({in.projected, in.score_src, in.score_dst}, loss, 1e-7,
-                                                          1e-7);
+  gat::testing::expect_gradients_match_finite_differences({in.projected, in.scores}, loss, 1e-7, 1e-7);
 }
 
 TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
@@ -182,7 +180,7 @@ TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
   }
   at::set_num_threads(before);
   for (std::size_t r = 1; r < results.size(); ++r)
-    for (int i = 0; i < 4; ++i) EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << kWhat[i] << ", run " << r;
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << kWhat[i] << ", run " << r;
 }
 
 TEST(EdgePlan, GroupsByTargetAndBySourceWithOneSelfLoopLastPerNode) {

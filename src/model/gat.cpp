@@ -56,7 +56,9 @@ torch::Tensor GATImpl::forward_planned(const torch::Tensor& x, const ops::EdgePl
   torch::Tensor h = x;
   for (std::size_t l = 0; l < convs.size(); ++l) {
     h = convs[l]->forward_planned(h, plan, attention ? &(*attention)[l] : nullptr);
-    if (l + 1 < convs.size()) h = torch::elu(h);
+    // In place: ELU's backward then reads its output, which the next layer keeps anyway, so the
+    // pre-activation is not held until backward.
+    if (l + 1 < convs.size()) h = torch::elu_(h);
   }
   return h;
 }

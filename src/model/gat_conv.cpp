@@ -61,21 +61,29 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const ops::Ed
   const torch::Tensor input = dropout_features(x, options.input_dropout(), is_training());
   // torch::mm accepts a sparse left operand, which nn::Linear's forward does not.
   const torch::Tensor projected = torch::mm(input, lin->weight.t()).view({n, h, f});  // Wh, [N, H, F]
-  // <a^k, W^k x> = <W^k^T a^k, x>: both scores come from the input through [2H, in] weights made
-  // from W and a, one thin product. Forming Wh * a ([N, H, F]) and reducing it instead costs
-  // forward and backward a dozen passes over N x H x F floats a layer, which past the cache's
-  // size grow faster than the graph (docs/performance.md).
-  const torch::Tensor att = torch::cat({att_src, att_dst}, 0).transpose(0, 1);         // [H, 2, F]
-  const torch::Tensor score_weight = torch::bmm(att, lin->weight.view({h, f, -1}));    // [H, 2, in]
-  const torch::Tensor scores = torch::mm(input, score_weight.transpose(0, 1).reshape({2 * h, -1}).t());
-  const torch::Tensor score_src = scores.narrow(1, 0, h), score_dst = scores.narrow(1, h, h);  // [N, H]
+  // <a^k, W^k x> = <W^k^T a^k, x>: both scores come from the input through [H * 2, in] weights made
+  // from W and a, one thin product whose [N, H, 2] result the attention takes as one tensor.
+  // Forming Wh * a ([N, H, F]) and reducing it instead costs forward and backward a dozen passes
+  // over N x H x F floats a layer, which past the cache's size grow faster than the graph
+  // (docs/performance.md).
+  const torch::Tensor att = torch::cat({att_src, att_dst}, 0).transpose(0, 1);  // [H, 2, F]
+  const torch::Tensor score_weight = torch::bmm(att, lin->weight.view({h, f, -1})).view({2 * h, -1});
+  const torch::Tensor scores = torch::mm(input, score_weight.t()).view({n, h, 2});
   if (attention)
-    *attention = ops::attention_coefficients_sparse(score_src, score_dst, plan.edge_index, options.negative_slope());
-  torch::Tensor out = ops::gat_attention(options.attention(), projected, score_src, score_dst, plan,
-                                         options.negative_slope(), options.dropout(), is_training());
-  out = options.concat() ? out.reshape({n, h * f}) : out.mean(1);
-  if (options.residual()) out = out + (res ? torch::mm(input, res->weight.t()) : (input.is_sparse() ? input.to_dense() : input));
-  if (bias.defined()) out = out + bias;
+    *attention = ops::attention_coefficients_sparse(scores.select(2, 0), scores.select(2, 1), plan.edge_index,
+                                                    options.negative_slope());
+  torch::Tensor out = ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
+                                         options.dropout(), is_training());  // [N, H * F]
+  if (!options.concat()) out = out.view({n, h, f}).mean(1);
+  // The residual's product and the bias are added into the attention's output in place: BLAS
+  // accumulates into it (beta = 1, so no zeroing pass) and no new N x C tensor is written.
+  if (options.residual()) {
+    if (res)
+      out.addmm_(input, res->weight.t());
+    else
+      out.add_(input.is_sparse() ? input.to_dense() : input);
+  }
+  if (bias.defined()) out.add_(bias);
   return out;
 }
 

@@ -57,26 +57,28 @@ torch::Tensor attention_coefficients_dense(const torch::Tensor& score_src, const
   return w / sum.masked_fill(sum == 0, 1);  // a row with edges sums to >= 1; an empty row stays 0
 }
 
-torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected,
-                            const torch::Tensor& score_src, const torch::Tensor& score_dst,
+torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
                             const EdgePlan& plan, double negative_slope, double dropout, bool training) {
   const torch::Tensor& edge_index = plan.edge_index;
+  const int64_t n = projected.size(0), hf = projected.size(1) * projected.size(2);
   if (impl == AttentionImpl::kFused) {
     // The mask the sparse form's ops::dropout(alpha) draws, from the same generator state.
     const torch::Tensor mask = training && dropout > 0
                                    ? dropout_mask({plan.num_edges(), projected.size(1)}, dropout, projected.options())
                                    : torch::Tensor();
-    return fused_attention(projected, score_src, score_dst, plan, negative_slope, mask);
+    return fused_attention(projected, scores, plan, negative_slope, mask);
   }
+  const torch::Tensor score_src = scores.select(2, 0), score_dst = scores.select(2, 1);
   if (impl == AttentionImpl::kDense) {
     torch::Tensor alpha = attention_coefficients_dense(score_src, score_dst, edge_index, negative_slope);
     alpha = ops::dropout(alpha, dropout, training);
-    return torch::bmm(alpha, projected.transpose(0, 1)).transpose(0, 1);  // [H,N,N] x [H,N,F] -> [N,H,F]
+    // [H, N, N] x [H, N, F] -> [H, N, F] -> [N, H * F]
+    return torch::bmm(alpha, projected.transpose(0, 1)).transpose(0, 1).reshape({n, hf});
   }
   torch::Tensor alpha = attention_coefficients_sparse(score_src, score_dst, edge_index, negative_slope);
   alpha = ops::dropout(alpha, dropout, training);
-  const torch::Tensor messages = projected.index_select(0, edge_index[0]) * alpha.unsqueeze(2);  // [E,H,F]
-  return torch::zeros_like(projected).index_add(0, edge_index[1], messages);
+  const torch::Tensor messages = projected.index_select(0, edge_index[0]) * alpha.unsqueeze(2);  // [E, H, F]
+  return torch::zeros({n, hf}, projected.options()).index_add(0, edge_index[1], messages.view({-1, hf}));
 }
 
 }  // namespace gat::ops

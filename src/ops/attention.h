@@ -23,12 +23,12 @@ const char* to_string(AttentionImpl impl);
 //                                                               a^T [Wh_i || Wh_j] split in two)
 //   alpha_ij = exp(e_ij) / sum_{k -> i} exp(e_ik)                (eq. 3, softmax over i's in-edges)
 //   out_i    = sum_{j -> i} dropout(alpha_ij) Wh_j               (eq. 4 before the nonlinearity)
-// Shapes: projected Wh [N, H, F]; score_src = a_src . Wh and score_dst = a_dst . Wh, [N, H];
-// the plan's edges, free of duplicates. Returns [N, H, F]; a node without incoming edges gets
-// zeros. Differentiable in projected, score_src and score_dst. The fused and sparse forms draw
-// the same dropout mask ([E, H] in the plan's edge order), so one seed gives them one result.
-torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected,
-                            const torch::Tensor& score_src, const torch::Tensor& score_dst,
+// Shapes: projected Wh [N, H, F]; scores [N, H, 2], a_src . Wh in [..., 0] and a_dst . Wh in
+// [..., 1] (one tensor, so that one product makes both and their gradient comes back as one);
+// the plan's edges, free of duplicates. Returns [N, H * F], the heads side by side; a node without
+// incoming edges gets zeros. Differentiable in projected and scores. The fused and sparse forms
+// draw the same dropout mask ([E, H] in the plan's edge order), so one seed gives them one result.
+torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
                             const EdgePlan& plan, double negative_slope, double dropout, bool training);
 
 // alpha for each edge column, [E, H] (sparse form).

@@ -1,7 +1,8 @@
 // Forward and backward of the fused attention as a torch::autograd::Function.
 //
+// scores [N, H, 2] holds each node's score as a source ([..., 0]) and as a target ([..., 1]).
 // Forward, one CSR row (target i) at a time, for each head h:
-//   s_k = score_src[j_k, h] + score_dst[i, h]; e_k = LeakyReLU(s_k)
+//   s_k = scores[j_k, h, 0] + scores[i, h, 1]; e_k = LeakyReLU(s_k)
 //   alpha_k = exp(e_k - max e) / sum exp(e - max e)             (eq. 3)
 //   out[i, h, :] = sum_k mask_k alpha_k Wh[j_k, h, :]            (eq. 4 before the nonlinearity)
 // Backward, with g = dL/dout, in three passes so that the features are gathered only once:
@@ -10,8 +11,8 @@
 //            dL/dWh[j, h, :] = sum_k mask_k alpha_k g[i, h, :]
 //   pass 2, per target i (CSR), scalars only:
 //            t_k = alpha_k (d_k - sum_k' alpha_k' d_k') LeakyReLU'(s_k)       (dL/ds_k)
-//            dL/dscore_dst[i, h] = sum_k t_k
-//   pass 3, per source j (CSC), scalars only: dL/dscore_src[j, h] = sum_k t_k
+//            dL/dscores[i, h, 1] = sum_k t_k
+//   pass 3, per source j (CSC), scalars only: dL/dscores[j, h, 0] = sum_k t_k
 // Each pass writes only the rows it owns, so there are no atomics.
 #include "ops/fused_attention.h"
 
@@ -109,31 +110,31 @@ constexpr bool kBuiltWithCuda = GAT_WITH_CUDA;
 class FusedAttention : public torch::autograd::Function<FusedAttention> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& projected,
-                               const torch::Tensor& score_src, const torch::Tensor& score_dst,
-                               const c10::optional<torch::Tensor>& dropout_mask, const EdgePlan& plan,
-                               double negative_slope) {
+                               const torch::Tensor& scores, const c10::optional<torch::Tensor>& dropout_mask,
+                               const EdgePlan& plan, double negative_slope) {
     const Sizes z{projected.size(0), projected.size(1), projected.size(2)};
-    const torch::Tensor x = projected.contiguous(), ss = score_src.contiguous(), sd = score_dst.contiguous();
+    const torch::Tensor x = projected.contiguous(), s = scores.contiguous();
     torch::Tensor alpha = torch::empty({plan.num_edges(), z.h}, x.options());
-    torch::Tensor out = torch::empty({z.n, z.h, z.f}, x.options());
+    torch::Tensor out = torch::empty({z.n, z.h * z.f}, x.options());
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "fused_attention_forward", [&] {
       const scalar_t* mask = dropout_mask ? dropout_mask->data_ptr<scalar_t>() : nullptr;
       const auto slope = static_cast<scalar_t>(negative_slope);
+      const scalar_t* ss = s.data_ptr<scalar_t>();
+      const scalar_t* sd = ss + 1;
 #if GAT_WITH_CUDA
       if (x.is_cuda()) {
         const c10::cuda::CUDAGuard guard(x.device());
-        cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(),
-                                                sd.data_ptr<scalar_t>(), mask, ptr64(plan.target_ptr),
+        cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, x.data_ptr<scalar_t>(), ss, sd, mask,
+                                                ptr64(plan.target_ptr),
                                                 ptr64(plan.edge_index), slope, alpha.data_ptr<scalar_t>(),
                                                 out.data_ptr<scalar_t>(), c10::cuda::getCurrentCUDAStream());
         return;
       }
 #endif
-      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(), sd.data_ptr<scalar_t>(), mask,
-                               ptr64(plan.target_ptr), ptr64(plan.edge_index), slope, alpha.data_ptr<scalar_t>(),
-                               out.data_ptr<scalar_t>());
+      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss, sd, mask, ptr64(plan.target_ptr),
+                               ptr64(plan.edge_index), slope, alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>());
     });
-    ctx->save_for_backward({x, ss, sd, alpha});
+    ctx->save_for_backward({x, s, alpha});
     if (dropout_mask) ctx->saved_data["mask"] = *dropout_mask;
     ctx->saved_data["edge_index"] = plan.edge_index;
     ctx->saved_data["target_ptr"] = plan.target_ptr;
@@ -146,7 +147,7 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const torch::Tensor &x = saved[0], &ss = saved[1], &sd = saved[2], &alpha = saved[3];
+    const torch::Tensor &x = saved[0], &s = saved[1], &alpha = saved[2];
     const torch::Tensor mask = ctx->saved_data.count("mask") ? ctx->saved_data["mask"].toTensor() : torch::Tensor();
     const torch::Tensor edge_index = ctx->saved_data["edge_index"].toTensor();
     const torch::Tensor target_ptr = ctx->saved_data["target_ptr"].toTensor();
@@ -157,29 +158,30 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
     const int64_t num_edges = edge_index.size(1);
     const torch::Tensor g = grads[0].contiguous();
     torch::Tensor t = torch::empty({num_edges, z.h}, x.options());
-    torch::Tensor gx = torch::empty_like(x), gss = torch::empty_like(ss), gsd = torch::empty_like(sd);
+    torch::Tensor gx = torch::empty_like(x), gs = torch::empty_like(s);
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "fused_attention_backward", [&] {
       const scalar_t* m = mask.defined() ? mask.data_ptr<scalar_t>() : nullptr;
+      const scalar_t* ss = s.data_ptr<scalar_t>();
+      scalar_t* gss = gs.data_ptr<scalar_t>();
 #if GAT_WITH_CUDA
       if (x.is_cuda()) {
         const c10::cuda::CUDAGuard guard(x.device());
         cuda::fused_attention_backward<scalar_t>(
-            z.n, num_edges, z.h, z.f, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(), sd.data_ptr<scalar_t>(), m,
-            alpha.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index),
-            ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source), static_cast<scalar_t>(slope),
-            t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss.data_ptr<scalar_t>(), gsd.data_ptr<scalar_t>(),
-            c10::cuda::getCurrentCUDAStream());
+            z.n, num_edges, z.h, z.f, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
+            g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index), ptr64(edge_index) + num_edges,
+            ptr64(source_ptr), ptr64(by_source), static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(),
+            gx.data_ptr<scalar_t>(), gss, gss + 1, c10::cuda::getCurrentCUDAStream());
         return;
       }
 #endif
-      backward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss.data_ptr<scalar_t>(), sd.data_ptr<scalar_t>(), m,
-                                alpha.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(), ptr64(target_ptr),
-                                ptr64(edge_index), ptr64(edge_index) + num_edges, ptr64(source_ptr),
-                                ptr64(by_source), static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(),
-                                gx.data_ptr<scalar_t>(), gss.data_ptr<scalar_t>(), gsd.data_ptr<scalar_t>());
+      backward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
+                                g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index),
+                                ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source),
+                                static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss,
+                                gss + 1);
     });
     // One entry per forward argument: mask, plan and slope get none.
-    return {gx, gss, gsd, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {gx, gs, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -187,30 +189,27 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
 
 std::string cpu_kernels() { return use_avx2() ? "avx2" : "baseline"; }
 
-torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& score_src,
-                              const torch::Tensor& score_dst, const EdgePlan& plan, double negative_slope,
-                              const torch::Tensor& dropout_mask) {
+torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& scores, const EdgePlan& plan,
+                              double negative_slope, const torch::Tensor& dropout_mask) {
   const int64_t n = plan.num_nodes, h = projected.size(1);
   TORCH_CHECK(projected.dim() == 3 && projected.size(0) == n,
               "fused_attention: projected must be [", n, ", H, F], got ", projected.sizes());
   TORCH_CHECK(projected.is_cpu() || (kBuiltWithCuda && projected.is_cuda()),
               "fused_attention: projected is on ", projected.device(), "; this build runs the kernel on ",
               kBuiltWithCuda ? "CPU and CUDA" : "the CPU only");
-  for (const torch::Tensor* t : {&score_src, &score_dst, &plan.edge_index, &plan.target_ptr, &plan.source_ptr,
-                                 &plan.by_source})
+  for (const torch::Tensor* t : {&scores, &plan.edge_index, &plan.target_ptr, &plan.source_ptr, &plan.by_source})
     TORCH_CHECK(t->device() == projected.device(), "fused_attention: scores and edge plan must be on ",
                 projected.device(), ", one is on ", t->device());
-  TORCH_CHECK(score_src.sizes() == torch::IntArrayRef({n, h}) && score_dst.sizes() == torch::IntArrayRef({n, h}),
-              "fused_attention: scores must be [", n, ", ", h, "]");
-  TORCH_CHECK(score_src.scalar_type() == projected.scalar_type() && score_dst.scalar_type() == projected.scalar_type(),
-              "fused_attention: projected and scores must share one dtype");
+  TORCH_CHECK(scores.sizes() == torch::IntArrayRef({n, h, 2}), "fused_attention: scores must be [", n, ", ", h,
+              ", 2], got ", scores.sizes());
+  TORCH_CHECK(scores.scalar_type() == projected.scalar_type(), "fused_attention: projected and scores must share one dtype");
   TORCH_CHECK(!dropout_mask.defined() ||
                   (dropout_mask.sizes() == torch::IntArrayRef({plan.num_edges(), h}) &&
                    dropout_mask.scalar_type() == projected.scalar_type() && dropout_mask.is_contiguous()),
               "fused_attention: dropout_mask must be contiguous [E, H] of the projected dtype");
   // The mask goes in as an optional: autograd's argument handling wants every Tensor defined.
   const c10::optional<torch::Tensor> mask = dropout_mask.defined() ? c10::make_optional(dropout_mask) : c10::nullopt;
-  return FusedAttention::apply(projected, score_src, score_dst, mask, plan, negative_slope);
+  return FusedAttention::apply(projected, scores, mask, plan, negative_slope);
 }
 
 }  // namespace gat::ops

@@ -1,4 +1,4 @@
-// Fused GAT attention on CPU: one pass per target, no per-edge feature messages.
+// Fused GAT attention: one pass per target, no per-edge feature messages.
 #pragma once
 
 #include <torch/torch.h>
@@ -10,17 +10,17 @@
 namespace gat::ops {
 
 // out_i = sum_{j -> i} mask_ij * alpha_ij * Wh_j with alpha the softmax over i's incoming edges of
-// LeakyReLU(score_src_j + score_dst_i) (eqs. 3-4 of the paper), over the plan's edges.
-// projected [N, H, F], score_src and score_dst [N, H], all of one floating dtype on the CPU;
-// dropout_mask [E, H] in the plan's edge order (0 or 1/(1-p)), or undefined for none.
-// Differentiable in projected, score_src and score_dst (first order).
+// LeakyReLU(scores[j, h, 0] + scores[i, h, 1]) (eqs. 3-4 of the paper), over the plan's edges.
+// projected [N, H, F] and scores [N, H, 2] (each node's score as a source, then as a target), of one
+// floating dtype on the CPU or, in a CUDA build, the GPU; dropout_mask [E, H] in the plan's edge
+// order (0 or 1/(1-p)), or undefined for none. Returns [N, H * F], the heads side by side.
+// Differentiable in projected and scores (first order).
 //
 // Memory: alpha [E, H] is kept for backward and backward needs one more [E, H]; nothing of size
 // E x H x F is ever formed. Each output row is written by one thread in a fixed order, so results
 // are bitwise identical across runs and thread counts.
-torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& score_src,
-                              const torch::Tensor& score_dst, const EdgePlan& plan, double negative_slope,
-                              const torch::Tensor& dropout_mask);
+torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& scores, const EdgePlan& plan,
+                              double negative_slope, const torch::Tensor& dropout_mask);
 
 // Which CPU kernels fused_attention runs in this process: "avx2" where the CPU has AVX2, else
 // "baseline" (x86-64's SSE2); both give the same results. GAT_CPU_CAPABILITY=baseline forces the

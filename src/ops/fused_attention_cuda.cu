@@ -69,6 +69,9 @@ __device__ T leaky(T s, T slope) {
   return s > T(0) ? s : s * slope;
 }
 
+// Where node j's score of head `head` sits in a scores tensor [N, H, 2] (fused_attention_cuda.h).
+__device__ int64_t score_at(int64_t h, int64_t j, int64_t head) { return 2 * (j * h + head); }
+
 // Index of this thread's warp in the grid, and its lane.
 __device__ int64_t warp_index() { return (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp; }
 __device__ int lane_index() { return threadIdx.x % kWarp; }
@@ -80,11 +83,11 @@ __global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, c
   if (w >= n * h) return;  // w is the same on all lanes: whole warps leave together
   const int lane = lane_index();
   const int64_t i = w / h, head = w % h, k0 = ptr[i], k1 = ptr[i + 1];
-  const T dst_score = sd[i * h + head];
+  const T dst_score = sd[score_at(h, i, head)];
   // Online softmax: each lane keeps the max m of its edges' scores and sum of exp(e - m).
   T m = T(-INFINITY), s = 0;
   for (int64_t k = k0 + lane; k < k1; k += kWarp) {
-    const T e = leaky(ss[src[k] * h + head] + dst_score, slope);
+    const T e = leaky(ss[score_at(h, src[k], head)] + dst_score, slope);
     if (e > m) {
       s = s * exp(m - e) + T(1);
       m = e;
@@ -96,7 +99,7 @@ __global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, c
   if (max == T(-INFINITY)) return;  // no incoming edges
   const T sum = warp_sum(s * exp(m - max));  // a lane without edges adds 0 * exp(-inf) = 0
   for (int64_t k = k0 + lane; k < k1; k += kWarp)
-    alpha[k * h + head] = exp(leaky(ss[src[k] * h + head] + dst_score, slope) - max) / sum;
+    alpha[k * h + head] = exp(leaky(ss[score_at(h, src[k], head)] + dst_score, slope) - max) / sum;
 }
 
 // out[r, c] = sum over row r's columns p (edge k = perm ? perm[p] : p) of
@@ -256,17 +259,17 @@ __global__ void softmax_backward_kernel(int64_t n, int64_t h, const T* ss, const
   T part = 0;
   for (int64_t k = k0 + lane; k < k1; k += kWarp) part += alpha[k * h + head] * t[k * h + head];
   const T weighted = warp_sum(part);  // sum_k alpha_k d_k
-  const T dst_score = sd[i * h + head];
+  const T dst_score = sd[score_at(h, i, head)];
   part = 0;
   for (int64_t k = k0 + lane; k < k1; k += kWarp) {
     const int64_t kh = k * h + head;
     T tk = alpha[kh] * (t[kh] - weighted);
-    if (!(ss[src[k] * h + head] + dst_score > T(0))) tk *= slope;  // LeakyReLU'(s)
+    if (!(ss[score_at(h, src[k], head)] + dst_score > T(0))) tk *= slope;  // LeakyReLU'(s)
     t[kh] = tk;
     part += tk;
   }
   const T total = warp_sum(part);
-  if (lane == 0) gsd[i * h + head] = total;
+  if (lane == 0) gsd[score_at(h, i, head)] = total;
 }
 
 template <typename T>
@@ -277,7 +280,7 @@ __global__ void source_score_grad_kernel(int64_t n, int64_t h, const T* t, const
   const int64_t j = w / h, head = w % h;
   T sum = 0;
   for (int64_t p = source_ptr[j]; p < source_ptr[j + 1]; ++p) sum += t[by_source[p] * h + head];
-  gss[w] = sum;
+  gss[score_at(h, j, head)] = sum;
 }
 
 unsigned blocks_for(int64_t threads_needed, int per_block) {

@@ -10,7 +10,9 @@
 namespace gat::ops::cuda {
 
 // Forward: alpha [E, H] (softmax per target and head, before dropout) and out [N, H, F].
-// n, h, f: nodes, heads, features per head; mask [E, H] or null.
+// n, h, f: nodes, heads, features per head; mask [E, H] or null. The scores are one [N, H, 2]
+// tensor: node j's score of head `head` as a source at score_src[2 * (j * h + head)], and as a
+// target at the same index of score_dst = score_src + 1. Their gradients are laid out alike.
 template <typename T>
 void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, const T* score_src, const T* score_dst,
                              const T* mask, const int64_t* target_ptr, const int64_t* source, T negative_slope,
