@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "common/error.h"
 #include "config/config.h"
@@ -176,6 +177,14 @@ TEST_F(TrainTest, NonFiniteGradientNamesTheFirstParameterInModelOrder) {
   EXPECT_EQ(trainer.nonfinite_gradient(), "the gradient of layers.0.lin.weight");
   params["layers.0.lin.weight"].mutable_grad().zero_();
   EXPECT_EQ(trainer.nonfinite_gradient(), "the gradient of layers.1.att_dst");
+  // Infinities of both signs, and float32's largest values everywhere (finite, though their float32
+  // sum would overflow).
+  params["layers.1.att_dst"].mutable_grad().zero_();
+  params["layers.0.lin.weight"].mutable_grad().fill_(std::numeric_limits<float>::max());
+  EXPECT_EQ(trainer.nonfinite_gradient(), "");
+  params["layers.0.att_src"].mutable_grad()[0][0][0] = INFINITY;
+  params["layers.0.att_src"].mutable_grad()[0][0][1] = -INFINITY;
+  EXPECT_EQ(trainer.nonfinite_gradient(), "the gradient of layers.0.att_src");
 }
 
 }  // namespace

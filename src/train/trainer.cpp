@@ -115,24 +115,25 @@ std::vector<int64_t> Trainer::rank_share(const std::vector<int64_t>& graphs) con
   return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
 }
 
-torch::Tensor Trainer::finite_gradient_flags() {
-  std::vector<torch::Tensor> finite;
+torch::Tensor Trainer::gradient_sums() {
+  std::vector<torch::Tensor> sums;
   for (const auto& p : model_->named_parameters())
-    finite.push_back(p.value().grad().defined() ? torch::isfinite(p.value().grad()).all()
-                                                : torch::ones({}, torch::TensorOptions(torch::kBool).device(device_)));
-  return torch::stack(finite);
+    sums.push_back(p.value().grad().defined()
+                       ? p.value().grad().sum(torch::kFloat64)
+                       : torch::zeros({}, torch::TensorOptions(torch::kFloat64).device(device_)));
+  return torch::stack(sums);
 }
 
-std::string Trainer::first_nonfinite(const torch::Tensor& flags) {
-  const torch::Tensor host = flags.to(torch::kCPU, torch::kFloat64).contiguous();
+std::string Trainer::first_nonfinite(const torch::Tensor& gradient_sums) {
+  const torch::Tensor host = gradient_sums.to(torch::kCPU, torch::kFloat64).contiguous();
   const auto named = model_->named_parameters();
-  const auto finite = host.accessor<double, 1>();
+  const auto sums = host.accessor<double, 1>();
   for (int64_t i = 0; i < host.size(0); ++i)
-    if (finite[i] == 0) return "the gradient of " + named[i].key();
+    if (!std::isfinite(sums[i])) return "the gradient of " + named[i].key();
   return "";
 }
 
-std::string Trainer::nonfinite_gradient() { return first_nonfinite(finite_gradient_flags()); }
+std::string Trainer::nonfinite_gradient() { return first_nonfinite(gradient_sums()); }
 
 StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* times) {
   StepTimes local;
@@ -170,11 +171,10 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
     lap(t.forward);
     (sum / static_cast<double>(std::max<int64_t>(global_nodes, 1))).backward();
   }
-  // One read from the device a step, once the gradients are final: this rank's loss sum and one
-  // flag per parameter for a finite gradient. On a GPU it is the step's only wait for the device.
-  auto read_back = [&] {
-    return torch::cat({sum.to(torch::kFloat64).view({1}), finite_gradient_flags().to(torch::kFloat64)}).cpu();
-  };
+  // One read from the device a step, once the gradients are final: this rank's loss sum and the
+  // sum of each parameter's gradient, which tell whether it is finite. On a GPU it is the step's
+  // only wait for the device.
+  auto read_back = [&] { return torch::cat({sum.to(torch::kFloat64).view({1}), gradient_sums()}).cpu(); };
   torch::Tensor read;
   if (!reducer_) read = read_back();
   lap(t.backward);

@@ -143,10 +143,13 @@ class Trainer {
   // The first parameter, in named_parameters() order (layer by layer), whose gradient has a NaN or
   // Inf, as "the gradient of NAME"; empty when there is none.
   std::string nonfinite_gradient();
-  // What nonfinite_gradient() says, in two halves: one flag per parameter (1 for a finite or absent
-  // gradient) left on the device, and the name of the first 0 among such flags.
-  torch::Tensor finite_gradient_flags();
-  std::string first_nonfinite(const torch::Tensor& flags);
+  // What nonfinite_gradient() says, in two halves: per parameter, its gradient's sum in float64
+  // (0 for none), left on the device, and the name of the first sum that is NaN or Inf. A sum is
+  // finite exactly when every element is: NaN and Inf carry through any sum, and the model's
+  // float32 values cannot overflow a float64 sum (3.4e38 times any element count stays far below
+  // 1.8e308). One reduction a parameter, where isfinite() and all() cost a GPU five launches.
+  torch::Tensor gradient_sums();
+  std::string first_nonfinite(const torch::Tensor& gradient_sums);
 
  private:
   // This rank's share of a global batch: a contiguous block of about graphs.size() / ranks.
