@@ -125,9 +125,9 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
       if (x.is_cuda()) {
         const c10::cuda::CUDAGuard guard(x.device());
         cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, x.data_ptr<scalar_t>(), ss, sd, mask,
-                                                ptr64(plan.target_ptr),
-                                                ptr64(plan.edge_index), slope, alpha.data_ptr<scalar_t>(),
-                                                out.data_ptr<scalar_t>(), c10::cuda::getCurrentCUDAStream());
+                                                ptr64(plan.target_ptr), ptr64(plan.edge_index), slope,
+                                                alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(),
+                                                c10::cuda::getCurrentCUDAStream());
         return;
       }
 #endif
@@ -202,7 +202,8 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
                 projected.device(), ", one is on ", t->device());
   TORCH_CHECK(scores.sizes() == torch::IntArrayRef({n, h, 2}), "fused_attention: scores must be [", n, ", ", h,
               ", 2], got ", scores.sizes());
-  TORCH_CHECK(scores.scalar_type() == projected.scalar_type(), "fused_attention: projected and scores must share one dtype");
+  TORCH_CHECK(scores.scalar_type() == projected.scalar_type(),
+              "fused_attention: projected and scores must share one dtype");
   TORCH_CHECK(!dropout_mask.defined() ||
                   (dropout_mask.sizes() == torch::IntArrayRef({plan.num_edges(), h}) &&
                    dropout_mask.scalar_type() == projected.scalar_type() && dropout_mask.is_contiguous()),
