@@ -252,9 +252,10 @@ class Resume : public GatTrainFaults {
   int start(const std::string& cmd, const std::string& status_file) {
     const std::string pid_file = dir_.file("pid");
     std::remove(pid_file.c_str());
-    std::system(("sh -c '" + cmd + " >/dev/null 2>" + dir_.file("bg_err") + " & echo $! >" + pid_file +
-                 "; wait $!; echo $? >" + status_file + "' &")
-                    .c_str());
+    const int started = std::system(("sh -c '" + cmd + " >/dev/null 2>" + dir_.file("bg_err") + " & echo $! >" +
+                                     pid_file + "; wait $!; echo $? >" + status_file + "' &")
+                                        .c_str());
+    EXPECT_EQ(started, 0) << "the shell did not start: " << cmd;
     int pid = 0;
     for (int i = 0; i < 500 && !(std::ifstream(pid_file) >> pid); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -312,7 +313,8 @@ class Resume : public GatTrainFaults {
     // Every process whose command line names this run directory (launcher and ranks), at once. The
     // pattern's last letter in brackets keeps it from matching the shells that carry it.
     const std::string pattern = "'" + run_dir.substr(0, run_dir.size() - 1) + "[" + run_dir.back() + "]'";
-    std::system(("pkill -9 -f " + pattern + " 2>/dev/null").c_str());
+    const int killed = std::system(("pkill -9 -f " + pattern + " 2>/dev/null").c_str());
+    EXPECT_EQ(killed, 0) << "pkill found no process of the run";
     for (int i = 0; i < 2000 && std::system(("pgrep -f " + pattern + " >/dev/null").c_str()) == 0; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_FALSE(std::filesystem::exists(run_dir + "/results.json")) << "the run ended before it was killed";
