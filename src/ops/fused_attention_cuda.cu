@@ -6,21 +6,16 @@
 //                                target's edges (eq. 3), then alpha per edge
 //             aggregate          one block per target: out[i, :] = sum_k mask_k alpha_k Wh[j_k, :]
 //                                (eq. 4), each thread owning columns, edges in CSR order
-//   backward  aggregate          one block per source, over its CSC edges: dL/dWh[j, :], and
-//                                d_k = mask_k <g[i, h, :], Wh[j, h, :]> of those edges, one warp
-//                                an edge (edge_dot_kernel instead, before it, where the aggregate
-//                                runs as aggregate_kernel)
+//   backward  edge_dot_kernel    one warp per edge: d_k = mask_k <g[i, h, :], Wh[j, h, :]>
+//             aggregate          one block per source, over its CSC edges: dL/dWh[j, :]
 //             softmax_backward   one warp per (target, head): t_k and dL/dscore_dst
 //             source_score_grad  one thread per (source, head): dL/dscore_src
 // Every output element is summed by one thread or one warp in a fixed order: no atomics, and the
 // same inputs give bitwise the same outputs on every run.
 // In float32, aggregate runs as aggregate_staged_kernel (a row's edges staged in shared memory,
-// features read 4 or 2 floats at a time where rows allow), and edge dots read float4s where heads
+// features read 4 or 2 floats at a time where rows allow), and edge_dot reads float4s where heads
 // are whole quads: the scalar forms were bound by their load, weight and index instructions (on an
-// H100 a PPI-sized layer's aggregate took 0.27-0.36 ms, now 0.11-0.19 ms; docs/gpu.md). There the
-// backward's edge dots run inside the aggregate, which has just read each edge's g[i] and keeps
-// Wh[j] in cache for all of source j's edges; edge_dot_kernel read both rows from L2 (0.5 ms of
-// a PPI step).
+// H100 a PPI-sized layer's aggregate took 0.27-0.36 ms, now 0.11-0.19 ms; docs/gpu.md).
 #include "ops/fused_attention_cuda.h"
 
 #include <cuda_runtime.h>
@@ -165,51 +160,17 @@ __device__ float component(const float4& v, int i) { return i == 0 ? v.x : i == 
 __device__ float component(const float2& v, int i) { return i == 0 ? v.x : v.y; }
 __device__ float component(float v, int) { return v; }
 
-// <a, b> of two loads, the products summed left to right.
-__device__ float vector_dot(const float4& a, const float4& b) { return a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w; }
-template <typename T>
-__device__ T vector_dot(T a, T b) {
-  return a * b;
-}
-
-// dots[k, hd] = mask_k,hd <feat[nbr_k, hd, :], x_row[hd, :]> for a block's staged edges, one warp
-// an edge, each lane reading a Vector at a time (float4 where heads are whole quads): the
-// backward's edge dots of one CSC row, whose feature rows the aggregate has just read.
-template <typename Vector>
-__device__ void staged_edge_dots(int64_t h, int64_t f, const float* feat, const float* x_row, const float* mask,
-                                 const int64_t* staged_nbr, const int64_t* staged_edge, int edges, float* dots) {
-  const int64_t head_vectors = f / int64_t(sizeof(Vector) / sizeof(float));
-  const Vector* xj = reinterpret_cast<const Vector*>(x_row);
-  const int lane = lane_index();
-  for (int e = static_cast<int>(threadIdx.x / kWarp); e < edges; e += static_cast<int>(blockDim.x / kWarp)) {
-    const Vector* gi = reinterpret_cast<const Vector*>(feat) + staged_nbr[e] * h * head_vectors;
-    const int64_t k = staged_edge[e];
-    for (int64_t head = 0; head < h; ++head) {
-      float part = 0;
-      for (int64_t q = head * head_vectors + lane; q < (head + 1) * head_vectors; q += kWarp)
-        part += vector_dot(gi[q], xj[q]);
-      const float d = warp_sum(part);
-      if (lane == 0) dots[k * h + head] = mask ? mask[k * h + head] * d : d;
-    }
-  }
-}
-
 // aggregate_kernel for float32 with the row's edges staged in shared memory, kEdgeChunk at a time:
 // each edge's neighbour and weights (mask_k alpha_k for every head) are loaded once per block
 // rather than by every thread for every column, and each thread reads its R groups of V adjacent
 // columns as one V-float load each (a group may span two heads: each column keeps its own head).
-// Same sums in the same order as aggregate_kernel. With Dots (the backward pass), it also writes
-// each edge's dots (staged_edge_dots, with row `row` of dot_x), reading float4s if dot_quads; a
-// template argument, since they take registers (40 to 72 on sm_90 for V = 4) that the forward
-// pass would otherwise reserve too.
-template <int V, int R, bool Dots>
+// Same sums in the same order as aggregate_kernel.
+template <int V, int R>
 __global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat, const float* alpha,
                                         const float* mask, const int64_t* ptr, const int64_t* perm,
-                                        const int64_t* nbr, float* out, const float* dot_x, bool dot_quads,
-                                        float* dots) {
+                                        const int64_t* nbr, float* out) {
   using Vector = typename FloatVector<V>::type;
   __shared__ int64_t staged_nbr[kEdgeChunk];
-  __shared__ int64_t staged_edge[kEdgeChunk];
   __shared__ float staged_weight[kEdgeChunk * kMaxStagedHeads];
   const int heads = static_cast<int>(h);
   const int64_t row = blockIdx.x, vectors = h * f / V, p0 = ptr[row], p1 = ptr[row + 1];
@@ -232,20 +193,10 @@ __global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat,
       for (int slot = threadIdx.x; slot < edges * heads; slot += blockDim.x) {
         const int e = slot / heads, hd = slot % heads;
         const int64_t k = perm ? perm[p + e] : p + e, kh = k * h + hd;
-        if (hd == 0) {
-          staged_nbr[e] = nbr[k];
-          staged_edge[e] = k;
-        }
+        if (hd == 0) staged_nbr[e] = nbr[k];
         staged_weight[slot] = mask ? alpha[kh] * mask[kh] : alpha[kh];
       }
       __syncthreads();
-      if (Dots && base == 0) {  // once per edge, not once per pass over the columns
-        const float* x_row = dot_x + row * h * f;
-        if (dot_quads)
-          staged_edge_dots<float4>(h, f, feat, x_row, mask, staged_nbr, staged_edge, edges, dots);
-        else
-          staged_edge_dots<float>(h, f, feat, x_row, mask, staged_nbr, staged_edge, edges, dots);
-      }
 #pragma unroll 4
       for (int e = 0; e < edges; ++e) {
         const Vector* in = feat_v + staged_nbr[e] * vectors;
@@ -269,6 +220,13 @@ __global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat,
         for (int i = 0; i < V; ++i) out[(row * vectors + q) * V + i] = acc[r][i];
     }
   }
+}
+
+// <a, b> of two loads, the products summed left to right.
+__device__ float vector_dot(const float4& a, const float4& b) { return a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w; }
+template <typename T>
+__device__ T vector_dot(T a, T b) {
+  return a * b;
 }
 
 // One warp per edge; each lane reads g[i] and x[j] a Vector at a time: T, or float4 where float
@@ -350,48 +308,31 @@ int float_vector_width(int64_t columns, std::initializer_list<const void*> rows)
   }
 }
 
-// Whether aggregate() runs as aggregate_staged_kernel, which can also compute the edge dots.
-template <typename T>
-bool staged_aggregate(int64_t h) {
-  return std::is_same_v<T, float> && h <= kMaxStagedHeads;
-}
-
-// out = sum over each row's edges of the weighted feature rows: aggregate_staged_kernel where
-// staged_aggregate, aggregate_kernel otherwise. With dot_x (only where staged_aggregate), also the
-// edge dots of each row r's edges with row r of dot_x, into dots.
+// out = sum over each row's edges of the weighted feature rows: aggregate_staged_kernel for float32
+// with at most kMaxStagedHeads heads, aggregate_kernel otherwise.
 template <typename T>
 void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, const T* alpha, const T* mask, const int64_t* ptr,
-               const int64_t* perm, const int64_t* nbr, T* out, cudaStream_t stream, const T* dot_x = nullptr,
-               T* dots = nullptr) {
+               const int64_t* perm, const int64_t* nbr, T* out, cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>(n), threads = column_threads(h * f);
-  if (staged_aggregate<T>(h)) {
+  if (std::is_same_v<T, float> && h <= kMaxStagedHeads) {
     const auto* feat_f = reinterpret_cast<const float*>(feat);
     const auto* alpha_f = reinterpret_cast<const float*>(alpha);
     const auto* mask_f = reinterpret_cast<const float*>(mask);
     auto* out_f = reinterpret_cast<float*>(out);
-    const auto* dot_x_f = reinterpret_cast<const float*>(dot_x);
-    auto* dots_f = reinterpret_cast<float*>(dots);
-    const bool dot_quads = dot_x != nullptr && float_vector_width<T>(f, {feat, dot_x}) == 4;
-    auto launch = [&](auto kernel) {
-      kernel<<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f, dot_x_f, dot_quads,
-                                             dots_f);
-    };
-    const bool with_dots = dot_x != nullptr;
     switch (float_vector_width<T>(h * f, {feat, out})) {
       case 4:
-        launch(with_dots ? aggregate_staged_kernel<4, kColumnsPerThread / 4, true>
-                         : aggregate_staged_kernel<4, kColumnsPerThread / 4, false>);
+        aggregate_staged_kernel<4, kColumnsPerThread / 4><<<blocks, threads, 0, stream>>>(
+            h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
         break;
       case 2:
-        launch(with_dots ? aggregate_staged_kernel<2, kColumnsPerThread / 2, true>
-                         : aggregate_staged_kernel<2, kColumnsPerThread / 2, false>);
+        aggregate_staged_kernel<2, kColumnsPerThread / 2><<<blocks, threads, 0, stream>>>(
+            h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
         break;
       default:
-        launch(with_dots ? aggregate_staged_kernel<1, kColumnsPerThread, true>
-                         : aggregate_staged_kernel<1, kColumnsPerThread, false>);
+        aggregate_staged_kernel<1, kColumnsPerThread><<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f,
+                                                                                        ptr, perm, nbr, out_f);
     }
   } else {
-    if (dot_x != nullptr) throw std::logic_error("aggregate: edge dots need the staged kernel");
     aggregate_kernel<T, kColumnsPerThread><<<blocks, threads, 0, stream>>>(h, f, feat, alpha, mask, ptr, perm, nbr,
                                                                            out);
   }
@@ -418,9 +359,7 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
                               const int64_t* source_ptr, const int64_t* by_source, T negative_slope, T* t,
                               T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream) {
   if (n == 0 || h == 0) return;
-  // The edge dots t: inside the aggregate over the CSC rows where it runs staged, else here first.
-  const bool dots_in_aggregate = staged_aggregate<T>(h);
-  if (e > 0 && !dots_in_aggregate) {
+  if (e > 0) {
     if (float_vector_width<T>(f, {g, x}) == 4)
       edge_dot_kernel<float, float4><<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(
           e, h, f, reinterpret_cast<const float*>(g), reinterpret_cast<const float*>(x),
@@ -430,8 +369,7 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
                                                                                       target, t);
     CUDA_CHECK(cudaGetLastError());
   }
-  aggregate<T>(n, h, f, g, alpha, mask, source_ptr, by_source, target, grad_x, stream,
-               dots_in_aggregate ? x : nullptr, t);
+  aggregate<T>(n, h, f, g, alpha, mask, source_ptr, by_source, target, grad_x, stream);
   softmax_backward_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
       n, h, score_src, score_dst, alpha, target_ptr, source, negative_slope, t, grad_score_dst);
   CUDA_CHECK(cudaGetLastError());
