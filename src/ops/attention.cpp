@@ -59,8 +59,6 @@ torch::Tensor attention_coefficients_dense(const torch::Tensor& score_src, const
 
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
                             const EdgePlan& plan, double negative_slope, double dropout, bool training) {
-  const torch::Tensor& edge_index = plan.edge_index;
-  const int64_t n = projected.size(0), hf = projected.size(1) * projected.size(2);
   if (impl == AttentionImpl::kFused) {
     // The mask the sparse form's ops::dropout(alpha) draws, from the same generator state.
     const torch::Tensor mask = training && dropout > 0
@@ -68,6 +66,8 @@ torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, 
                                    : torch::Tensor();
     return fused_attention(projected, scores, plan, negative_slope, mask);
   }
+  const torch::Tensor& edge_index = plan.edge_index;
+  const int64_t n = projected.size(0), hf = projected.size(1) * projected.size(2);
   const torch::Tensor score_src = scores.select(2, 0), score_dst = scores.select(2, 1);
   if (impl == AttentionImpl::kDense) {
     torch::Tensor alpha = attention_coefficients_dense(score_src, score_dst, edge_index, negative_slope);
