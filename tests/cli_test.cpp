@@ -7,6 +7,9 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "data/h5_file.h"
 #include "ops/fused_attention.h"
@@ -207,6 +210,33 @@ TEST_F(GatTrainCli, GatBenchTraceHoldsEachTimedStepAndItsOps) {
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
   EXPECT_NE(bad.err.find(unwritable), std::string::npos) << bad.err;
   EXPECT_FALSE(fs::exists(unwritable));
+}
+
+// gat_bench --scale: one JSON line per size, 1x to 8x the nodes of every graph, each with the steps
+// asked for (its timed steps interleave with the other sizes' but are its own), and a peak memory
+// that grows with the size.
+TEST_F(GatTrainCli, GatBenchScaleTimesEachSizeOnItsOwnBatch) {
+  const std::string c = write_config("data: {path: " + kData + "}\n");
+  const Outcome o = run("--config " + c + " --graphs 2 --nodes 30 --degree 3 --steps 3 --warmup 1 --threads 1 --scale",
+                        "gat_bench");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  std::istringstream lines(o.out);
+  std::vector<nlohmann::json> results;
+  for (std::string line; std::getline(lines, line);) results.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(results.size(), 4u) << o.out;
+  for (std::size_t s = 0; s < results.size(); ++s) {
+    const nlohmann::json& r = results[s];
+    const int64_t factor = int64_t{1} << s;
+    EXPECT_EQ(r["scale"], factor);
+    EXPECT_EQ(r["nodes"], 2 * 30 * factor);
+    EXPECT_EQ(r["steps"], 3);
+    EXPECT_GT(r["median_step_s"].get<double>(), 0);
+    EXPECT_LE(r["min_step_s"].get<double>(), r["median_step_s"].get<double>());
+    if (s > 0) {
+      EXPECT_GT(r["edges"].get<int64_t>(), results[s - 1]["edges"].get<int64_t>());
+      EXPECT_GE(r["peak_rss_mb"].get<double>(), results[s - 1]["peak_rss_mb"].get<double>());
+    }
+  }
 }
 
 TEST_F(GatTrainCli, BadArguments) {

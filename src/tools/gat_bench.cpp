@@ -2,8 +2,9 @@
 // prints one JSON line per measurement (rank 0). Speed is measured here, never asserted in tests.
 // The batch is the config's data (or --data), or G random graphs of N nodes (--graphs); --scale
 // repeats the random batch at 1, 2, 4 and 8 times the nodes per graph, so cost against size can
-// be read off. Under mpirun the step's global batch is split across ranks as in training. On a GPU
-// (train.device) steps are timed with CUDA events and the peak GPU memory is reported.
+// be read off; its timed steps take the four batches in turn. Under mpirun the step's global batch
+// is split across ranks as in training. On a GPU (train.device) steps are timed with CUDA events
+// and the peak GPU memory is reported.
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
 
@@ -43,69 +44,121 @@ struct Timing {
   std::string trace;  // where the timed steps' op and kernel timeline goes, if anywhere
 };
 
-// Times `timing.steps` training steps on one batch after `timing.warmup` untimed ones. Graph-level
-// data: the batch is the first train.batch_graphs training graphs (random graphs: all of them).
-nlohmann::json time_steps(const gat::config::Config& config, const gat::data::GraphDataset& dataset,
-                          gat::dist::Communicator& comm, const torch::Device& device, const Timing& timing,
-                          bool all_graphs) {
-  gat::train::Trainer trainer(config, dataset, comm, device);
-  trainer.reset(config.train.seed);
-  std::vector<int64_t> graphs = gat::train::graph_ids(dataset.train);
-  if (!all_graphs) graphs.resize(std::min<std::size_t>(graphs.size(), config.train.batch_graphs));
-  int64_t nodes = dataset.num_nodes(), edges = dataset.num_edges();
-  if (!trainer.node_level()) {
-    nodes = trainer.nodes_in(graphs);
-    edges = trainer.edges_in(graphs);
-  }
-  std::vector<double> times, data, forward, backward, reduce, optimizer;
-  gat::DeviceTimer timer(device);  // CUDA events on a GPU: the step's device time, not the host's
-  std::unique_ptr<gat::OpTrace> trace;
-  for (int i = 0; i < timing.warmup + timing.steps; ++i) {
-    if (i == timing.warmup) {
-      gat::reset_peak_memory(device);
-      if (!timing.trace.empty()) trace = std::make_unique<gat::OpTrace>(device.is_cuda());
+// Training steps on one batch: its trainer, and the times of its timed steps.
+class BatchBench {
+ public:
+  // Graph-level data: the batch is the first train.batch_graphs training graphs (random graphs:
+  // all of them).
+  BatchBench(const gat::config::Config& config, const gat::data::GraphDataset& dataset, gat::dist::Communicator& comm,
+             const torch::Device& device, bool all_graphs)
+      : config_(config), comm_(comm), device_(device), trainer_(config, dataset, comm, device), timer_(device) {
+    trainer_.reset(config.train.seed);
+    graphs_ = gat::train::graph_ids(dataset.train);
+    if (!all_graphs) graphs_.resize(std::min<std::size_t>(graphs_.size(), config.train.batch_graphs));
+    nodes_ = dataset.num_nodes(), edges_ = dataset.num_edges();
+    if (!trainer_.node_level()) {
+      nodes_ = trainer_.nodes_in(graphs_);
+      edges_ = trainer_.edges_in(graphs_);
     }
-    gat::synchronize(device);
-    comm.barrier();  // every rank starts the step together
+  }
+
+  // One training step; a timed one is recorded. On a GPU the time is the device's (CUDA events).
+  void step(bool timed) {
+    gat::synchronize(device_);
+    comm_.barrier();  // every rank starts the step together
     gat::train::StepTimes parts;
-    timer.start();
+    timer_.start();
     {
       RECORD_USER_SCOPE("gat_bench_step");  // marks the step in a --trace
-      trainer.train_step(graphs, &parts);
+      trainer_.train_step(graphs_, &parts);
     }
-    timer.stop();
-    const double seconds = timer.seconds();
-    if (i < timing.warmup) continue;
-    times.push_back(seconds);
-    data.push_back(parts.data), forward.push_back(parts.forward), backward.push_back(parts.backward),
-        reduce.push_back(parts.reduce), optimizer.push_back(parts.optimizer);
+    timer_.stop();
+    const double seconds = timer_.seconds();
+    if (!timed) return;
+    times_.push_back(seconds);
+    data_.push_back(parts.data), forward_.push_back(parts.forward), backward_.push_back(parts.backward),
+        reduce_.push_back(parts.reduce), optimizer_.push_back(parts.optimizer);
   }
-  if (trace) {
-    gat::synchronize(device);
-    trace->save(timing.trace);
+
+  // The process's peak memory now: read after this batch's first steps, before any larger batch ran.
+  void read_peak_memory() {
+    peak_rss_mb_ = peak_rss_mb();
+    if (device_.is_cuda()) peak_gpu_mb_ = gat::peak_memory_bytes(device_) / double(1 << 20);
   }
-  nlohmann::json gpu_mb = nullptr;
-  if (device.is_cuda()) gpu_mb = gat::peak_memory_bytes(device) / double(1 << 20);
-  return {
-      {"impl", config.model.attention},
-      {"nodes", nodes},  // of one step's batch, self loops not counted
-      {"edges", edges},
-      {"heads", config.model.heads},
-      {"device", device.str()},
-      {"threads", at::get_num_threads()},
-      {"ranks", comm.size()},
-      {"steps", timing.steps},
-      {"median_step_s", median(times)},
-      {"min_step_s", *std::min_element(times.begin(), times.end())},
-      {"median_data_s", median(data)},
-      {"median_forward_s", median(forward)},
-      {"median_backward_s", median(backward)},
-      {"median_reduce_wait_s", median(reduce)},
-      {"median_optimizer_s", median(optimizer)},
-      {"peak_rss_mb", peak_rss_mb()},  // of rank 0, over the whole process so far
-      {"peak_gpu_mb", gpu_mb},         // allocated by LibTorch on rank 0's GPU over the timed steps
-  };
-}
+
+  nlohmann::json result() const {
+    return {
+        {"impl", config_.model.attention},
+        {"nodes", nodes_},  // of one step's batch, self loops not counted
+        {"edges", edges_},
+        {"heads", config_.model.heads},
+        {"device", device_.str()},
+        {"threads", at::get_num_threads()},
+        {"ranks", comm_.size()},
+        {"steps", times_.size()},
+        {"median_step_s", median(times_)},
+        {"min_step_s", *std::min_element(times_.begin(), times_.end())},
+        {"median_data_s", median(data_)},
+        {"median_forward_s", median(forward_)},
+        {"median_backward_s", median(backward_)},
+        {"median_reduce_wait_s", median(reduce_)},
+        {"median_optimizer_s", median(optimizer_)},
+        {"peak_rss_mb", peak_rss_mb_},  // of rank 0, over the process up to this batch's first timed step
+        {"peak_gpu_mb", peak_gpu_mb_},  // allocated by LibTorch on rank 0's GPU in that step
+    };
+  }
+
+ private:
+  const gat::config::Config& config_;
+  gat::dist::Communicator& comm_;
+  torch::Device device_;
+  gat::train::Trainer trainer_;
+  gat::DeviceTimer timer_;
+  std::vector<int64_t> graphs_;
+  int64_t nodes_ = 0, edges_ = 0;
+  std::vector<double> times_, data_, forward_, backward_, reduce_, optimizer_;
+  double peak_rss_mb_ = 0;
+  nlohmann::json peak_gpu_mb_ = nullptr;
+};
+
+// The batches of one run. Each is made just before its warm-up and first timed step, which it runs
+// alone, so that the peak memory read after them is its own (batches grow, and no larger one exists
+// yet). The remaining timed steps take the batches in turn, one step each: a shared machine's drift
+// over minutes then falls on every batch alike, so the ratios of their times hold still
+// (docs/performance.md: timed one batch after the other, 8x / 1x read 7.45 to 10.21 in six runs).
+class BatchRun {
+ public:
+  BatchRun(const torch::Device& device, const Timing& timing) : device_(device), timing_(timing) {}
+
+  void add(std::unique_ptr<BatchBench> bench) {
+    for (int i = 0; i < timing_.warmup; ++i) bench->step(false);
+    gat::reset_peak_memory(device_);
+    // --trace excludes --scale: a trace records the timed steps of a run's only batch.
+    if (!timing_.trace.empty()) trace_ = std::make_unique<gat::OpTrace>(device_.is_cuda());
+    bench->step(true);
+    bench->read_peak_memory();
+    benches_.push_back(std::move(bench));
+  }
+
+  // The remaining timed steps, batches in turn; then the batches' results in the order added.
+  std::vector<nlohmann::json> finish() {
+    for (int i = 1; i < timing_.steps; ++i)
+      for (auto& bench : benches_) bench->step(true);
+    if (trace_) {
+      gat::synchronize(device_);
+      trace_->save(timing_.trace);
+    }
+    std::vector<nlohmann::json> results;
+    for (const auto& bench : benches_) results.push_back(bench->result());
+    return results;
+  }
+
+ private:
+  torch::Device device_;
+  Timing timing_;
+  std::vector<std::unique_ptr<BatchBench>> benches_;
+  std::unique_ptr<gat::OpTrace> trace_;
+};
 
 }  // namespace
 
@@ -148,15 +201,22 @@ int main(int argc, char** argv) {
     gat::train::RunSetup setup(host, config, threads);
     gat::dist::Communicator& comm = setup.comm();
     const bool random = graphs_flag->count() > 0;
-    for (int64_t factor : scale ? std::vector<int64_t>{1, 2, 4, 8} : std::vector<int64_t>{1}) {
+    const std::vector<int64_t> factors = scale ? std::vector<int64_t>{1, 2, 4, 8} : std::vector<int64_t>{1};
+    std::vector<std::unique_ptr<gat::data::GraphDataset>> datasets;  // each bench's trainer refers to its own
+    BatchRun run(setup.device(), timing);
+    for (int64_t factor : factors) {
       gat::data::RandomGraphsOptions scaled = shape;
       scaled.nodes = shape.nodes * factor;
-      const gat::data::GraphDataset dataset =
-          random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config);
-      nlohmann::json result = time_steps(config, dataset, comm, setup.device(), timing, random);
+      datasets.push_back(std::make_unique<gat::data::GraphDataset>(
+          random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config)));
+      run.add(std::make_unique<BatchBench>(config, *datasets.back(), comm, setup.device(), random));
+    }
+    const std::vector<nlohmann::json> results = run.finish();
+    for (std::size_t s = 0; s < factors.size(); ++s) {
+      nlohmann::json result = results[s];
       result["dataset"] = random ? "random" : config.data.path;
       result["cpu_kernels"] = setup.cpu_kernels();  // the fused attention's, on the CPU
-      if (scale) result["scale"] = factor;
+      if (scale) result["scale"] = factors[s];
       if (comm.rank() == 0) std::cout << result.dump() << std::endl;
     }
   });
