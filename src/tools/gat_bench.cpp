@@ -123,9 +123,11 @@ class BatchBench {
 
 // The batches of one run. Each is made just before its warm-up and first timed step, which it runs
 // alone, so that the peak memory read after them is its own (batches grow, and no larger one exists
-// yet). The remaining timed steps take the batches in turn, one step each: a shared machine's drift
-// over minutes then falls on every batch alike, so the ratios of their times hold still
+// yet). The remaining timed steps take the batches in turns of a few steps each: a shared machine's
+// drift over minutes then falls on every batch alike, so the ratios of their times hold still
 // (docs/performance.md: timed one batch after the other, 8x / 1x read 7.45 to 10.21 in six runs).
+// A turn starts with an untimed step, because a step that follows another batch's is slower: a 1x
+// step after an 8x one took 1-3 % longer than after a 1x one (29 pairs).
 class BatchRun {
  public:
   BatchRun(const torch::Device& device, const Timing& timing) : device_(device), timing_(timing) {}
@@ -142,8 +144,12 @@ class BatchRun {
 
   // The remaining timed steps, batches in turn; then the batches' results in the order added.
   std::vector<nlohmann::json> finish() {
-    for (int i = 1; i < timing_.steps; ++i)
-      for (auto& bench : benches_) bench->step(true);
+    constexpr int kTimedPerTurn = 4;
+    for (int done = 1; done < timing_.steps; done += kTimedPerTurn)
+      for (auto& bench : benches_) {
+        if (benches_.size() > 1) bench->step(false);
+        for (int i = done; i < std::min(done + kTimedPerTurn, timing_.steps); ++i) bench->step(true);
+      }
     if (trace_) {
       gat::synchronize(device_);
       trace_->save(timing_.trace);
