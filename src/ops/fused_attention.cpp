@@ -12,8 +12,7 @@
 //   pass 2, per target i (CSR), scalars only:
 //            t_k = alpha_k (d_k - sum_k' alpha_k' d_k') LeakyReLU'(s_k)       (dL/ds_k)
 //            dL/dscores[i, h, 1] = sum_k t_k
-//   pass 3, per source j (CSC), scalars only: dL/dscores[j, h, 0] = sum_k t_k, t_k formed again
-//            from pass 1's source-ordered d_k and alpha_k and the target's sum from pass 2
+//   pass 3, per source j (CSC), scalars only: dL/dscores[j, h, 0] = sum_k t_k
 // Each pass writes only the rows it owns, so there are no atomics.
 #include "ops/fused_attention.h"
 
