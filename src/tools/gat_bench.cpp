@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <utility>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -44,18 +45,23 @@ struct Timing {
   std::string trace;  // where the timed steps' op and kernel timeline goes, if anywhere
 };
 
-// Training steps on one batch: its trainer, and the times of its timed steps.
+// Training steps on one batch: its dataset, its trainer, and the times of its timed steps.
 class BatchBench {
  public:
   // Graph-level data: the batch is the first train.batch_graphs training graphs (random graphs:
   // all of them).
-  BatchBench(const gat::config::Config& config, const gat::data::GraphDataset& dataset, gat::dist::Communicator& comm,
+  BatchBench(const gat::config::Config& config, gat::data::GraphDataset dataset, gat::dist::Communicator& comm,
              const torch::Device& device, bool all_graphs)
-      : config_(config), comm_(comm), device_(device), trainer_(config, dataset, comm, device), timer_(device) {
+      : config_(config),
+        comm_(comm),
+        device_(device),
+        dataset_(std::move(dataset)),
+        trainer_(config, dataset_, comm, device),  // refers to dataset_, declared before it
+        timer_(device) {
     trainer_.reset(config.train.seed);
-    graphs_ = gat::train::graph_ids(dataset.train);
+    graphs_ = gat::train::graph_ids(dataset_.train);
     if (!all_graphs) graphs_.resize(std::min<std::size_t>(graphs_.size(), config.train.batch_graphs));
-    nodes_ = dataset.num_nodes(), edges_ = dataset.num_edges();
+    nodes_ = dataset_.num_nodes(), edges_ = dataset_.num_edges();
     if (!trainer_.node_level()) {
       nodes_ = trainer_.nodes_in(graphs_);
       edges_ = trainer_.edges_in(graphs_);
@@ -112,6 +118,7 @@ class BatchBench {
   const gat::config::Config& config_;
   gat::dist::Communicator& comm_;
   torch::Device device_;
+  gat::data::GraphDataset dataset_;
   gat::train::Trainer trainer_;
   gat::DeviceTimer timer_;
   std::vector<int64_t> graphs_;
@@ -208,14 +215,13 @@ int main(int argc, char** argv) {
     gat::dist::Communicator& comm = setup.comm();
     const bool random = graphs_flag->count() > 0;
     const std::vector<int64_t> factors = scale ? std::vector<int64_t>{1, 2, 4, 8} : std::vector<int64_t>{1};
-    std::vector<std::unique_ptr<gat::data::GraphDataset>> datasets;  // each bench's trainer refers to its own
     BatchRun run(setup.device(), timing);
     for (int64_t factor : factors) {
       gat::data::RandomGraphsOptions scaled = shape;
       scaled.nodes = shape.nodes * factor;
-      datasets.push_back(std::make_unique<gat::data::GraphDataset>(
-          random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config)));
-      run.add(std::make_unique<BatchBench>(config, *datasets.back(), comm, setup.device(), random));
+      run.add(std::make_unique<BatchBench>(
+          config, random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config), comm, setup.device(),
+          random));
     }
     const std::vector<nlohmann::json> results = run.finish();
     for (std::size_t s = 0; s < factors.size(); ++s) {
