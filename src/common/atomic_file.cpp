@@ -1,7 +1,6 @@
 // Temp-file-and-rename writes.
 #include "common/atomic_file.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "common/directory.h"
 #include "common/error.h"
 
 namespace gat {
@@ -19,10 +19,10 @@ constexpr const char* kTemporaryInfix = ".tmp.";
 
 std::string temporary_path(const std::string& path) { return path + kTemporaryInfix + std::to_string(::getpid()); }
 
-// Whether `name` is NAME.tmp.PID as temporary_path makes it.
-bool is_temporary_name(const std::string& name) {
+// Whether `name` is one of `names` followed by .tmp.PID, as temporary_path makes it.
+bool is_temporary_name(const std::string& name, const std::vector<std::string>& names) {
   const std::size_t at = name.rfind(kTemporaryInfix);
-  if (at == std::string::npos || at == 0) return false;
+  if (at == std::string::npos || std::find(names.begin(), names.end(), name.substr(0, at)) == names.end()) return false;
   const std::string pid = name.substr(at + std::strlen(kTemporaryInfix));
   return !pid.empty() && std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -60,16 +60,10 @@ bool remove_if_present(const std::string& path) {
   throw Error(path + ": cannot remove: " + std::strerror(errno));
 }
 
-// readdir rather than std::filesystem's directory iterators: PyTorch's CUDA wheels export their
-// own copy of those (docs/gpu.md), and the library must run against either LibTorch.
-std::vector<std::string> remove_interrupted_writes(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) throw Error(dir + ": cannot list: " + std::strerror(errno));
+std::vector<std::string> remove_interrupted_writes(const std::string& dir, const std::vector<std::string>& names) {
   std::vector<std::string> found;
-  while (const dirent* entry = ::readdir(d))
-    if (is_temporary_name(entry->d_name)) found.emplace_back(entry->d_name);
-  ::closedir(d);
-  std::sort(found.begin(), found.end());
+  for (const std::string& name : list_directory(dir))
+    if (is_temporary_name(name, names)) found.push_back(name);
   for (const std::string& name : found) remove_if_present(dir + "/" + name);
   return found;
 }

@@ -16,9 +16,9 @@ void write_file_atomically(const std::string& path, const std::string& contents)
 // error naming it.
 bool remove_if_present(const std::string& path);
 
-// Removes the temporaries (NAME.tmp.PID) that write_file_atomically left in `dir` when its process was
-// killed mid-write, and returns their names, sorted. Only for a directory that one process
-// writes at a time: another live writer's temporary would go too.
-std::vector<std::string> remove_interrupted_writes(const std::string& dir);
+// Removes the temporaries (NAME.tmp.PID) that write_file_atomically left in `dir` of the files
+// `names` when its process was killed mid-write, and returns their names, sorted. Only for a
+// directory that one process writes at a time: another live writer's temporary would go too.
+std::vector<std::string> remove_interrupted_writes(const std::string& dir, const std::vector<std::string>& names);
 
 }  // namespace gat

@@ -1,7 +1,6 @@
 // Writing test graph files.
 #include "support/graph_file.h"
 
-#include <dirent.h>
 #include <ftw.h>
 
 #include <algorithm>
@@ -9,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/directory.h"
+#include "common/error.h"
 #include "data/h5_file.h"
 
 namespace gat::testing {
@@ -71,16 +72,11 @@ TempDir::TempDir() {
 }
 
 std::vector<std::string> list_dir(const std::string& path) {
-  std::vector<std::string> names;
-  DIR* dir = ::opendir(path.c_str());
-  if (!dir) return names;
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string name = entry->d_name;
-    if (name != "." && name != "..") names.push_back(name);
+  try {
+    return list_directory(path);
+  } catch (const Error&) {
+    return {};
   }
-  ::closedir(dir);
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 TempDir::~TempDir() {
