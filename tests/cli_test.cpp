@@ -166,6 +166,11 @@ TEST_F(GatTrainCli, AFullDiskEndsTheRunWithOneLineNamingTheFile) {
                           full_disk);
     EXPECT_EQ(o.exit_code, 2) << sets;
     EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/" + file + ": cannot write: File too large\n") << sets;
+    // metrics.jsonl holds whole lines only: the one that did not fit is gone entirely.
+    const std::string metrics = read(fs::path(run_dir) / "metrics.jsonl");
+    EXPECT_TRUE(metrics.empty() || metrics.back() == '\n') << sets;
+    std::istringstream lines(metrics);
+    for (std::string line; std::getline(lines, line);) EXPECT_NO_THROW(nlohmann::json::parse(line)) << sets << ": " << line;
     for (const std::string& name : gat::testing::list_dir(run_dir))
       EXPECT_EQ(name.find(".tmp."), std::string::npos) << sets << ": " << name;
     EXPECT_FALSE(fs::exists(run_dir + "/best.pt")) << sets;
@@ -176,8 +181,8 @@ TEST_F(GatTrainCli, AFullDiskEndsTheRunWithOneLineNamingTheFile) {
   const Outcome o = run("--checkpoint " + model_dir + "/best.pt", "gat_explain", full_disk);
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_EQ(o.err, "gat_explain: error: " + model_dir + "/attention.h5: cannot write: File too large\n");
-  EXPECT_EQ(gat::testing::list_dir(model_dir), (std::vector<std::string>{"best.pt", "config.yaml", "metrics.jsonl",
-                                                                          "results.json"}));
+  EXPECT_EQ(gat::testing::list_dir(model_dir), (std::vector<std::string>{".gat-run", "best.pt", "config.yaml",
+                                                                          "metrics.jsonl", "results.json"}));
 }
 
 // gat_bench --trace: one step marker per timed step on the host's timeline, the steps' LibTorch ops
@@ -348,6 +353,43 @@ TEST_F(GatTrainCli, GatExplainWritesEachLayersAttentionPerEdgeAndHead) {
   EXPECT_EQ(bad.err, "gat_explain: error: " + kData + ": graph 3 is out of range [0, 1)\n");
   EXPECT_FALSE(fs::exists(dir_ / "a.h5"));
   EXPECT_EQ(run("--checkpoint " + run_dir + "/best.pt --graphs 0 --split val", "gat_explain").exit_code, 2);
+}
+
+// A split without nodes: training needs train and val nodes (exit 2, one line naming the split);
+// without test nodes the run reports no test score and says why (docs/data_format.md).
+TEST_F(GatTrainCli, EmptySplitsAreRefusedOrLeaveTheirScoreOut) {
+  using gat::testing::GraphFileSpec;
+  const std::string data = (dir_ / "d.h5").string();
+  const torch::Tensor none = torch::empty({0}, torch::kInt64);
+  for (const bool node_level : {false, true}) {
+    const std::string run_dir = (dir_ / (node_level ? "node_run" : "graph_run")).string();
+    const std::string config = write_config("data: {path: " + data + "}\ntrain: {epochs: 2, run_dir: " + run_dir + "}\n");
+    for (const char* split : {"train", "val"}) {
+      GraphFileSpec s;
+      if (node_level) s.node_splits();
+      s.datasets[std::string("/splits/") + split] = none;
+      gat::testing::write_graph_file(data, s);
+      expect_error("--config " + config + " --log-level off",
+                   data + ": /splits/" + split +
+                       (split == std::string("train")
+                            ? ": expected nodes to train on, got an empty split"
+                            : ": expected nodes to validate on (early stopping and the kept model depend on them), got "
+                              "an empty split"));
+      EXPECT_FALSE(fs::exists(run_dir)) << split;
+    }
+    GraphFileSpec s;
+    if (node_level) s.node_splits();
+    s.datasets["/splits/test"] = none;
+    gat::testing::write_graph_file(data, s);
+    const Outcome o = run("--config " + config + " --log-level warn");
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    EXPECT_EQ(o.err, "[rank 0] " + data + ": /splits/test is empty: the results hold no test score\n");
+    const nlohmann::json r = nlohmann::json::parse(read(fs::path(run_dir) / "results.json"));
+    EXPECT_EQ(r["test_absent"], data + ": /splits/test is empty");
+    for (const char* key : {"test", "test_mean", "test_std"}) EXPECT_FALSE(r.contains(key)) << key;
+    EXPECT_FALSE(r["runs"][0].contains("test"));
+    EXPECT_TRUE(r["runs"][0].contains("val"));
+  }
 }
 
 }  // namespace

@@ -50,9 +50,15 @@ constexpr int kDivergedExit = 3;
 constexpr int kCollectiveTimeoutExit = 4;
 
 // SIGTERM or SIGUSR1 stopped training after a checkpoint was written; --resume continues it.
+// every_rank: all ranks stop at this step (they train together and agree on it); otherwise only
+// the rank that caught the signal stops, and it must end the others.
 class Preempted : public Error {
  public:
-  using Error::Error;
+  explicit Preempted(const std::string& what, bool every_rank = true) : Error(what), every_rank_(every_rank) {}
+  bool every_rank() const { return every_rank_; }
+
+ private:
+  bool every_rank_;
 };
 
 constexpr int kPreemptedExit = 5;

@@ -24,7 +24,9 @@ int run_reporting_errors(const char* tool, Communicator& comm, const std::functi
   try {
     body();
   } catch (const Preempted& e) {
-    // Every rank stops at the same step (they agree on it), so the job ends without an abort.
+    // Where every rank stops at the same step (they agree on it), the job ends without an abort;
+    // a rank that stops alone ends the others.
+    if (!e.every_rank()) fail(tool, comm, "stopped", e.what(), kPreemptedExit);
     if (comm.rank() == 0) std::cerr << std::string(tool) + ": stopped: " + e.what() + "\n" << std::flush;
     return kPreemptedExit;
   } catch (const Diverged& e) {

@@ -11,7 +11,8 @@ namespace gat::dist {
 // message" and an exit code: gat::Diverged 3, gat::Error 2 (bad input), anything else 1 ("internal
 // error"). With several ranks the failing rank ends the whole job, so that no rank waits forever
 // in a collective for it. gat::Preempted (every rank throws it at the same step) is one line
-// "TOOL: stopped: message" from rank 0 and kPreemptedExit, without ending the job early.
+// "TOOL: stopped: message" from rank 0 and kPreemptedExit, without ending the job early; one
+// that only its rank throws (Preempted::every_rank false) ends the job like an error does.
 int run_reporting_errors(const char* tool, Communicator& comm, const std::function<void()>& body);
 
 }  // namespace gat::dist

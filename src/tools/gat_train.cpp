@@ -5,7 +5,6 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/memory.h"
-#include "common/stop_signals.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "dist/consistency.h"
@@ -28,7 +27,6 @@ int main(int argc, char** argv) {
     gat::log::init(host.rank(), quiet && log_level != "off" ? "warn" : log_level);
     if (resume) overrides.push_back("train.resume=required");
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
-    gat::catch_stop_signals();  // from here a SIGTERM or SIGUSR1 means: checkpoint, then stop
     gat::train::RunSetup setup(host, config);
     gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);

@@ -1,10 +1,8 @@
 // Seeds, aggregation and the run directory.
 #include "train/experiment.h"
 
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -13,8 +11,11 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/record_file.h"
+#include "common/stop_signals.h"
 #include "train/checkpoint.h"
 #include "train/progress.h"
+#include "train/run_directory.h"
 #include "train/trainer.h"
 
 namespace gat::train {
@@ -39,25 +40,46 @@ EpochRecord epoch_record(const torch::Tensor& row) {
   return {int64_t(a[0]), int64_t(a[1]), a[2], a[3], a[4], a[5]};
 }
 
-// What a finished run leaves in its directory besides config.yaml and metrics.jsonl.
-constexpr const char* kKeptModel = "best.pt";
-constexpr const char* kResults = "results.json";
-
-// Clears run directory `dir` for a run: the temporaries of writes a kill cut short, and, unless
-// the run resumes, the model, results and checkpoints of an earlier run, so that this run's
-// config and metrics never sit beside another run's model or results (a run killed before it
-// ends would otherwise leave such a mix). Names what it removed in one warning.
-void clear_run_directory(const std::filesystem::path& dir, bool resuming) {
-  std::vector<std::string> removed = remove_interrupted_writes(dir.string());
-  if (!resuming) {
-    for (const char* name : {kKeptModel, kResults})
-      if (remove_if_present((dir / name).string())) removed.emplace_back(name);
-    for (std::string& name : remove_checkpoints(dir.string())) removed.push_back(std::move(name));
-  }
+// Clears what an earlier run left in the run directory (RunDirectory::clear_earlier_run), naming
+// it in one warning.
+void clear_run_directory(RunDirectory& dir, bool resuming) {
+  const std::vector<std::string> removed = dir.clear_earlier_run(resuming);
   if (removed.empty()) return;
   std::string names;
   for (const std::string& name : removed) names += (names.empty() ? "" : ", ") + name;
-  log::warn("{}: removed what an earlier run left: {}", dir.string(), names);
+  log::warn("{}: removed what an earlier run left: {}", dir.path(), names);
+}
+
+// The nodes a split scores: its node ids, or the nodes of its graphs.
+int64_t nodes_of(const data::GraphDataset& dataset, const data::Split& split) {
+  if (split.level == data::SplitLevel::kNode) return split.ids.numel();
+  const auto ptr = dataset.graph_ptr.accessor<int64_t, 1>();
+  int64_t n = 0;
+  for (int64_t g : graph_ids(split)) n += ptr[g + 1] - ptr[g];
+  return n;
+}
+
+// Training needs nodes to train on, and validation nodes for early stopping and the choice of the
+// kept model; a split without nodes would otherwise give an untrained model or scores of 0.0. A
+// run without test nodes reports no test score (results.json says why instead).
+void require_train_and_val_nodes(const data::GraphDataset& dataset) {
+  if (nodes_of(dataset, dataset.train) == 0)
+    throw Error(dataset.path + ": /splits/train: expected nodes to train on, got an empty split");
+  if (nodes_of(dataset, dataset.val) == 0)
+    throw Error(dataset.path + ": /splits/val: expected nodes to validate on (early stopping and the kept model "
+                               "depend on them), got an empty split");
+}
+
+// trainer.fit, where a stop signal ends the whole job: when the ranks train different seeds
+// (`together` false), only the rank that caught it stops, so it ends the others too.
+SeedResult fit_seed(Trainer& trainer, int64_t seed, const std::function<void(const EpochRecord&)>& on_epoch,
+                    const Checkpointing& checkpointing, const ResumePoint* point, bool together) {
+  try {
+    return trainer.fit(seed, on_epoch, checkpointing, point);
+  } catch (const Preempted& e) {
+    if (together) throw;
+    throw Preempted(std::string(e.what()) + " (ranks that train different seeds keep none)", /*every_rank=*/false);
+  }
 }
 
 }  // namespace
@@ -71,13 +93,9 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
                               dist::Communicator& comm, const torch::Device& device) {
   const auto start = std::chrono::steady_clock::now();
   const bool writer = comm.rank() == 0;
-  const std::filesystem::path dir = config.train.run_dir;
-  if (writer) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw Error(dir.string() + ": cannot create run directory: " + ec.message());
-  }
-
+  require_train_and_val_nodes(dataset);
+  const bool has_test = nodes_of(dataset, dataset.test) > 0;
+  if (!has_test && writer) log::warn("{}: /splits/test is empty: the results hold no test score", dataset.path);
   // Graph-level data: all ranks train each seed together. Node-level data (one graph that every
   // rank holds whole): rank r trains seeds k with k % ranks == r on its own.
   const bool data_parallel = dataset.train.level == data::SplitLevel::kGraph;
@@ -85,15 +103,19 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   auto owner = [&](int64_t k) { return data_parallel ? 0 : k % ranks; };
   // A checkpoint holds one trainer's state, so a run whose ranks train different seeds has none.
   const bool checkpoints = data_parallel || ranks == 1;
-  const std::string key = resume_key(config, dataset);
-  std::optional<LoadedCheckpoint> resumed;
   if (config.train.resume == "required" && !checkpoints)
     throw Error("train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
                 "keep no checkpoints");
+
+  const std::filesystem::path dir = config.train.run_dir;
+  std::optional<RunDirectory> run_dir;  // rank 0's, locked until the run ends
+  if (writer) run_dir.emplace(dir.string());
+  const std::string key = resume_key(config, dataset);
+  std::optional<LoadedCheckpoint> resumed;
   if (config.train.resume != "off" && checkpoints) {
     resumed = load_checkpoint(dir.string(), key, device, comm);
     if (!resumed && config.train.resume == "required")
-      throw Error((dir / "checkpoint.pt").string() + ": no checkpoint to resume from (train.resume: required)");
+      throw Error((dir / kRunCheckpoint).string() + ": no checkpoint to resume from (train.resume: required)");
   }
   RunProgress progress;
   progress.results = torch::zeros({seeds, 8}, torch::kFloat64);
@@ -103,27 +125,25 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
               progress.fit.epoch, progress.fit.steps_done);
   }
 
-  std::ofstream metrics;
+  std::optional<RecordFile> metrics;
   if (writer) {
-    clear_run_directory(dir, resumed.has_value());
-    write_file_atomically((dir / "config.yaml").string(), config::to_yaml(config));
+    clear_run_directory(*run_dir, resumed.has_value());
+    write_file_atomically(run_dir->file(kRunConfig), config::to_yaml(config));
     // A resumed run keeps the lines of the epochs its checkpoint had seen and drops any later ones.
     std::string kept_lines;
     if (resumed) {
-      std::ifstream old(dir / "metrics.jsonl");
+      std::ifstream old(run_dir->file(kRunMetrics));
       std::string line;
       for (int64_t i = 0; i < progress.metrics_lines && std::getline(old, line); ++i) kept_lines += line + "\n";
     }
-    write_file_atomically((dir / "metrics.jsonl").string(), kept_lines);
-    metrics.open(dir / "metrics.jsonl", std::ios::app);
-    if (!metrics) throw Error((dir / "metrics.jsonl").string() + ": cannot write");
+    write_file_atomically(run_dir->file(kRunMetrics), kept_lines);
+    metrics.emplace(run_dir->file(kRunMetrics));
   }
   const char* metric = metric_name(dataset.task);
   ProgressLine progress_line(writer && stderr_is_terminal() && spdlog::should_log(spdlog::level::info));
   auto write_epoch = [&](const EpochRecord& e) {
     progress_line.clear();
-    metrics << to_json(e).dump() << '\n' << std::flush;
-    if (!metrics) throw Error((dir / "metrics.jsonl").string() + ": cannot write: " + std::strerror(errno));
+    metrics->append(to_json(e).dump() + "\n");
     ++progress.metrics_lines;
     log::info("seed {} epoch {:4d}  train_loss {:.4f}  val_loss {:.4f}  val_{} {:.4f}  {:.1f} ms", e.seed, e.epoch,
               e.train_loss, e.val_loss, metric, e.val, 1e3 * e.seconds);
@@ -136,6 +156,9 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   std::vector<std::vector<EpochRecord>> epochs(seeds);  // seeds this rank trained for others
   std::vector<torch::Tensor>& best_params = progress.best_params;  // this rank's best seed so far
   double& best_val = progress.best_val;
+  // From here a SIGTERM or SIGUSR1 means: checkpoint, then stop. Before, it ends the process at
+  // once, wherever it waits (a slow file system, a rank that never comes): there is nothing to save.
+  catch_stop_signals();
   for (int64_t k = progress.seed_index; k < seeds; ++k) {
     if (!data_parallel && owner(k) != comm.rank()) continue;
     progress.seed_index = k;
@@ -151,13 +174,10 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     std::optional<ResumePoint> point;
     if (resumed && k == resumed->progress.seed_index)
       point = ResumePoint{resumed->progress.fit, [&](Trainer& t) { t.restore_training_state(*resumed->archive); }};
-    const SeedResult r = trainer.fit(
-        config.train.seed + k,
-        [&](const EpochRecord& e) {
-          if (writer) write_epoch(e);
-          else if (!data_parallel) epochs[k].push_back(e);
-        },
-        checkpointing, point ? &*point : nullptr);
+    const SeedResult r = fit_seed(trainer, config.train.seed + k, [&](const EpochRecord& e) {
+      if (writer) write_epoch(e);
+      else if (!data_parallel) epochs[k].push_back(e);
+    }, checkpointing, point ? &*point : nullptr, data_parallel || ranks == 1);
     progress_line.clear();
     log::info("seed {}: test_{} {:.4f} (val {:.4f}, best epoch {} of {}, {:.1f} s)", r.seed, metric, r.test, r.val,
               r.best_epoch, r.epochs, r.seconds);
@@ -189,6 +209,9 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     if (writer)
       for (int64_t i = 0; i < rows.size(0); ++i) write_epoch(epoch_record(rows[i]));
   }
+  // A rank that trained no seed (more ranks than seeds) has no model yet, and needs one to take
+  // part in the broadcast of the winning parameters.
+  if (!trainer.model()) trainer.reset(config.train.seed);
   const auto params = trainer.model()->parameters();
   {
     torch::NoGradGuard no_grad;
@@ -204,7 +227,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     trainer.model()->to(torch::kCPU);  // readable on any machine; the run is over
     std::ostringstream bytes;  // in memory first, as checkpoints are: a full disk then ends in one error
     torch::save(trainer.model(), bytes);
-    write_file_atomically((dir / kKeptModel).string(), bytes.str());
+    write_file_atomically(run_dir->file(kRunKeptModel), bytes.str());
   }
 
   double test_mean = 0, val_mean = 0, test_var = 0;
@@ -220,6 +243,8 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     log::info("{:>6} {:>7} {:>10} {:>14.4f} {:>14.4f} {:>9.1f}", r.seed, r.epochs, r.best_epoch, r.val, r.test,
               r.seconds);
   if (seeds > 1) log::info("{:>25} {:>14.4f} {:>14.4f} (mean; test std {:.4f})", "", val_mean, test_mean, std::sqrt(test_var));
+  if (!has_test)
+    for (auto& run : per_seed) run.erase("test");
   nlohmann::json out = {
       {"dataset", std::filesystem::path(config.data.path).stem().string()},
       {"task", data::to_string(dataset.task)},
@@ -237,8 +262,12 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
       {"runs", per_seed},
       {"run_dir", dir.string()},
   };
+  if (!has_test) {
+    for (const char* key : {"test", "test_mean", "test_std"}) out.erase(key);
+    out["test_absent"] = dataset.path + ": /splits/test is empty";
+  }
   if (writer) {
-    write_file_atomically((dir / kResults).string(), out.dump(2) + "\n");
+    write_file_atomically(run_dir->file(kRunResults), out.dump(2) + "\n");
     remove_checkpoints(dir.string());
   }
   return out;

@@ -290,7 +290,7 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
         throw Preempted(fmt::format("a stop signal (SIGTERM or SIGUSR1) after seed {} epoch {} step {}; {}", seed,
                                     epoch, index + 1,
                                     checkpointing.save ? "checkpoint written, --resume continues from it"
-                                                       : "no checkpoint (train.checkpoint_every is off for this run)"));
+                                                       : "no checkpoint"));
       }
     }
 
