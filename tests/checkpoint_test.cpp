@@ -1,0 +1,119 @@
+// Checkpoint and model files: their checksum, the checks on what they hold, and the data fingerprint.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "common/error.h"
+#include "common/sealed_zip.h"
+#include "data/dataset_fingerprint.h"
+#include "dist/communicator.h"
+#include "support/graph_file.h"
+#include "train/checkpoint.h"
+
+namespace {
+
+const std::string kNoChecksum = "no checksum at its end (cut short, or not written by this version of gat_train)";
+const std::string kCorrupt = "fails its checksum (the file is corrupt)";
+
+void write(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+
+// The message of the gat::Error that `f` throws ("" when it throws none).
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const gat::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+gat::data::GraphDataset small_dataset(bool multilabel = false) {
+  gat::testing::TempDir dir;
+  gat::testing::GraphFileSpec spec;
+  if (multilabel) spec.multilabel();
+  gat::testing::write_graph_file(dir.file("d.h5"), spec);
+  return gat::data::load_graph_dataset(dir.file("d.h5"));
+}
+
+TEST(DatasetFingerprint, ChangesWithAnyValueButNotWithThePath) {
+  gat::data::GraphDataset a = small_dataset();
+  gat::data::GraphDataset b = a;
+  b.path = "/elsewhere/copy.h5";
+  const std::string fingerprint = gat::data::content_fingerprint(a);
+  EXPECT_EQ(fingerprint.size(), 16u);
+  EXPECT_EQ(gat::data::content_fingerprint(b), fingerprint);
+  b.features = a.features.clone();
+  b.features[4][1] += 1;
+  EXPECT_NE(gat::data::content_fingerprint(b), fingerprint);
+  b = a;
+  b.val.ids = a.test.ids.clone().fill_(0);
+  EXPECT_NE(gat::data::content_fingerprint(b), fingerprint);
+  b = a;
+  b.labels = a.labels.clone();
+  b.labels[0] = (b.labels[0].item<int64_t>() + 1) % a.num_classes;
+  EXPECT_NE(gat::data::content_fingerprint(b), fingerprint);
+}
+
+class CheckpointFile : public ::testing::Test {
+ protected:
+  // A checkpoint file's bytes whose progress is at `epoch`.
+  std::string checkpoint(int64_t epoch, const std::string& key = "the key\n") {
+    gat::train::RunProgress progress;
+    progress.results = torch::zeros({2, 8}, torch::kFloat64);
+    progress.best_params = {torch::ones({3, 2})};
+    progress.fit.epoch = epoch;
+    progress.fit.order = {2, 0, 1};
+    progress.fit.shuffle_rng = "123 456";
+    progress.fit.kept = {torch::full({3, 2}, 0.5)};
+    torch::serialize::OutputArchive archive;
+    gat::train::write_progress(archive, key, progress);
+    return gat::train::checkpoint_bytes(archive);
+  }
+  std::optional<gat::train::LoadedCheckpoint> load() {
+    return gat::train::load_checkpoint(dir_.path(), "the key\n", torch::kCPU, comm_);
+  }
+  gat::testing::TempDir dir_;
+  gat::dist::LocalCommunicator comm_;
+};
+
+TEST_F(CheckpointFile, ReadsBackWhatWasWritten) {
+  const auto loaded = gat::train::read_checkpoint(checkpoint(5), "c.pt", "the key\n", torch::kCPU);
+  EXPECT_EQ(loaded.progress.fit.epoch, 5);
+  EXPECT_EQ(loaded.progress.fit.order, (std::vector<int64_t>{2, 0, 1}));
+  EXPECT_EQ(loaded.progress.fit.shuffle_rng, "123 456");
+  ASSERT_EQ(loaded.progress.fit.kept.size(), 1u);
+  EXPECT_TRUE(torch::equal(loaded.progress.fit.kept[0], torch::full({3, 2}, 0.5)));
+  EXPECT_EQ(error_of([&] { gat::train::read_checkpoint(checkpoint(5, "another key\n"), "c.pt", "the key\n", torch::kCPU); }),
+            "c.pt: written for another config or data: this run has 'the key', the checkpoint 'another key'");
+}
+
+// A checkpoint.pt with flipped bytes is passed over for checkpoint.prev.pt; with both damaged,
+// or only one there and damaged, the load is an error naming the last one tried.
+TEST_F(CheckpointFile, AFlippedByteFallsBackToThePreviousOneOrIsAnError) {
+  const std::string current = dir_.file("checkpoint.pt"), previous = dir_.file("checkpoint.prev.pt");
+  std::string newer = checkpoint(3), older = checkpoint(2);
+  write(current, newer);
+  write(previous, older);
+  ASSERT_EQ(load()->progress.fit.epoch, 3);
+  for (const std::size_t at : {std::size_t{0}, std::size_t{100}, newer.size() / 2, newer.size() - 40}) {
+    std::string bad = newer;
+    bad[at] = static_cast<char>(~bad[at]);
+    write(current, bad);
+    const auto loaded = load();
+    ASSERT_TRUE(loaded.has_value()) << at;
+    EXPECT_EQ(loaded->path, previous) << at;
+    EXPECT_EQ(loaded->progress.fit.epoch, 2) << at;
+  }
+  std::string bad = older;
+  bad[older.size() / 3] ^= 0x10;
+  write(previous, bad);
+  EXPECT_EQ(error_of([&] { load(); }), previous + ": " + kCorrupt + "; no whole checkpoint to resume from");
+  std::remove(previous.c_str());
+  write(current, newer.substr(0, newer.size() / 2));
+  EXPECT_EQ(error_of([&] { load(); }), current + ": " + kNoChecksum + "; no whole checkpoint to resume from");
+  std::remove(current.c_str());
+  EXPECT_FALSE(load().has_value());
+}
+
+}  // namespace
