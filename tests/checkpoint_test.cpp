@@ -5,10 +5,13 @@
 
 #include "common/error.h"
 #include "common/sealed_zip.h"
+#include "config/config.h"
 #include "data/dataset_fingerprint.h"
 #include "dist/communicator.h"
+#include "model/gat.h"
 #include "support/graph_file.h"
 #include "train/checkpoint.h"
+#include "train/model_file.h"
 
 namespace {
 
@@ -34,6 +37,92 @@ gat::data::GraphDataset small_dataset(bool multilabel = false) {
   if (multilabel) spec.multilabel();
   gat::testing::write_graph_file(dir.file("d.h5"), spec);
   return gat::data::load_graph_dataset(dir.file("d.h5"));
+}
+
+gat::model::GAT small_gat(const gat::data::GraphDataset& d, bool bias = true) {
+  gat::config::ModelConfig m;
+  m.heads = {2, 1};
+  m.hidden = {4};
+  m.bias = bias;
+  torch::manual_seed(7);
+  return gat::model::GAT(gat::model::gat_options_from_config(m, d.num_features(), d.num_classes));
+}
+
+std::vector<torch::Tensor> parameters(gat::model::GAT& model) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+bool all_equal(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!torch::equal(a[i], b[i])) return false;
+  return true;
+}
+
+class ModelFile : public ::testing::Test {
+ protected:
+  gat::testing::TempDir dir_;
+  gat::data::GraphDataset data_ = small_dataset();
+};
+
+// README promises that best.pt is torch::load-able into a gat::model::GAT: the checksum (the
+// zip's comment) and the task (one more key) must not get in its way.
+TEST_F(ModelFile, ASavedModelLoadsWithTorchLoadAndWithLoadModel) {
+  gat::model::GAT saved = small_gat(data_);
+  const std::string path = dir_.file("best.pt");
+  gat::train::save_model(*saved, data_.task, path);
+  EXPECT_EQ(gat::sealed_zip_problem(gat::testing::read_file(path)), std::nullopt);
+  gat::model::GAT by_torch = small_gat(data_), by_us = small_gat(data_);
+  for (auto& p : by_torch->parameters()) p.data().zero_();
+  for (auto& p : by_us->parameters()) p.data().zero_();
+  torch::load(by_torch, path);
+  gat::train::load_model(*by_us, path, data_);
+  EXPECT_TRUE(all_equal(parameters(by_torch), parameters(saved)));
+  EXPECT_TRUE(all_equal(parameters(by_us), parameters(saved)));
+}
+
+// Every single flipped byte, wherever it is, is caught before LibTorch parses the file.
+TEST_F(ModelFile, EveryFlippedByteIsRefusedAndNoneIsLoaded) {
+  gat::model::GAT saved = small_gat(data_);
+  const std::string path = dir_.file("best.pt");
+  gat::train::save_model(*saved, data_.task, path);
+  const std::string good = gat::testing::read_file(path);
+  for (std::size_t at = 0; at < good.size(); ++at) {
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x01);
+    const auto problem = gat::sealed_zip_problem(bad);
+    ASSERT_TRUE(problem.has_value()) << "byte " << at << " of " << good.size();
+    // The last 28 bytes are the seal: a flip there garbles it or changes the checksum it states.
+    if (at < good.size() - 28) EXPECT_EQ(*problem, kCorrupt) << "byte " << at;
+  }
+  std::string bad = good;
+  bad[good.size() / 2] ^= 0x40;
+  write(path, bad);
+  gat::model::GAT model = small_gat(data_);
+  EXPECT_EQ(error_of([&] { gat::train::load_model(*model, path, data_); }), path + ": " + kCorrupt);
+  write(path, good.substr(0, good.size() - 1));
+  EXPECT_EQ(error_of([&] { gat::train::load_model(*model, path, data_); }), path + ": " + kNoChecksum);
+}
+
+TEST_F(ModelFile, ASavedParameterTheModelLacksIsRefusedNamingIt) {
+  gat::model::GAT with_bias = small_gat(data_, /*bias=*/true);
+  const std::string path = dir_.file("best.pt");
+  gat::train::save_model(*with_bias, data_.task, path);
+  gat::model::GAT without = small_gat(data_, /*bias=*/false);
+  EXPECT_EQ(error_of([&] { gat::train::load_model(*without, path, data_); }),
+            path + ": layers.0.bias: saved, but the model of the config has no such parameter");
+}
+
+TEST_F(ModelFile, AModelOfAnotherTaskIsRefusedNamingBoth) {
+  gat::model::GAT model = small_gat(data_);
+  const std::string path = dir_.file("best.pt");
+  gat::train::save_model(*model, data_.task, path);
+  const gat::data::GraphDataset multilabel = small_dataset(/*multilabel=*/true);
+  ASSERT_EQ(multilabel.num_classes, data_.num_classes);  // same shapes: only the task tells them apart
+  EXPECT_EQ(error_of([&] { gat::train::load_model(*model, path, multilabel); }),
+            path + ": a model for a multiclass task, but " + multilabel.path + " is multilabel");
 }
 
 TEST(DatasetFingerprint, ChangesWithAnyValueButNotWithThePath) {

@@ -287,7 +287,7 @@ class Resume : public GatTrainFaults {
     const auto config = gat::config::load_config(resume_config());
     const auto dataset = gat::data::load_graph_dataset(data_);
     gat::model::GAT model(gat::model::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
-    gat::train::load_model(model, run_dir + "/best.pt");
+    gat::train::load_model(*model, run_dir + "/best.pt", dataset);
     std::vector<torch::Tensor> flat;
     for (const auto& p : model->parameters()) flat.push_back(p.detach().reshape(-1));
     return torch::cat(flat);

@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "train/checkpoint.h"
+#include "train/model_file.h"
 #include "train/progress.h"
 #include "train/trainer.h"
 
@@ -202,9 +203,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   }
   if (writer) {
     trainer.model()->to(torch::kCPU);  // readable on any machine; the run is over
-    std::ostringstream bytes;  // in memory first, as checkpoints are: a full disk then ends in one error
-    torch::save(trainer.model(), bytes);
-    write_file_atomically((dir / kKeptModel).string(), bytes.str());
+    save_model(*trainer.model(), dataset.task, (dir / kKeptModel).string());
   }
 
   double test_mean = 0, val_mean = 0, test_var = 0;
