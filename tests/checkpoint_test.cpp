@@ -115,6 +115,16 @@ TEST_F(ModelFile, ASavedParameterTheModelLacksIsRefusedNamingIt) {
             path + ": layers.0.bias: saved, but the model of the config has no such parameter");
 }
 
+TEST_F(ModelFile, AParameterOfAnotherDtypeIsRefusedNamingIt) {
+  gat::model::GAT saved = small_gat(data_);
+  saved->layers[0]->as<gat::model::GATConvImpl>()->att_src.set_data(torch::zeros({1, 2, 4}, torch::kFloat64));
+  const std::string path = dir_.file("best.pt");
+  gat::train::save_model(*saved, data_.task, path);
+  gat::model::GAT model = small_gat(data_);
+  EXPECT_EQ(error_of([&] { gat::train::load_model(*model, path, data_); }),
+            path + ": layers.0.att_src: expected Float values, got Double");
+}
+
 TEST_F(ModelFile, AModelOfAnotherTaskIsRefusedNamingBoth) {
   gat::model::GAT model = small_gat(data_);
   const std::string path = dir_.file("best.pt");

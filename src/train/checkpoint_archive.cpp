@@ -26,7 +26,9 @@ void write_tensors(torch::serialize::OutputArchive& archive, const std::string& 
 // and the field.
 class FieldReader {
  public:
-  FieldReader(torch::serialize::InputArchive& archive, const std::string& path) : archive_(archive), path_(path) {}
+  // `prefix`: the name of the list whose items these fields are ("kept."), for messages.
+  FieldReader(torch::serialize::InputArchive& archive, const std::string& path, std::string prefix = "")
+      : archive_(archive), path_(path), prefix_(std::move(prefix)) {}
 
   c10::IValue get(const std::string& key) {
     c10::IValue v;
@@ -59,19 +61,20 @@ class FieldReader {
   std::vector<torch::Tensor> tensors(const std::string& key) {
     torch::serialize::InputArchive list;
     if (!archive_.try_read(key, list)) fail(key, "missing");
-    FieldReader items(list, path_);
+    FieldReader items(list, path_, prefix_ + key + ".");
     std::vector<torch::Tensor> tensors(items.integer("size", 0, kMaxListSize));
     for (std::size_t i = 0; i < tensors.size(); ++i)
-      if (!list.try_read(std::to_string(i), tensors[i])) fail(key + "." + std::to_string(i), "missing");
+      if (!list.try_read(std::to_string(i), tensors[i])) items.fail(std::to_string(i), "missing");
     return tensors;
   }
 
  private:
   [[noreturn]] void fail(const std::string& key, const std::string& what) {
-    throw Error(path_ + ": " + key + ": " + what + " (not a checkpoint of this version of gat_train)");
+    throw Error(path_ + ": " + prefix_ + key + ": " + what + " (not a checkpoint of this version of gat_train)");
   }
   torch::serialize::InputArchive& archive_;
   const std::string& path_;
+  const std::string prefix_;
 };
 
 RunProgress read_progress(FieldReader& fields) {

@@ -31,6 +31,9 @@ void read_module(torch::serialize::InputArchive& archive, torch::nn::Module& mod
     if (saved.sizes() != p.value().sizes())
       throw Error(path + ": " + name + ": expected shape " + shape(p.value()) + " (the model of the config and data), got " +
                   shape(saved));
+    if (saved.scalar_type() != p.value().scalar_type())
+      throw Error(path + ": " + name + ": expected " + c10::toString(p.value().scalar_type()) + " values, got " +
+                  c10::toString(saved.scalar_type()));
     torch::NoGradGuard no_grad;
     p.value().copy_(saved);
   }

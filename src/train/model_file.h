@@ -19,7 +19,7 @@ void save_model(torch::nn::Module& model, data::Task task, const std::string& pa
 // config and `dataset`), parameter by parameter. Throws gat::Error of one line naming the file
 // when it is missing, cut short, fails its checksum or is unreadable; when it was saved for
 // another task than `dataset`'s; and naming the parameter when one is absent, has another shape
-// than `model` expects, or is saved but `model` has none such. LibTorch's own torch::load would
+// or dtype than `model` expects, or is saved but `model` has none such. LibTorch's own torch::load would
 // take the saved shapes silently and ignore parameters the model lacks.
 void load_model(torch::nn::Module& model, const std::string& path, const data::GraphDataset& dataset);
 
