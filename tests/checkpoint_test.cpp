@@ -9,6 +9,7 @@
 #include "data/dataset_fingerprint.h"
 #include "dist/communicator.h"
 #include "model/gat.h"
+#include "support/error_of.h"
 #include "support/graph_file.h"
 #include "train/checkpoint.h"
 #include "train/model_file.h"
@@ -20,16 +21,7 @@ const std::string kCorrupt = "fails its checksum (the file is corrupt)";
 
 void write(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
-// The message of the gat::Error that `f` throws ("" when it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const gat::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using gat::testing::error_of;
 
 gat::data::GraphDataset small_dataset(bool multilabel = false) {
   gat::testing::TempDir dir;
