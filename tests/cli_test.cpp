@@ -316,7 +316,7 @@ TEST_F(GatTrainCli, GatEvalRejectsMissingFilesAndAModelOfAnotherShape) {
   expect_eval_error("--checkpoint /nonexistent/best.pt", "/nonexistent/config.yaml: cannot read config file");
   expect_eval_error("--checkpoint /nonexistent/best.pt --config " + config, "/nonexistent/best.pt: no such file");
   expect_eval_error("--checkpoint " + config + " --config " + config,
-                    config + ": not a model saved by gat_train (torch::save)");
+                    config + ": no checksum at its end (cut short, or not written by this version of gat_train)");
   EXPECT_EQ(run("--checkpoint " + best + " --split everything", "gat_eval").exit_code, 2);
 }
 
@@ -389,6 +389,29 @@ TEST_F(GatTrainCli, EmptySplitsAreRefusedOrLeaveTheirScoreOut) {
     for (const char* key : {"test", "test_mean", "test_std"}) EXPECT_FALSE(r.contains(key)) << key;
     EXPECT_FALSE(r["runs"][0].contains("test"));
     EXPECT_TRUE(r["runs"][0].contains("val"));
+  }
+}
+
+// Issue 19, case 7: gat_eval refuses a model whose saved parameters the config's model lacks (here
+// the biases, with model.bias=false), and data of another task than the model's, though the shapes
+// agree (a multilabel file of the multiclass training file's features and classes).
+TEST_F(GatTrainCli, GatEvalRefusesParametersTheConfigLacksAndDataOfAnotherTask) {
+  using gat::testing::GraphFileSpec;
+  const std::string multiclass = (dir_ / "multiclass.h5").string(), multilabel = (dir_ / "multilabel.h5").string();
+  gat::testing::write_graph_file(multiclass, GraphFileSpec());
+  gat::testing::write_graph_file(multilabel, GraphFileSpec().multilabel());
+  const std::string run_dir = (dir_ / "run").string(), best = run_dir + "/best.pt";
+  const std::string config = write_config("data: {path: " + multiclass + "}\nmodel: {heads: [2, 1]}\n" +
+                                          "train: {epochs: 2, seeds: 1, run_dir: " + run_dir + "}\n");
+  ASSERT_EQ(run("--config " + config + " --log-level off").exit_code, 0);
+  ASSERT_EQ(run("--checkpoint " + best, "gat_eval").exit_code, 0);
+  for (const auto& [args, line] : std::vector<std::pair<std::string, std::string>>{
+           {"--set model.bias=false", best + ": layers.0.bias: saved, but the model of the config has no such parameter"},
+           {"--data " + multilabel, best + ": a model for a multiclass task, but " + multilabel + " is multilabel"}}) {
+    const Outcome o = run("--checkpoint " + best + " " + args, "gat_eval");
+    EXPECT_EQ(o.exit_code, 2) << args;
+    EXPECT_EQ(o.err, "gat_eval: error: " + line + "\n") << args;
+    EXPECT_TRUE(o.out.empty()) << args;
   }
 }
 

@@ -6,20 +6,13 @@
 #include "common/error.h"
 #include "dist/device_communicator.h"
 #include "dist/gradient_reducer.h"
+#include "support/error_of.h"
 
 namespace {
 
 bool have_gpu() { return GAT_WITH_CUDA && torch::cuda::is_available(); }
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const gat::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using gat::testing::error_of;
 
 TEST(Device, NamesAreCheckedAndCpuAlwaysWorks) {
   EXPECT_EQ(gat::select_device("cpu", 3), torch::Device(torch::kCPU));

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -15,6 +16,7 @@
 
 #include "common/error.h"
 #include "config/config.h"
+#include "data/dataset_fingerprint.h"
 #include "data/graph_dataset.h"
 #include "model/gat.h"
 #include "support/graph_file.h"
@@ -296,7 +298,7 @@ class Resume : public GatTrainFaults {
     const auto config = gat::config::load_config(resume_config());
     const auto dataset = gat::data::load_graph_dataset(data_);
     gat::model::GAT model(gat::model::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
-    gat::train::load_model(model, run_dir + "/best.pt");
+    gat::train::load_model(*model, run_dir + "/best.pt", dataset);
     std::vector<torch::Tensor> flat;
     for (const auto& p : model->parameters()) flat.push_back(p.detach().reshape(-1));
     return torch::cat(flat);
@@ -520,6 +522,107 @@ TEST_F(StopSignals, ASigtermBeforeTrainingEndsTheProcessAtOnce) {
   const std::string code = status_within(status, 20);
   EXPECT_NE(code, "(still running)");
   EXPECT_NE(code, "0");
+}
+
+// Issue 19, case 3: damaged checkpoints and models. Each file of tests/bad_inputs/checkpoints
+// (its README.md says how to read one) damages a copy of one run directory, which holds a stopped
+// run's checkpoint.pt and checkpoint.prev.pt and a finished run's best.pt, and expects the exact
+// stderr and exit code of gat_eval or gat_train --resume on it.
+TEST_F(Resume, BadCheckpointCorpusGetsItsExactLines) {
+  const std::string stopped = dir_.file("stopped"), status = dir_.file("stopped_status");
+  const int pid = start(command(1, stopped), status);
+  ASSERT_TRUE(wait_for_lines(stopped + "/metrics.jsonl", 3));  // three checkpoints written by then
+  ::kill(pid, SIGTERM);
+  ASSERT_EQ(wait_for_status(status), std::to_string(gat::kPreemptedExit));
+  ASSERT_TRUE(fs::exists(stopped + "/checkpoint.prev.pt"));
+  const std::string best = uninterrupted(1) + "/best.pt";
+
+  const fs::path corpus = fs::path(GAT_SOURCE_DIR) / "tests" / "bad_inputs" / "checkpoints";
+  int cases = 0;
+  for (const std::string& name : gat::testing::list_dir(corpus.string())) {
+    if (fs::path(name).extension() != ".txt") continue;
+    ++cases;
+    const std::string run_dir = dir_.file("case_" + fs::path(name).stem().string());
+    fs::create_directory(run_dir);
+    for (const std::string& file : gat::testing::list_dir(stopped)) fs::copy_file(stopped + "/" + file, run_dir + "/" + file);
+    fs::copy_file(best, run_dir + "/best.pt");
+    std::string expected;
+    int exit_code = -1;
+    bool eval = false;
+    std::istringstream recipe(gat::testing::read_file((corpus / name).string()));
+    for (std::string line; std::getline(recipe, line);) {
+      if (line.rfind("# expect: ", 0) == 0) {
+        std::string text = line.substr(10);
+        if (const std::size_t at = text.find("{run}"); at != std::string::npos) text.replace(at, 5, run_dir);
+        expected += text + "\n";
+        continue;
+      }
+      if (line.rfind("# exit: ", 0) == 0) exit_code = std::stoi(line.substr(8));
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream words(line);
+      std::string verb, file;
+      words >> verb >> file;
+      const std::string path = run_dir + "/" + file;
+      eval = eval || file == "best.pt";
+      std::string bytes = gat::testing::read_file(path);
+      const auto at = [&](long long offset) { return static_cast<std::size_t>(offset < 0 ? bytes.size() + offset : offset); };
+      if (verb == "remove") {
+        ASSERT_TRUE(fs::remove(path)) << name << ": " << line;
+        continue;
+      }
+      for (long long offset; words >> offset;) {
+        ASSERT_LT(at(offset), bytes.size()) << name << ": " << line;
+        if (verb == "flip")
+          bytes[at(offset)] = static_cast<char>(~bytes[at(offset)]);
+        else if (verb == "cut")
+          bytes.resize(at(offset));
+        else
+          FAIL() << name << ": unknown command: " << line;
+      }
+      std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    }
+    ASSERT_FALSE(expected.empty()) << name << " has no expected line";
+    const std::string tool = eval ? std::string(GAT_BINARY_DIR) + "/gat_eval --checkpoint " + run_dir + "/best.pt"
+                                  : command(1, run_dir, "--resume --log-level warn");
+    const Outcome o = run(tool + " >/dev/null", dir_.file("err"));
+    EXPECT_EQ(o.exit_code, exit_code) << name;
+    EXPECT_EQ(o.err, expected) << name;
+  }
+  EXPECT_GE(cases, 8);
+}
+
+// Issue 19, case 3: a checkpoint remembers the contents of the data it was trained on, so --resume
+// on a file of the same name and shape whose values changed is refused, naming both fingerprints.
+TEST_F(Resume, ACheckpointOfDataThatChangedIsRefused) {
+  const gat::data::GraphDataset original = gat::data::load_graph_dataset(data_);
+  gat::testing::GraphFileSpec spec;
+  spec.root_attributes["task"] = std::string(gat::data::to_string(original.task));
+  spec.root_attributes["num_classes"] = original.num_classes;
+  spec.datasets = {{"/features", original.features},     {"/labels", original.labels},
+                   {"/edge_index", original.edge_index}, {"/graph_ptr", original.graph_ptr},
+                   {"/edge_ptr", original.edge_ptr},     {"/splits/train", original.train.ids},
+                   {"/splits/val", original.val.ids},    {"/splits/test", original.test.ids}};
+  const std::string data = dir_.file("data.h5");
+  gat::testing::write_graph_file(data, spec);
+  const std::string before = gat::data::content_fingerprint(gat::data::load_graph_dataset(data));
+
+  const std::string run_dir = dir_.file("changed"), status = dir_.file("changed_status");
+  const std::string on_data = "--set data.path=" + data;
+  const int pid = start(command(1, run_dir, on_data), status);
+  ASSERT_TRUE(wait_for_lines(run_dir + "/metrics.jsonl", 2));
+  ::kill(pid, SIGTERM);
+  ASSERT_EQ(wait_for_status(status), std::to_string(gat::kPreemptedExit));
+
+  spec.datasets["/features"] = original.features.clone();
+  spec.datasets["/features"][0][0] += 1;  // one value; every shape stays as it was
+  std::remove(data.c_str());
+  gat::testing::write_graph_file(data, spec);
+  const std::string after = gat::data::content_fingerprint(gat::data::load_graph_dataset(data));
+  ASSERT_NE(after, before);
+  const Outcome o = run(command(1, run_dir, on_data + " --resume --log-level warn") + " >/dev/null", dir_.file("err"));
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/checkpoint.pt: written for another config or data: this run has "
+                   "'data contents: " + after + "', the checkpoint 'data contents: " + before + "'\n");
 }
 
 }  // namespace

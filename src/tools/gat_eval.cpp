@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
-    gat::train::load_model(trainer.model(), args.checkpoint);
+    gat::train::load_model(*trainer.model(), args.checkpoint, dataset);
     const gat::train::EvalSums sums = trainer.evaluate_split(gat::data::split_named(dataset, split_name));
     const nlohmann::json out = {
         {"checkpoint", args.checkpoint},

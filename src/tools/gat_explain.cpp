@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::model::GAT model(gat::model::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
     model->to(setup.device());
-    gat::train::load_model(model, args.checkpoint);
+    gat::train::load_model(*model, args.checkpoint, dataset);
     if (out_path.empty()) out_path = (std::filesystem::path(args.checkpoint).parent_path() / "attention.h5").string();
     const std::vector<int64_t> chosen = chosen_graphs(dataset, graphs, split_name);
     gat::train::write_attention(out_path, model, dataset,

@@ -14,6 +14,7 @@
 #include "common/record_file.h"
 #include "common/stop_signals.h"
 #include "train/checkpoint.h"
+#include "train/model_file.h"
 #include "train/progress.h"
 #include "train/run_directory.h"
 #include "train/trainer.h"
@@ -225,9 +226,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   }
   if (writer) {
     trainer.model()->to(torch::kCPU);  // readable on any machine; the run is over
-    std::ostringstream bytes;  // in memory first, as checkpoints are: a full disk then ends in one error
-    torch::save(trainer.model(), bytes);
-    write_file_atomically(run_dir->file(kRunKeptModel), bytes.str());
+    save_model(*trainer.model(), dataset.task, run_dir->file(kRunKeptModel));
   }
 
   double test_mean = 0, val_mean = 0, test_var = 0;

@@ -18,6 +18,7 @@
 #include "train/early_stopping.h"
 #include "train/metrics.h"
 #include "train/progress.h"
+#include "train/seed_result.h"
 
 namespace gat::train {
 
@@ -50,21 +51,6 @@ struct StepResult {
   int64_t graphs = 0;     // the global batch's graphs...
   int64_t edges = 0;      // ...and their stored edges
 };
-
-struct SeedResult {
-  int64_t seed = 0;
-  double val = 0;       // metric of the kept model on val and test
-  double val_loss = 0;
-  double test = 0;
-  int64_t best_epoch = 0;
-  int64_t epochs = 0;   // epochs run before stopping
-  int64_t skipped_steps = 0;  // dropped for a NaN or Inf (train.on_nonfinite: skip)
-  double seconds = 0;
-};
-
-// A SeedResult as a float64 row [8] and back: how results travel between ranks and into checkpoints.
-torch::Tensor to_row(const SeedResult& r);
-SeedResult seed_result(const torch::Tensor& row);
 
 class Trainer;
 

@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets with clang under build-fuzz/ and runs each for SECONDS (default 60):
 #   tests/fuzz/run.sh [SECONDS]
 # config_fuzzer starts from every config in configs/ and tests/bad_inputs/configs/;
-# graph_file_fuzzer from the valid test file its inputs edit. Corpora grow in
+# graph_file_fuzzer from the valid test file its inputs edit; checkpoint_fuzzer from the valid
+# checkpoint and best.pt it writes itself and whose bytes its inputs edit. Corpora grow in
 # build-fuzz/corpus/TARGET and are reused by the next run. Exits 1 at the first finding, with its
 # report and the input that caused it (build-fuzz/findings/); CI runs this after the tests.
 # Replay one input: build-fuzz/TARGET FILE (GAT_FUZZ_VERBOSE=1 prints the loader's verdict).
@@ -30,3 +31,4 @@ run() {
 }
 run config_fuzzer build-fuzz/corpus/config_fuzzer configs tests/bad_inputs/configs
 run graph_file_fuzzer -len_control=0 -max_len=512 build-fuzz/corpus/graph_file_fuzzer
+run checkpoint_fuzzer -len_control=0 -max_len=128 build-fuzz/corpus/checkpoint_fuzzer

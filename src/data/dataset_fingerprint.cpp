@@ -1,0 +1,33 @@
+// Tensors by name, each as its dtype, its shape and its values' bytes in row-major order.
+#include "data/dataset_fingerprint.h"
+
+#include "common/checksum.h"
+
+namespace gat::data {
+namespace {
+
+void add_tensor(Checksum& sum, const std::string& name, const torch::Tensor& t) {
+  const torch::Tensor values = t.contiguous();
+  sum.add(name).add(std::string(c10::toString(values.scalar_type())));
+  for (const int64_t d : values.sizes()) sum.add(&d, sizeof d);
+  sum.add(values.data_ptr(), values.numel() * values.element_size());
+}
+
+}  // namespace
+
+std::string content_fingerprint(const GraphDataset& dataset) {
+  Checksum sum;
+  sum.add(to_string(dataset.task)).add(&dataset.num_classes, sizeof dataset.num_classes);
+  add_tensor(sum, "features", dataset.features);
+  add_tensor(sum, "labels", dataset.labels);
+  add_tensor(sum, "edge_index", dataset.edge_index);
+  add_tensor(sum, "graph_ptr", dataset.graph_ptr);
+  add_tensor(sum, "edge_ptr", dataset.edge_ptr);
+  for (const auto& [name, split] : {std::pair{"train", &dataset.train}, {"val", &dataset.val}, {"test", &dataset.test}}) {
+    sum.add(to_string(split->level));
+    add_tensor(sum, name, split->ids);
+  }
+  return sum.hex();
+}
+
+}  // namespace gat::data
