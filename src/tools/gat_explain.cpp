@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "data/batch.h"
+#include "model/model_memory.h"
 #include "tools/saved_model_args.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     gat::train::RunSetup setup(host, config, args.threads);
     if (setup.comm().rank() != 0) return;  // one process writes the file; more ranks add nothing
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
+    gat::model::check_model_fits_memory(config.model, dataset, gat::model::ModelUse::kInference);
     gat::model::GAT model(gat::model::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
     model->to(setup.device());
     gat::train::load_model(model, args.checkpoint);
