@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "common/log.h"
 #include "data/batch.h"
@@ -17,6 +18,14 @@
 #include "train/run_setup.h"
 
 namespace {
+
+// --graphs names each graph once: each becomes a group of the output file.
+void refuse_repeated_graphs(const std::vector<int64_t>& graphs) {
+  std::set<int64_t> seen;
+  for (const int64_t g : graphs)
+    if (!seen.insert(g).second)
+      throw gat::Error("--graphs: graph " + std::to_string(g) + " is given twice; expected distinct graph ids");
+}
 
 // --graphs as given; else the split's graphs, or every graph where the splits hold nodes.
 std::vector<int64_t> chosen_graphs(const gat::data::GraphDataset& dataset, const std::vector<int64_t>& graphs,
@@ -46,6 +55,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(gat::data::kSplitNames))
       ->excludes(graphs_option);
   return gat::tools::run_tool("gat_explain", app, argc, argv, [&](gat::dist::Communicator& host) {
+    refuse_repeated_graphs(graphs);
     gat::log::init(host.rank(), "warn");
     const gat::config::Config config = args.load_config();
     gat::train::RunSetup setup(host, config, args.threads);

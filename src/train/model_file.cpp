@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/regular_file.h"
 
 namespace gat::train {
 namespace {
@@ -38,7 +39,8 @@ void read_module(torch::serialize::InputArchive& archive, torch::nn::Module& mod
 }  // namespace
 
 void load_model(model::GAT& model, const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) throw Error(path + ": no such file");
+  if (!std::filesystem::is_regular_file(path))
+    throw special_file_error(path, "a model saved by gat_train (RUN_DIR/best.pt)").value_or(Error(path + ": no such file"));
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
