@@ -174,6 +174,10 @@ TEST(Config, ASecondDocumentIsRefusedWhereItStarts) {
   EXPECT_EQ(error_of("---\ndata: {path: d.h5}\n...\n# the end\n---\n\n\ntrain: {lr: 0.1}\n"),
             "x.yaml:5:1: a second YAML document starts here; expected one document (one mapping of sections)");
   EXPECT_EQ(parse_config("---\ndata: {path: d.h5}\n...\n", "x.yaml").data.path, "d.h5");  // one, with markers
+  EXPECT_EQ(error_of("data: {path: d.h5}\n...\ntrain: {lr: 0.1}\n"),
+            "x.yaml:3:1: YAML syntax error: content after the end of the document");
+  // Found by fuzzing: YAML::LoadAll never returns on a stray token, which YAML::Load ignored.
+  EXPECT_EQ(error_of(", a\ndata: {path: d.h5}\n"), "x.yaml:1:1: YAML syntax error: content after the end of the document");
 }
 
 TEST(Config, SetWithAMappingMergesKeyByKey) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -296,17 +297,17 @@ class DocumentStarts : public YAML::EventHandler {
   YAML::Mark last = YAML::Mark::null_mark();
 };
 
-// "FILE:LINE:COL: a second YAML document starts here; ...", at the `---` that starts it (the
-// second document's root node may lie lines further down).
-std::string second_document_error(const std::string& yaml, const std::string& source) {
+// Where a second document starts in `yaml` (at its `---`; its root node may lie lines further
+// down), if there is one: YAML::Load reads the first and drops the others unseen. Two steps of
+// the parser, not YAML::LoadAll, which loops for ever on some malformed input (yaml-cpp 0.7:
+// a stray token makes every further step return a new, empty document without consuming it).
+std::optional<YAML::Mark> second_document(const std::string& yaml) {
   std::istringstream in(yaml);
   YAML::Parser parser(in);
   DocumentStarts starts;
   parser.HandleNextDocument(starts);
-  parser.HandleNextDocument(starts);
-  const YAML::Mark at = starts.last;
-  return source + ":" + std::to_string(at.line + 1) + ":" + std::to_string(at.column + 1) +
-         ": a second YAML document starts here; expected one document (one mapping of sections)";
+  if (!parser.HandleNextDocument(starts)) return std::nullopt;
+  return starts.last;
 }
 
 void validate(const Config& c, const std::string& src) {
@@ -376,16 +377,24 @@ void validate(const Config& c, const std::string& src) {
 
 Config parse_config(const std::string& yaml, const std::string& source,
                     const std::vector<std::string>& overrides) {
-  std::vector<YAML::Node> documents;
+  YAML::Node root;
+  std::optional<YAML::Mark> second;
   try {
-    documents = YAML::LoadAll(yaml);
+    root = YAML::Load(yaml);
+    second = second_document(yaml);
   } catch (const YAML::Exception& e) {
     throw Error(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                 ": YAML syntax error: " + e.msg);
   }
-  // YAML::Load would read the first document and drop the others unseen.
-  if (documents.size() > 1) throw Error(second_document_error(yaml, source));
-  YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+  if (second) {
+    // A `---` starts a second document; anything else there is content the first one could not
+    // take (a stray `,`, or a mapping after `...`), which YAML::Load dropped just as silently.
+    const bool marker = second->pos >= 0 && static_cast<std::size_t>(second->pos) < yaml.size() &&
+                        yaml.compare(second->pos, 3, "---") == 0;
+    throw Error(source + ":" + std::to_string(second->line + 1) + ":" + std::to_string(second->column + 1) +
+                (marker ? ": a second YAML document starts here; expected one document (one mapping of sections)"
+                        : ": YAML syntax error: content after the end of the document"));
+  }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw Error(source + ": expected a mapping of sections (data, model, train, dist), got " + describe(root));
   for (const auto& o : overrides) apply_override(root, o);
