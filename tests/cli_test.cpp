@@ -411,13 +411,13 @@ TEST_F(GatTrainCli, AModelBeyondMemoryNamesItsKey) {
   const std::string config = write_config("data: {path: " + kData + "}\ntrain: {run_dir: " + run_dir.string() + "}\n");
   expect_error("--config " + config + " --set model.heads=[1000000000,1] --log-level off",
                "model.heads[0]: expected a model that fits in memory, got 1000000000 heads of 8 features: training it "
-               "on 300 nodes needs at least 13.3 TiB, more than the " + memory + " of memory of this machine");
+               "on 300 nodes needs at least 30.7 TiB, more than the " + memory + " of memory of this machine");
   EXPECT_FALSE(fs::exists(run_dir));
   const Outcome o = run("--checkpoint /nonexistent/best.pt --config " + config + " --set model.hidden=[1000000000000]",
                         "gat_eval");
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_EQ(o.err, "gat_eval: error: model.hidden[0]: expected a model that fits in memory, got 1000000000000 features "
-                   "in each of 8 heads: running it on 300 nodes needs at least 9.6 PiB, more than the " +
+                   "in each of 8 heads: running it on 300 nodes needs at least 18.2 PiB, more than the " +
                        memory + " of memory of this machine\n");
 }
 

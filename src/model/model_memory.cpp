@@ -44,15 +44,20 @@ std::string culprit(const config::ModelConfig& m, const data::GraphDataset& data
 
 void check_model_fits_memory(const config::ModelConfig& m, const data::GraphDataset& dataset, ModelUse use) {
   constexpr long double kFloatBytes = 4;
-  const long double copies = use == ModelUse::kTraining ? 4 : 1;  // weights, gradients, Adam's two moments
+  const bool training = use == ModelUse::kTraining;
+  const long double copies = training ? 4 : 1;  // weights, gradients, Adam's two moments
+  // Each layer's projection Wh, [N, heads, features], lives until backward. Where the attention
+  // turns it into the layer's output, a second tensor of that size exists; in backward, where
+  // the output's gradient becomes Wh's, a second and a third.
+  const long double peak_extra = training ? 2 : 1;
   const int64_t nodes = largest_pass_nodes(dataset);
-  long double total = 0, largest = -1;
+  long double total = 0, largest = -1, widest = 0;
   std::size_t largest_layer = 0;
   long double in = dataset.num_features();
   for (std::size_t l = 0; l < m.heads.size(); ++l) {
     const bool last = l == m.hidden.size();
     const long double features = last ? dataset.num_classes : m.hidden[l];
-    const long double width = m.heads[l] * features;  // the projection's, [N, heads, features]
+    const long double width = m.heads[l] * features;  // the projection's
     const long double out = last ? features : width;
     long double weights = in * width + 2 * width;  // lin, att_src and att_dst
     if (m.bias) weights += out;
@@ -60,8 +65,10 @@ void check_model_fits_memory(const config::ModelConfig& m, const data::GraphData
     const long double bytes = kFloatBytes * (copies * weights + nodes * width);
     total += bytes;
     if (bytes > largest) largest = bytes, largest_layer = l;
+    widest = std::max(widest, width);
     in = out;
   }
+  total += kFloatBytes * peak_extra * nodes * widest;
   const int64_t memory = available_memory_bytes();
   if (total <= memory) return;
   throw Error(culprit(m, dataset, largest_layer) + ": " + (use == ModelUse::kTraining ? "training" : "running") +
