@@ -1,5 +1,6 @@
 // gat_train as a user runs it: exit codes, the one-line error on bad input, the JSON last line.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -11,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/memory_limit.h"
+#include "common/threads.h"
 #include "data/h5_file.h"
 #include "ops/fused_attention.h"
 #include "support/graph_file.h"
@@ -413,6 +416,107 @@ TEST_F(GatTrainCli, GatEvalRefusesParametersTheConfigLacksAndDataOfAnotherTask) 
     EXPECT_EQ(o.err, "gat_eval: error: " + line + "\n") << args;
     EXPECT_TRUE(o.out.empty()) << args;
   }
+}
+
+// Issue 19, cases 5 (threads), 6 and 9: input that exhausted resources, blocked or misled.
+
+// `text` with every `from` replaced by `to`.
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+// Each recipe tests/bad_inputs/graphs/NN_name.py writes the data file named by its argument and
+// starts with "# expect: MESSAGE" ({file}: that file; {memory}: this machine's memory as the tools
+// state it). gat_train on it must exit with 2 and exactly that line, and create no run directory.
+TEST_F(GatTrainCli, BadGraphCorpusGetsItsExactErrorsAndWritesNothing) {
+  const fs::path corpus = fs::path(GAT_SOURCE_DIR) / "tests" / "bad_inputs" / "graphs";
+  const std::string header = "# expect: ", memory = gat::human_bytes(gat::available_memory_bytes());
+  const fs::path run_dir = dir_ / "run";
+  int recipes = 0;
+  for (const std::string& name : gat::testing::list_dir(corpus.string())) {
+    if (name.size() < 6 || !std::isdigit(name[0]) || !std::isdigit(name[1]) || fs::path(name).extension() != ".py")
+      continue;  // _small_graph.py and the like are the recipes' helpers
+    ++recipes;
+    const fs::path recipe = corpus / name;
+    const std::string data = (dir_ / (fs::path(name).stem().string() + ".h5")).string();
+    // -B: no __pycache__ in the source tree.
+    ASSERT_EQ(std::system((std::string(GAT_PYTHON) + " -B " + recipe.string() + " " + data).c_str()), 0) << recipe;
+    const std::string text = read(recipe);
+    ASSERT_EQ(text.rfind(header, 0), 0u) << recipe << " has no expected error";
+    const std::string expected = replaced(
+        replaced(text.substr(header.size(), text.find('\n') - header.size()), "{file}", data), "{memory}", memory);
+    const std::string config = write_config("data: {path: " + data + "}\ntrain: {run_dir: " + run_dir.string() + "}\n");
+    expect_error("--config " + config + " --log-level off", expected);
+    EXPECT_FALSE(fs::exists(run_dir)) << recipe;
+  }
+  EXPECT_GE(recipes, 4);
+}
+
+TEST_F(GatTrainCli, ThreadsAreBoundedByTheCores) {
+  const std::string most = std::to_string(gat::kMaxThreadsPerCore * gat::available_cores());
+  const std::string bound = "expected at most " + most + " threads (" + std::to_string(gat::kMaxThreadsPerCore) +
+                            " per core this process may use, " + std::to_string(gat::available_cores()) + "), got 10000";
+  const fs::path run_dir = dir_ / "run";
+  const std::string config = write_config("data: {path: " + kData + "}\ntrain: {run_dir: " + run_dir.string() + "}\n");
+  expect_error("--config " + config + " --set train.threads=10000 --log-level off", "train.threads: " + bound);
+  EXPECT_FALSE(fs::exists(run_dir));
+  for (const std::string tool : {"gat_eval", "gat_explain", "gat_bench"}) {
+    const std::string args = tool == "gat_bench" ? "--config " + config : "--checkpoint /nonexistent/best.pt --config " + config;
+    const Outcome o = run(args + " --threads 10000", tool);
+    EXPECT_EQ(o.exit_code, 2) << tool;
+    EXPECT_EQ(o.err, tool + ": error: --threads: " + bound + "\n");
+  }
+}
+
+TEST_F(GatTrainCli, AModelBeyondMemoryNamesItsKey) {
+  const std::string memory = gat::human_bytes(gat::available_memory_bytes());
+  const fs::path run_dir = dir_ / "run";
+  const std::string config = write_config("data: {path: " + kData + "}\ntrain: {run_dir: " + run_dir.string() + "}\n");
+  expect_error("--config " + config + " --set model.heads=[1000000000,1] --log-level off",
+               "model.heads[0]: expected a model that fits in memory, got 1000000000 heads of 8 features: training it "
+               "on 300 nodes needs at least 30.7 TiB, more than the " + memory + " of memory of this machine");
+  EXPECT_FALSE(fs::exists(run_dir));
+  const Outcome o = run("--checkpoint /nonexistent/best.pt --config " + config + " --set model.hidden=[1000000000000]",
+                        "gat_eval");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, "gat_eval: error: model.hidden[0]: expected a model that fits in memory, got 1000000000000 features "
+                   "in each of 8 heads: running it on 300 nodes needs at least 18.2 PiB, more than the " +
+                       memory + " of memory of this machine\n");
+}
+
+TEST_F(GatTrainCli, ADirectoryOrAFifoIsRefusedBeforeItIsOpened) {
+  const fs::path run_dir = dir_ / "run";
+  expect_error("--config " + dir_.string(), dir_.string() + ": expected a YAML config file, got a directory");
+  expect_error("--config /dev/zero", "/dev/zero: expected a YAML config file, got a character device");
+  const std::string fifo = (dir_ / "fifo.h5").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& data : {fifo, dir_.string()}) {
+    const std::string config = write_config("data: {path: " + data + "}\ntrain: {run_dir: " + run_dir.string() + "}\n");
+    // `timeout`: the old code blocked for ever in HDF5's open of the FIFO.
+    const Outcome o = run("--config " + config + " --log-level off", "gat_train", "timeout 60 ");
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_EQ(o.err, "gat_train: error: " + data + ": expected an HDF5 file, got " +
+                         (data == fifo ? "a FIFO (named pipe)" : "a directory") + "\n");
+    EXPECT_FALSE(fs::exists(run_dir));
+  }
+  const std::string config = write_config("data: {path: " + kData + "}\n");
+  const std::string expected = dir_.string() + ": expected a model saved by gat_train (RUN_DIR/best.pt), got a directory\n";
+  for (const std::string& args : {"--checkpoint " + dir_.string(), "--checkpoint " + dir_.string() + " --config " + config}) {
+    const Outcome o = run(args, "gat_eval");
+    EXPECT_EQ(o.exit_code, 2) << args;
+    EXPECT_EQ(o.err, "gat_eval: error: " + expected) << args;
+  }
+}
+
+TEST_F(GatTrainCli, GatExplainRefusesAGraphGivenTwice) {
+  const std::string config = write_config("data: {path: " + kData + "}\n");
+  const std::string out = (dir_ / "a.h5").string();
+  const Outcome o = run("--checkpoint /nonexistent/best.pt --config " + config + " --graphs 0 0 --out " + out, "gat_explain");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err, "gat_explain: error: --graphs: graph 0 is given twice; expected distinct graph ids\n");
+  EXPECT_FALSE(fs::exists(out));
 }
 
 }  // namespace

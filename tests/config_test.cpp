@@ -1,8 +1,12 @@
 // Config: defaults, YAML mapping, overrides, and the exact error for each kind of bad input.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
 
 #include "common/error.h"
 #include "config/config.h"
+#include "support/graph_file.h"
 
 using gat::config::Config;
 using gat::config::parse_config;
@@ -137,4 +141,79 @@ TEST(Config, ErrorsAreOneLine) {
   EXPECT_EQ(error_of(kMinimal, {"train.lr\n\x01" "data"}), "--set train.lr\\n\\x01data: expected KEY=VALUE, e.g. train.lr=0.01");
   EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {attention: \"a\\nb\"}\n"),
             "x.yaml: model.attention: expected one of fused, sparse, dense, got \"a\\nb\"");
+}
+
+// Issue 19, cases 6 and 9: values bounded by the types they become, seeds, documents, --set merges.
+
+TEST(Config, NumbersThatBecomeNarrowerTypesAreBounded) {
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lr: 1e38}\n"),
+            "x.yaml: train.lr: expected at most 1e+37 (Adam's first step, 10 x lr, is a float32), got 1e+38");
+  EXPECT_EQ(parse_config("data: {path: d.h5}\ntrain: {lr: 1e30}\n", "x.yaml").train.lr, 1e30);  // diverges, exit 3
+  EXPECT_EQ(parse_config("data: {path: d.h5}\ntrain: {lr: 1e37}\n", "x.yaml").train.lr, 1e37);
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {weight_decay: 1e39}\n"),
+            "x.yaml: train.weight_decay: expected at most 1e+38 (Adam applies it as a float32), got 1e+39");
+  EXPECT_EQ(error_of("data: {path: d.h5}\ndist: {bucket_mb: 1e13}\n"),
+            "x.yaml: dist.bucket_mb: expected at most 1e+12 (the size in bytes is an int64), got 1e+13");
+  EXPECT_EQ(error_of("data: {path: d.h5}\ndist: {timeout_s: 1e10}\n"),
+            "x.yaml: dist.timeout_s: expected at most 1e+09 seconds (0 = no limit), got 1e+10");
+}
+
+TEST(Config, SeedsStayExactInFloat64) {
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {seed: 9223372036854775807, seeds: 2}\n"),
+            "x.yaml: train.seed: expected an integer in [0, 9007199254740991] (the last seed, train.seed + "
+            "train.seeds - 1, must be at most 2^53: seeds travel as float64), got 9223372036854775807");
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {seeds: 9007199254740993}\n"),
+            "x.yaml: train.seeds: expected an integer <= 2^53 = 9007199254740992, got 9007199254740993");
+  const Config last = parse_config("data: {path: d.h5}\ntrain: {seed: 9007199254740990, seeds: 3}\n", "x.yaml");
+  EXPECT_EQ(last.train.seed + last.train.seeds - 1, int64_t{1} << 53);
+}
+
+TEST(Config, ASecondDocumentIsRefusedWhereItStarts) {
+  EXPECT_EQ(error_of("data: {path: d.h5}\n---\ntrain: {lr: 0.1}\n"),
+            "x.yaml:2:1: a second YAML document starts here; expected one document (one mapping of sections)");
+  EXPECT_EQ(error_of("---\ndata: {path: d.h5}\n...\n# the end\n---\n\n\ntrain: {lr: 0.1}\n"),
+            "x.yaml:5:1: a second YAML document starts here; expected one document (one mapping of sections)");
+  EXPECT_EQ(parse_config("---\ndata: {path: d.h5}\n...\n", "x.yaml").data.path, "d.h5");  // one, with markers
+  EXPECT_EQ(error_of("data: {path: d.h5}\n...\ntrain: {lr: 0.1}\n"),
+            "x.yaml:3:1: YAML syntax error: content after the end of the document");
+  // Found by fuzzing: YAML::LoadAll never returns on a stray token, which YAML::Load ignored.
+  EXPECT_EQ(error_of(", a\ndata: {path: d.h5}\n"), "x.yaml:1:1: YAML syntax error: content after the end of the document");
+}
+
+TEST(Config, SetWithAMappingMergesKeyByKey) {
+  const Config c = parse_config("data: {path: d.h5}\ntrain: {lr: 0.1, seeds: 3}\n", "x.yaml",
+                                {"train.patience=7", "train={epochs: 2, lr: 0.2}"});
+  EXPECT_EQ(c.train.epochs, 2);
+  EXPECT_DOUBLE_EQ(c.train.lr, 0.2);
+  EXPECT_EQ(c.train.seeds, 3);     // from the file
+  EXPECT_EQ(c.train.patience, 7);  // from the earlier --set
+  EXPECT_EQ(parse_config(kMinimal, "x.yaml", {"train={epochs: 2}"}).train.epochs, 2);  // a new section
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lr: 0.1}\n", {"train={epochs: 2, epochs: 3}"}),
+            "--set train={epochs: 2, epochs: 3}: train.epochs: duplicate key");
+  EXPECT_EQ(error_of(kMinimal, {"train=3"}), "x.yaml: train: expected a mapping, got \"3\"");  // replaced as before
+}
+
+namespace {
+
+std::string load_error(const std::string& path) {
+  try {
+    gat::config::load_config(path);
+  } catch (const gat::Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(Config, OnlyARegularFileOfAtMostOneMebibyteIsRead) {
+  const gat::testing::TempDir dir;
+  EXPECT_EQ(load_error(dir.path()), dir.path() + ": expected a YAML config file, got a directory");
+  EXPECT_EQ(load_error("/dev/zero"), "/dev/zero: expected a YAML config file, got a character device");
+  const std::string fifo = dir.file("fifo.yaml");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(load_error(fifo), fifo + ": expected a YAML config file, got a FIFO (named pipe)");  // without blocking
+  const std::string big = dir.file("big.yaml");
+  std::ofstream(big) << "data: {path: d.h5}\n" << std::string(2 << 20, '#');
+  EXPECT_EQ(load_error(big), big + ": expected a YAML config file of at most 1.0 MiB, got 2.0 MiB");
 }

@@ -2,6 +2,8 @@
 #include "data/graph_dataset.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <functional>
 
 #include "common/error.h"
+#include "common/memory_limit.h"
 #include "data/h5_file.h"
 #include "support/graph_file.h"
 
@@ -171,9 +174,15 @@ TEST_F(GraphDatasetTest, UnreadableHdf5) {
   EXPECT_EQ(error.rfind("d.h5: cannot open as HDF5: H5Fopen failed (truncated file: eof = 1000", 0),
             0u)
       << error;
-  std::filesystem::remove(file());
+}
+
+// Looked at before HDF5 opens them: a FIFO would block the open, a directory got HDF5's raw stack.
+TEST_F(GraphDatasetTest, ADirectoryOrAFifoIsNotOpened) {
   std::filesystem::create_directory(file());
-  EXPECT_EQ(error_of(file()).rfind("d.h5: cannot open as HDF5: ", 0), 0u);
+  EXPECT_EQ(error_of(file()), "d.h5: expected an HDF5 file, got a directory");
+  const std::string fifo = dir_.file("fifo.h5");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(error_of(fifo), "d.h5: expected an HDF5 file, got a FIFO (named pipe)");
 }
 
 TEST_F(GraphDatasetTest, RootAttributeMissing) {
@@ -540,3 +549,75 @@ TEST_F(H5FileTest, ErrorsNameTheFileAndObject) {
 }
 
 }  // namespace
+
+namespace {
+
+// A dataset as the HDF5 C API lets any writer make it: `dims` of float32, in chunks of `chunk`
+// (none: contiguous), gzip-compressed if `gzip`, stored in the external raw file `external` if
+// given; the first `written_rows` rows are written (as zeros).
+void add_dataset(const std::string& file, const std::string& name, std::vector<hsize_t> dims,
+                 std::vector<hsize_t> chunk, hsize_t written_rows, bool gzip = false, const std::string& external = "") {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  const hid_t create = H5Pcreate(H5P_DATASET_CREATE);
+  if (!chunk.empty()) H5Pset_chunk(create, static_cast<int>(chunk.size()), chunk.data());
+  if (gzip) H5Pset_deflate(create, 6);
+  if (!external.empty()) H5Pset_external(create, external.c_str(), 0, H5F_UNLIMITED);
+  const hid_t data = H5Dcreate2(f, name.c_str(), H5T_NATIVE_FLOAT, space, H5P_DEFAULT, create, H5P_DEFAULT);
+  ASSERT_GE(data, 0) << name;
+  if (written_rows > 0) {
+    std::vector<hsize_t> start(dims.size(), 0), count = dims;
+    count[0] = written_rows;
+    H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+    const hid_t memory = H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr);
+    hsize_t n = 1;
+    for (const hsize_t c : count) n *= c;
+    const std::vector<float> zeros(n, 0.0f);
+    EXPECT_GE(H5Dwrite(data, H5T_NATIVE_FLOAT, memory, space, H5P_DEFAULT, zeros.data()), 0) << name;
+    H5Sclose(memory);
+  }
+  H5Dclose(data);
+  H5Pclose(create);
+  H5Sclose(space);
+  H5Fclose(f);
+}
+
+}  // namespace
+
+// What a header declares is checked against what the file holds and against memory before
+// anything is allocated (issue 19, case 6): 10^12 declared rows in a file of a few KB.
+TEST_F(H5FileTest, ADatasetIsReadOnlyIfTheFileHoldsAllOfItAndItFitsInMemory) {
+  H5File(file(), H5File::Mode::kCreate).write("/small", torch::zeros({1}));
+  add_dataset(file(), "/chunked", {1000000000000, 3}, {1000000, 3}, 1, /*gzip=*/true);
+  add_dataset(file(), "/contiguous", {2, 1000000000}, {}, 0);
+  add_dataset(file(), "/edges_missing", {10, 3}, {4, 3}, 4, /*gzip=*/true);
+  add_dataset(file(), "/external", {1000000000000, 3}, {}, 0, false, file() + ".raw");
+  add_dataset(file(), "/complete", {10, 3}, {4, 3}, 10, /*gzip=*/true);  // the last chunk is partial
+  const H5File h5(file(), H5File::Mode::kRead);
+  const auto error_of = [&](const std::string& dataset) -> std::string {
+    try {
+      h5.read(dataset);
+    } catch (const gat::Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(error_of("/chunked"), file() + ": /chunked: declares shape [1000000000000, 3] of float32 (10.9 TiB), "
+                                           "but the file holds 1 of its 1000000 chunks: expected every element written");
+  EXPECT_EQ(error_of("/contiguous"), file() + ": /contiguous: declares shape [2, 1000000000] of float32 (7.5 GiB), "
+                                              "but the file holds 0 B of it: expected every element written");
+  EXPECT_EQ(error_of("/edges_missing"), file() + ": /edges_missing: declares shape [10, 3] of float32 (120 B), "
+                                                 "but the file holds 1 of its 3 chunks: expected every element written");
+  EXPECT_EQ(error_of("/external"), file() + ": /external: declares shape [1000000000000, 3] of float32 (10.9 TiB), "
+                                            "more than the " + gat::human_bytes(gat::available_memory_bytes()) +
+                                            " of memory of this machine");
+  EXPECT_TRUE(h5.read("/complete").equal(torch::zeros({10, 3})));
+}
+
+TEST(HumanBytes, PicksTheLargestUnitBelowTheSize) {
+  EXPECT_EQ(gat::human_bytes(0), "0 B");
+  EXPECT_EQ(gat::human_bytes(1023), "1023 B");
+  EXPECT_EQ(gat::human_bytes(1024), "1.0 KiB");
+  EXPECT_EQ(gat::human_bytes(1.5 * (1 << 20)), "1.5 MiB");
+  EXPECT_EQ(gat::human_bytes(12e12), "10.9 TiB");
+}

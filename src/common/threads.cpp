@@ -7,6 +7,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "common/error.h"
+
 namespace gat {
 
 int available_cores() {
@@ -16,8 +18,14 @@ int available_cores() {
   return std::max(1, CPU_COUNT(&set));
 }
 
-int set_compute_threads(int requested, int ranks_per_node) {
-  const int threads = requested > 0 ? requested : std::max(1, available_cores() / std::max(1, ranks_per_node));
+int set_compute_threads(int64_t requested, int ranks_per_node, const std::string& option) {
+  const int cores = available_cores();
+  const int64_t most = int64_t{kMaxThreadsPerCore} * cores;
+  if (requested > most)
+    throw Error(option + ": expected at most " + std::to_string(most) + " threads (" +
+                std::to_string(kMaxThreadsPerCore) + " per core this process may use, " + std::to_string(cores) +
+                "), got " + std::to_string(requested));
+  const int threads = requested > 0 ? static_cast<int>(requested) : std::max(1, cores / std::max(1, ranks_per_node));
   at::set_num_threads(threads);
   return threads;
 }

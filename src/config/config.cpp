@@ -2,15 +2,19 @@
 // emitting, so a new key is added in exactly one place (plus its default in config.h).
 #include "config/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "common/error.h"
+#include "common/memory_limit.h"
+#include "common/regular_file.h"
 
 namespace gat::config {
 namespace {
@@ -195,7 +199,28 @@ class Emitter {
   YAML::Emitter& out_;
 };
 
-// "a.b=value": sets node[a][b] to the YAML value, creating mappings on the way.
+// Sets `value`'s keys in mapping `target`, merging mappings into mappings key by key, so that
+// `--set 'train={epochs: 2}'` changes epochs and keeps what the file and earlier --sets gave.
+void merge_mapping(YAML::Node target, const YAML::Node& value, const std::string& text, const std::string& key) {
+  std::set<std::string> seen;
+  for (const auto& item : value) {
+    // A key that is not a name is the decoder's to refuse, with its usual message.
+    if (!item.first.IsScalar()) {
+      target[item.first] = item.second;
+      continue;
+    }
+    const std::string name = item.first.Scalar();
+    if (!seen.insert(name).second) throw Error("--set " + text + ": " + key + "." + name + ": duplicate key");
+    YAML::Node existing = target[name];
+    if (item.second.IsMap() && existing.IsDefined() && existing.IsMap())
+      merge_mapping(existing, item.second, text, key + "." + name);
+    else
+      target[name] = item.second;
+  }
+}
+
+// "a.b=value": sets node[a][b] to the YAML value, creating mappings on the way; a mapping value
+// is merged into an existing mapping (merge_mapping).
 void apply_override(YAML::Node& root, const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
@@ -222,8 +247,19 @@ void apply_override(YAML::Node& root, const std::string& text) {
     if (!next.IsDefined()) chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
     chain.push_back(chain.back()[parts[i]]);
   }
-  chain.back()[parts.back()] = value;
+  YAML::Node target = chain.back()[parts.back()];
+  if (value.IsMap() && target.IsDefined() && target.IsMap())
+    merge_mapping(target, value, text, key);
+  else
+    chain.back()[parts.back()] = value;
 }
+
+// Bounds of values that become narrower types; validate() gives the reasons.
+constexpr double kMaxLr = 1e37;
+constexpr double kMaxWeightDecay = 1e38;
+constexpr int64_t kMaxSeed = int64_t{1} << 53;
+constexpr double kMaxBucketMb = 1e12;  // about 1.05e18 bytes, under int64's 9.2e18
+constexpr double kMaxTimeoutS = 1e9;
 
 void require(bool ok, const std::string& source, const std::string& key, const std::string& expected,
              const std::string& got) {
@@ -240,6 +276,38 @@ std::string str(const std::vector<int64_t>& v) {
   std::string s = "[";
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
   return s + "]";
+}
+
+// A config file is a few hundred bytes; a far larger one is the wrong file.
+constexpr std::uintmax_t kMaxConfigBytes = 1 << 20;
+
+// Records where each document starts and ignores its content.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark last = YAML::Mark::null_mark();
+};
+
+// Where a second document starts in `yaml` (at its `---`; its root node may lie lines further
+// down), if there is one: YAML::Load reads the first and drops the others unseen. Two steps of
+// the parser, not YAML::LoadAll, which loops for ever on some malformed input (yaml-cpp 0.7:
+// a stray token makes every further step return a new, empty document without consuming it).
+std::optional<YAML::Mark> second_document(const std::string& yaml) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  parser.HandleNextDocument(starts);
+  if (!parser.HandleNextDocument(starts)) return std::nullopt;
+  return starts.last;
 }
 
 void validate(const Config& c, const std::string& src) {
@@ -264,10 +332,24 @@ void validate(const Config& c, const std::string& src) {
   const TrainConfig& t = c.train;
   require(t.epochs > 0, src, "train.epochs", "an integer > 0", std::to_string(t.epochs));
   require(t.lr > 0, src, "train.lr", "a number > 0", str(t.lr));
+  // Adam's step size is lr / (1 - beta1^t), 10 x lr at the first step, and LibTorch makes it a
+  // float32 scalar: beyond float32's 3.4e38 the step fails. The bound keeps a margin under that.
+  require(t.lr <= kMaxLr, src, "train.lr", "at most " + str(kMaxLr) + " (Adam's first step, 10 x lr, is a float32)",
+          str(t.lr));
   require(t.weight_decay >= 0, src, "train.weight_decay", "a number >= 0", str(t.weight_decay));
+  require(t.weight_decay <= kMaxWeightDecay, src, "train.weight_decay",
+          "at most " + str(kMaxWeightDecay) + " (Adam applies it as a float32)", str(t.weight_decay));
   require(t.patience > 0, src, "train.patience", "an integer > 0", std::to_string(t.patience));
   require(t.seed >= 0, src, "train.seed", "an integer >= 0", std::to_string(t.seed));
   require(t.seeds > 0, src, "train.seeds", "an integer > 0", std::to_string(t.seeds));
+  // Seed k is seed + k, and seeds travel between ranks in float64 rows (train/trainer.cpp, to_row):
+  // the last seed must be exact there, so at most 2^53, which also keeps seed + k from overflowing.
+  require(t.seeds <= kMaxSeed, src, "train.seeds", "an integer <= 2^53 = " + std::to_string(kMaxSeed),
+          std::to_string(t.seeds));
+  require(t.seed <= kMaxSeed - (t.seeds - 1), src, "train.seed",
+          "an integer in [0, " + std::to_string(kMaxSeed - (t.seeds - 1)) +
+              "] (the last seed, train.seed + train.seeds - 1, must be at most 2^53: seeds travel as float64)",
+          std::to_string(t.seed));
   require(t.batch_graphs > 0, src, "train.batch_graphs", "an integer > 0", std::to_string(t.batch_graphs));
   require(t.threads >= 0, src, "train.threads", "an integer >= 0 (0 = all available cores)",
           std::to_string(t.threads));
@@ -282,8 +364,13 @@ void validate(const Config& c, const std::string& src) {
   require(c.dist.backend == "auto" || c.dist.backend == "mpi" || c.dist.backend == "nccl", src, "dist.backend",
           "one of auto, mpi, nccl", "\"" + c.dist.backend + "\"");
   require(c.dist.bucket_mb > 0, src, "dist.bucket_mb", "a number > 0", str(c.dist.bucket_mb));
+  require(c.dist.bucket_mb <= kMaxBucketMb, src, "dist.bucket_mb",
+          "at most " + str(kMaxBucketMb) + " (the size in bytes is an int64)", str(c.dist.bucket_mb));
   require(c.dist.timeout_s >= 0, src, "dist.timeout_s", "a number of seconds >= 0 (0 = no limit)",
           str(c.dist.timeout_s));
+  // The deadline is a steady_clock time point, int64 nanoseconds: 1e9 s (31 years) keeps it in range.
+  require(c.dist.timeout_s <= kMaxTimeoutS, src, "dist.timeout_s",
+          "at most " + str(kMaxTimeoutS) + " seconds (0 = no limit)", str(c.dist.timeout_s));
 }
 
 }  // namespace
@@ -291,11 +378,22 @@ void validate(const Config& c, const std::string& src) {
 Config parse_config(const std::string& yaml, const std::string& source,
                     const std::vector<std::string>& overrides) {
   YAML::Node root;
+  std::optional<YAML::Mark> second;
   try {
     root = YAML::Load(yaml);
+    second = second_document(yaml);
   } catch (const YAML::Exception& e) {
     throw Error(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                 ": YAML syntax error: " + e.msg);
+  }
+  if (second) {
+    // A `---` starts a second document; anything else there is content the first one could not
+    // take (a stray `,`, or a mapping after `...`), which YAML::Load dropped just as silently.
+    const bool marker = second->pos >= 0 && static_cast<std::size_t>(second->pos) < yaml.size() &&
+                        yaml.compare(second->pos, 3, "---") == 0;
+    throw Error(source + ":" + std::to_string(second->line + 1) + ":" + std::to_string(second->column + 1) +
+                (marker ? ": a second YAML document starts here; expected one document (one mapping of sections)"
+                        : ": YAML syntax error: content after the end of the document"));
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw Error(source + ": expected a mapping of sections (data, model, train, dist), got " + describe(root));
@@ -307,6 +405,13 @@ Config parse_config(const std::string& yaml, const std::string& source,
 }
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  // Before opening: a FIFO would block the open, /dev/zero would be read forever.
+  if (auto error = special_file_error(path, "a YAML config file")) throw *error;
+  std::error_code size_error;
+  const std::uintmax_t size = std::filesystem::file_size(path, size_error);
+  if (!size_error && size > kMaxConfigBytes)
+    throw Error(path + ": expected a YAML config file of at most " + human_bytes(kMaxConfigBytes) + ", got " +
+                human_bytes(static_cast<double>(size)));
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot read config file");
   std::stringstream text;

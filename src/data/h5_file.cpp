@@ -4,11 +4,14 @@
 #include <H5Cpp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <utility>
 
 #include "common/error.h"
+#include "common/memory_limit.h"
+#include "common/regular_file.h"
 
 namespace gat::data {
 namespace {
@@ -103,6 +106,53 @@ std::vector<int64_t> dims(const H5::DataSpace& space) {
   return std::vector<int64_t>(dims.begin(), dims.end());
 }
 
+std::string shape_text(const std::vector<hsize_t>& dims) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+// Refuses, before anything is allocated, a dataset that the file does not hold in full or that
+// could never fit in memory: a header alone can declare 10^12 rows in a file of 40 KB, and HDF5
+// reads chunks never written as fill values. Sizes are counted in long double, so no product
+// overflows.
+void check_size(const H5::DataSet& data, const std::string& type, std::size_t element_bytes,
+                const std::string& where) {
+  const H5::DataSpace space = data.getSpace();
+  std::vector<hsize_t> extent(space.getSimpleExtentNdims());
+  space.getSimpleExtentDims(extent.data());
+  long double bytes = element_bytes;
+  for (const hsize_t d : extent) bytes *= d;
+  const std::string declared =
+      "declares shape " + shape_text(extent) + " of " + type + " (" + human_bytes(static_cast<double>(bytes)) + ")";
+  const H5::DSetCreatPropList create = data.getCreatePlist();
+  const H5D_layout_t layout = create.getLayout();
+  if (layout == H5D_CHUNKED) {
+    std::vector<hsize_t> chunk(extent.size());
+    create.getChunk(static_cast<int>(chunk.size()), chunk.data());
+    long double needed = 1;
+    for (std::size_t i = 0; i < extent.size(); ++i) needed *= extent[i] / chunk[i] + (extent[i] % chunk[i] != 0);
+    hsize_t stored = 0;
+    if (H5Dget_num_chunks(data.getId(), space.getId(), &stored) < 0)  // 1.10 takes no H5S_ALL here
+      throw H5::DataSetIException("H5Dget_num_chunks", "H5Dget_num_chunks failed");
+    if (stored < needed) {
+      char count[32];  // exact below 10^18, where a long double holds every integer
+      std::snprintf(count, sizeof count, needed < 1e18L ? "%.0Lf" : "%.3Le", needed);
+      throw Error(where + ": " + declared + ", but the file holds " + std::to_string(stored) + " of its " + count +
+                  " chunks: expected every element written");
+    }
+  } else if (layout == H5D_CONTIGUOUS && create.getExternalCount() == 0) {
+    const hsize_t stored = data.getStorageSize();
+    if (stored < bytes)
+      throw Error(where + ": " + declared + ", but the file holds " + human_bytes(static_cast<double>(stored)) +
+                  " of it: expected every element written");
+  }
+  const int64_t memory = available_memory_bytes();
+  if (bytes > memory)
+    throw Error(where + ": " + declared + ", more than the " + human_bytes(static_cast<double>(memory)) +
+                " of memory of this machine");
+}
+
 std::string object_type_name(H5O_type_t type) {
   switch (type) {
     case H5O_TYPE_GROUP: return "a group";
@@ -174,6 +224,8 @@ H5File::H5File(const std::string& path, Mode mode) : path_(path), impl_(std::mak
     std::error_code ignored;  // a status error (e.g. no permission) is reported by HDF5 below
     if (std::filesystem::status(path, ignored).type() == std::filesystem::file_type::not_found)
       throw Error(path + ": no such file");
+    // Before HDF5 opens it: opening a FIFO blocks, and a directory gets HDF5's raw error stack.
+    if (auto error = special_file_error(path, "an HDF5 file")) throw *error;
     if (!h5_check(path, "cannot open as HDF5", [&] { return H5::H5File::isHdf5(path); }))
       throw Error(path + ": not an HDF5 file");
   }
@@ -220,6 +272,7 @@ torch::Tensor H5File::read(const std::string& dataset) const {
     const std::string type = type_name(data.getDataType());
     const std::optional<torch::Dtype> dtype = torch_dtype(type);
     if (!dtype) throw Error(where + ": cannot read elements of type " + type);
+    check_size(data, type, c10::elementSize(*dtype), where);
     torch::Tensor out = torch::empty(dims(data.getSpace()), *dtype);
     // One bulk read; HDF5 converts the file's byte order to the native one.
     if (out.numel() > 0) data.read(out.data_ptr(), native_type(*dtype, where));

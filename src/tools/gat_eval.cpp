@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/log.h"
+#include "model/model_memory.h"
 #include "tools/saved_model_args.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
     gat::train::RunSetup setup(host, config, args.threads);
     gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
+    gat::model::check_model_fits_memory(config.model, dataset, gat::model::ModelUse::kInference);
     gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
     gat::train::load_model(*trainer.model(), args.checkpoint, dataset);

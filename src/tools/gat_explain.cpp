@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "common/log.h"
 #include "data/batch.h"
+#include "model/model_memory.h"
 #include "tools/saved_model_args.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
@@ -16,6 +18,14 @@
 #include "train/run_setup.h"
 
 namespace {
+
+// --graphs names each graph once: each becomes a group of the output file.
+void refuse_repeated_graphs(const std::vector<int64_t>& graphs) {
+  std::set<int64_t> seen;
+  for (const int64_t g : graphs)
+    if (!seen.insert(g).second)
+      throw gat::Error("--graphs: graph " + std::to_string(g) + " is given twice; expected distinct graph ids");
+}
 
 // --graphs as given; else the split's graphs, or every graph where the splits hold nodes.
 std::vector<int64_t> chosen_graphs(const gat::data::GraphDataset& dataset, const std::vector<int64_t>& graphs,
@@ -45,11 +55,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(gat::data::kSplitNames))
       ->excludes(graphs_option);
   return gat::tools::run_tool("gat_explain", app, argc, argv, [&](gat::dist::Communicator& host) {
+    refuse_repeated_graphs(graphs);
     gat::log::init(host.rank(), "warn");
     const gat::config::Config config = args.load_config();
     gat::train::RunSetup setup(host, config, args.threads);
     if (setup.comm().rank() != 0) return;  // one process writes the file; more ranks add nothing
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
+    gat::model::check_model_fits_memory(config.model, dataset, gat::model::ModelUse::kInference);
     gat::model::GAT model(gat::model::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
     model->to(setup.device());
     gat::train::load_model(*model, args.checkpoint, dataset);

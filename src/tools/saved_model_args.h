@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/regular_file.h"
 #include "config/config.h"
 
 namespace gat::tools {
@@ -26,6 +27,8 @@ struct SavedModelArgs {
   }
 
   config::Config load_config() const {
+    // Before the config beside it is looked for, which a directory given here would misplace.
+    if (auto error = special_file_error(checkpoint, "a model saved by gat_train (RUN_DIR/best.pt)")) throw *error;
     const std::string path = config_path.empty()
                                  ? (std::filesystem::path(checkpoint).parent_path() / "config.yaml").string()
                                  : config_path;

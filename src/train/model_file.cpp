@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/regular_file.h"
 #include "common/sealed_zip.h"
 
 namespace gat::train {
@@ -69,7 +70,8 @@ void save_model(torch::nn::Module& model, data::Task task, const std::string& pa
 }
 
 void load_model(torch::nn::Module& model, const std::string& path, const data::GraphDataset& dataset) {
-  if (!std::filesystem::is_regular_file(path)) throw Error(path + ": no such file");
+  if (!std::filesystem::is_regular_file(path))
+    throw special_file_error(path, "a model saved by gat_train (RUN_DIR/best.pt)").value_or(Error(path + ": no such file"));
   const std::string bytes = read_bytes(path);
   if (const auto problem = sealed_zip_problem(bytes)) throw Error(path + ": " + *problem);
   try {

@@ -11,7 +11,8 @@ namespace gat::train {
 RunSetup::RunSetup(dist::Communicator& host, const config::Config& config, int threads)
     // The timeout first, so that it bounds the NCCL set-up's collectives too.
     : host_((host.set_timeout(config.dist.timeout_s), host)),
-      threads_(set_compute_threads(threads > 0 ? threads : static_cast<int>(config.train.threads), host.local_size())),
+      threads_(threads > 0 ? set_compute_threads(threads, host.local_size(), "--threads")
+                           : set_compute_threads(config.train.threads, host.local_size(), "train.threads")),
       cpu_kernels_(ops::cpu_kernels()),
       device_(select_device(config.train.device, host.local_rank())),
       device_comm_(dist::make_device_communicator(host, config.dist.backend, device_)) {}
