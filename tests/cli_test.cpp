@@ -392,6 +392,9 @@ TEST_F(GatTrainCli, EmptySplitsAreRefusedOrLeaveTheirScoreOut) {
     for (const char* key : {"test", "test_mean", "test_std"}) EXPECT_FALSE(r.contains(key)) << key;
     EXPECT_FALSE(r["runs"][0].contains("test"));
     EXPECT_TRUE(r["runs"][0].contains("val"));
+    const Outcome eval = run("--checkpoint " + run_dir + "/best.pt --split test", "gat_eval");
+    EXPECT_EQ(eval.exit_code, 2);
+    EXPECT_EQ(eval.err, "gat_eval: error: " + data + ": /splits/test: expected nodes to score, got an empty split\n");
   }
 }
 
@@ -451,7 +454,7 @@ TEST_F(GatTrainCli, BadGraphCorpusGetsItsExactErrorsAndWritesNothing) {
     expect_error("--config " + config + " --log-level off", expected);
     EXPECT_FALSE(fs::exists(run_dir)) << recipe;
   }
-  EXPECT_GE(recipes, 4);
+  EXPECT_GE(recipes, 6);
 }
 
 TEST_F(GatTrainCli, ThreadsAreBoundedByTheCores) {

@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "common/error.h"
 #include "common/log.h"
 #include "model/model_memory.h"
 #include "tools/saved_model_args.h"
@@ -27,11 +28,14 @@ int main(int argc, char** argv) {
     gat::train::RunSetup setup(host, config, args.threads);
     gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
+    const gat::data::Split& split = gat::data::split_named(dataset, split_name);
+    if (gat::data::split_nodes(dataset, split) == 0)
+      throw gat::Error(dataset.path + ": /splits/" + split_name + ": expected nodes to score, got an empty split");
     gat::model::check_model_fits_memory(config.model, dataset, gat::model::ModelUse::kInference);
     gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
     gat::train::load_model(*trainer.model(), args.checkpoint, dataset);
-    const gat::train::EvalSums sums = trainer.evaluate_split(gat::data::split_named(dataset, split_name));
+    const gat::train::EvalSums sums = trainer.evaluate_split(split);
     const nlohmann::json out = {
         {"checkpoint", args.checkpoint},
         {"data", config.data.path},

@@ -51,22 +51,13 @@ void clear_run_directory(RunDirectory& dir, bool resuming) {
   log::warn("{}: removed what an earlier run left: {}", dir.path(), names);
 }
 
-// The nodes a split scores: its node ids, or the nodes of its graphs.
-int64_t nodes_of(const data::GraphDataset& dataset, const data::Split& split) {
-  if (split.level == data::SplitLevel::kNode) return split.ids.numel();
-  const auto ptr = dataset.graph_ptr.accessor<int64_t, 1>();
-  int64_t n = 0;
-  for (int64_t g : graph_ids(split)) n += ptr[g + 1] - ptr[g];
-  return n;
-}
-
 // Training needs nodes to train on, and validation nodes for early stopping and the choice of the
 // kept model; a split without nodes would otherwise give an untrained model or scores of 0.0. A
 // run without test nodes reports no test score (results.json says why instead).
 void require_train_and_val_nodes(const data::GraphDataset& dataset) {
-  if (nodes_of(dataset, dataset.train) == 0)
+  if (data::split_nodes(dataset, dataset.train) == 0)
     throw Error(dataset.path + ": /splits/train: expected nodes to train on, got an empty split");
-  if (nodes_of(dataset, dataset.val) == 0)
+  if (data::split_nodes(dataset, dataset.val) == 0)
     throw Error(dataset.path + ": /splits/val: expected nodes to validate on (early stopping and the kept model "
                                "depend on them), got an empty split");
 }
@@ -95,7 +86,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   const auto start = std::chrono::steady_clock::now();
   const bool writer = comm.rank() == 0;
   require_train_and_val_nodes(dataset);
-  const bool has_test = nodes_of(dataset, dataset.test) > 0;
+  const bool has_test = data::split_nodes(dataset, dataset.test) > 0;
   if (!has_test && writer) log::warn("{}: /splits/test is empty: the results hold no test score", dataset.path);
   // Graph-level data: all ranks train each seed together. Node-level data (one graph that every
   // rank holds whole): rank r trains seeds k with k % ranks == r on its own.
