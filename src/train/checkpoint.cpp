@@ -10,12 +10,10 @@
 #include "common/log.h"
 #include "data/dataset_fingerprint.h"
 #include "dist/consistency.h"
+#include "train/run_directory.h"
 
 namespace gat::train {
 namespace {
-
-constexpr const char* kCurrent = "checkpoint.pt";
-constexpr const char* kPrevious = "checkpoint.prev.pt";
 
 std::string path_in(const std::string& dir, const char* name) { return (std::filesystem::path(dir) / name).string(); }
 
@@ -46,9 +44,9 @@ void save_checkpoint(const std::string& run_dir, const std::string& key, const R
   write_progress(archive, key, progress);
   trainer.save_training_state(archive);  // a collective: every rank gets here
   if (comm.rank() != 0) return;
-  const std::string current = path_in(run_dir, kCurrent);
+  const std::string current = path_in(run_dir, kRunCheckpoint);
   std::error_code ec;
-  if (std::filesystem::exists(current)) std::filesystem::rename(current, path_in(run_dir, kPrevious), ec);
+  if (std::filesystem::exists(current)) std::filesystem::rename(current, path_in(run_dir, kRunPreviousCheckpoint), ec);
   if (ec) throw Error(current + ": cannot keep the previous checkpoint: " + ec.message());
   // Serialised in memory, then written: LibTorch's zip writer, writing to a file that the disk or
   // a quota cuts short, throws from its destructor and so aborts the process.
@@ -61,7 +59,7 @@ std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, cons
   std::string bytes, path, failure;
   if (comm.rank() == 0) {
     std::string problem;
-    for (const char* name : {kCurrent, kPrevious}) {
+    for (const char* name : {kRunCheckpoint, kRunPreviousCheckpoint}) {
       const std::string candidate = path_in(run_dir, name);
       if (!std::filesystem::exists(candidate)) continue;
       if (!problem.empty()) log::warn("{}; trying the one before it", problem);
@@ -86,7 +84,7 @@ std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, cons
 
 std::vector<std::string> remove_checkpoints(const std::string& run_dir) {
   std::vector<std::string> removed;
-  for (const char* name : {kCurrent, kPrevious})
+  for (const char* name : {kRunCheckpoint, kRunPreviousCheckpoint})
     if (remove_if_present(path_in(run_dir, name))) removed.emplace_back(name);
   return removed;
 }
