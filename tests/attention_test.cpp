@@ -6,6 +6,7 @@
 #include "model/gat_conv.h"
 #include "ops/attention.h"
 #include "support/finite_differences.h"
+#include "support/rel_error.h"
 
 using gat::model::GAT;
 using gat::model::GATConv;
@@ -15,6 +16,8 @@ using gat::ops::AttentionImpl;
 
 namespace {
 
+using gat::testing::rel_error;
+
 // A duplicate-free random graph on n nodes with edge probability p; undirected graphs hold both
 // directions. Some nodes end up isolated when p is small.
 torch::Tensor random_graph(int64_t n, double p, bool undirected, uint64_t seed) {
@@ -22,12 +25,6 @@ torch::Tensor random_graph(int64_t n, double p, bool undirected, uint64_t seed) 
   torch::Tensor adj = torch::rand({n, n}, gen) < p;
   if (undirected) adj = adj.triu(1) | adj.triu(1).t();
   return adj.nonzero().t().contiguous();  // rows (source, target)
-}
-
-// max |a - b| / max |b|: the error relative to the tensor's scale, so that elements that cancel
-// to near zero are not judged by their own tiny magnitude.
-double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).abs().max() / b.abs().max().clamp_min(1e-30)).item<double>();
 }
 
 struct Case {

@@ -10,12 +10,15 @@
 #include "ops/edge_plan.h"
 #include "ops/fused_attention.h"
 #include "support/finite_differences.h"
+#include "support/rel_error.h"
 
 using gat::ops::AttentionImpl;
 using gat::ops::EdgePlan;
 using gat::ops::make_edge_plan;
 
 namespace {
+
+using gat::testing::rel_error;
 
 // Directed random edges on n nodes with probability p, shifted by `offset`.
 torch::Tensor random_edges(int64_t n, double p, uint64_t seed, int64_t offset = 0) {
@@ -52,10 +55,6 @@ std::vector<Case> cases() {
           {"one_node", 1, torch::zeros({2, 0}, torch::kInt64), true},
           {"one_node_no_edges", 1, torch::zeros({2, 0}, torch::kInt64), false},
           {"three_graphs", 36, batch_edges(3), true}};
-}
-
-double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).abs().max() / b.abs().max().clamp_min(1e-30)).item<double>();
 }
 
 struct Inputs {

@@ -20,11 +20,14 @@
 #include "data/graph_dataset.h"
 #include "model/gat.h"
 #include "support/graph_file.h"
+#include "support/rel_error.h"
 #include "train/model_file.h"
 
 namespace fs = std::filesystem;
 
 namespace {
+
+using gat::testing::rel_error;
 
 // mpirun as root needs the two OMPI variables; --oversubscribe allows more ranks than cores.
 std::string mpirun(int ranks) {
@@ -66,10 +69,6 @@ class MpiTest : public ::testing::Test {
   }
   gat::testing::TempDir dir_;
 };
-
-double rel_error(const torch::Tensor& a, const torch::Tensor& b) {
-  return ((a - b).abs().max() / b.abs().max()).item<double>();
-}
 
 TEST_F(MpiTest, TwoAndThreeRanksTrainLikeOne) {
   const auto one = train(1);

@@ -10,20 +10,16 @@
 #include <string>
 #include <vector>
 
-#include "common/error.h"
+#include "support/error_of.h"
 #include "support/graph_file.h"
 
 namespace {
 
 using gat::train::RunDirectory;
 
+// The line that taking `dir` for a run is refused with, or "(no error)".
 std::string error_of(const std::string& dir) {
-  try {
-    RunDirectory run(dir);
-  } catch (const gat::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return gat::testing::error_of([&] { RunDirectory run(dir); });
 }
 
 std::string this_host() {
