@@ -1,0 +1,116 @@
+"""What the data_tools tests share: running gat_data as a user would, temporary directories,
+broken copies of a good file, small datasets. Not a test module itself (discovery wants test_*.py).
+
+Run the tests: /usr/bin/python3 -m unittest discover -s data_tools -p 'test_*.py'
+"""
+
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gat_data  # noqa: E402
+from gatdata.synthetic import synthesize  # noqa: E402
+from gatgraphs import write_dataset  # noqa: E402
+
+GAT_DATA = os.path.join(HERE, "gat_data.py")
+SMALL_PPI = ("--graphs", "6", "--nodes", "40", "--degree", "6", "--labels", "8")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_cli(*args):
+    """Run the real executable, as a user would: (exit code, stdout, stderr)."""
+    p = subprocess.run([sys.executable, GAT_DATA, *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_main(*args):
+    """Run gat_data.main in-process (faster), keeping its output out of the test log."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = gat_data.main(list(args))
+    return rc, out.getvalue(), err.getvalue()
+
+
+class TempDirTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="gat_data_test_")
+        self.addCleanup(shutil.rmtree, self.tmp)
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def assertOneLineError(self, rc, stderr, *fragments):
+        self.assertEqual(rc, 2, stderr)
+        self.assertTrue(stderr.startswith("gat_data: error: "), stderr)
+        self.assertEqual(stderr.count("\n"), 1, stderr)
+        self.assertNotIn("Traceback", stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, stderr)
+
+
+def write_small_synthetic(path):
+    """A valid file of three small graphs (graph-level splits); returns `path`."""
+    write_dataset(path, **synthesize(seed=1, nodes=20, classes=2, graphs=3))
+    return path
+
+
+class BrokenCopies:
+    """For tests of a reader: copies of the valid file self.good with one thing broken."""
+
+    def stored(self, name):
+        """Dataset `name` of the good file, read whole."""
+        with h5py.File(self.good) as f:
+            return f[name][()]
+
+    def broken(self, change):
+        """A copy of the good file with `change(h5py.File)` applied."""
+        bad = self.path("bad.h5")
+        shutil.copy(self.good, bad)
+        with h5py.File(bad, "r+") as f:
+            change(f)
+        return bad
+
+    def with_attribute(self, name, attribute, value):
+        """A copy of the good file with an attribute of object `name` ("/" for the root) set."""
+        def change(f):
+            f[name].attrs[attribute] = value
+        return self.broken(change)
+
+    def with_value(self, name, index, value):
+        """A copy of the good file with one entry of dataset `name` set to `value`."""
+        data = self.stored(name)
+        data[index] = value
+        return self.replace(name, data)
+
+    def replace(self, name, data):
+        def change(f):
+            attrs = dict(f[name].attrs)
+            del f[name]
+            f.create_dataset(name, data=data).attrs.update(attrs)
+        return self.broken(change)
+
+
+class PpiDirs:
+    """For TempDirTest: PPI-shaped directories made and converted through the command line."""
+
+    def synth(self, name="synth", *args):
+        out = self.path(name)
+        rc, _, err = run_main("ppi-synth", "--out-dir", out, *(args or SMALL_PPI))
+        self.assertEqual(rc, 0, err)
+        return out
+
+    def convert(self, directory, name="ppi.h5"):
+        out = self.path(name)
+        rc, _, err = run_main("ppi", "--root", directory, "--out", out)
+        self.assertEqual(rc, 0, err)
+        return out
+
