@@ -167,10 +167,10 @@ TEST(GATConv, RenumberingNodesPermutesOutputs) {
 
 TEST(GAT, StacksLayersAsConfigured) {
   GAT model(GATOptions(10, 7).hidden_channels({8}).heads({8, 1}));
-  ASSERT_EQ(model->convs.size(), 2u);
-  EXPECT_EQ(model->convs[0]->output_channels(), 64);
-  EXPECT_EQ(model->convs[1]->options.in_channels(), 64);
-  EXPECT_FALSE(model->convs[1]->options.concat());
+  ASSERT_EQ(model->layers->size(), 2u);
+  EXPECT_EQ(model->conv(0)->output_channels(), 64);
+  EXPECT_EQ(model->conv(1)->options.in_channels(), 64);
+  EXPECT_FALSE(model->conv(1)->options.concat());
   const torch::Tensor logits = model(torch::randn({9, 10}), random_graph(9, 0.3, true, 3));
   EXPECT_EQ(logits.sizes(), torch::IntArrayRef({9, 7}));
   EXPECT_TRUE(model->named_parameters().contains("layers.1.att_src"));
@@ -178,7 +178,7 @@ TEST(GAT, StacksLayersAsConfigured) {
 
 TEST(GAT, GradientsMatchFiniteDifferencesInFloat64) {
   torch::manual_seed(4);
-  GAT model(GATOptions(3, 2).hidden_channels({2}).heads({2, 2}).residual(true));
+  GAT model(GATOptions(3, 2).hidden_channels({2}).heads({2, 2}).conv(GATConvOptions(0, 0).residual(true)));
   model->to(torch::kFloat64);
   const torch::Tensor x = torch::randn({6, 3}, torch::kFloat64);
   const torch::Tensor edges = random_graph(6, 0.4, false, 8);
@@ -193,7 +193,7 @@ namespace {
 TEST(GAT, WithoutEdgesEachNodeSeesOnlyItself) {
   // The per-node MLP baseline (data.ignore_edges): a node's logits are those of the node alone.
   torch::manual_seed(6);
-  GAT model(GATOptions(4, 3).hidden_channels({5}).heads({2, 2}).residual(true));
+  GAT model(GATOptions(4, 3).hidden_channels({5}).heads({2, 2}).conv(GATConvOptions(0, 0).residual(true)));
   model->to(torch::kFloat64);
   const torch::Tensor x = torch::randn({7, 4}, torch::kFloat64);
   const torch::Tensor none = torch::zeros({2, 0}, torch::kInt64);
@@ -210,7 +210,7 @@ namespace {
 // the alpha-weighted sum of the neighbours' projected features, and reporting changes nothing.
 TEST(GAT, ReportedAttentionIsWhatEachLayerApplies) {
   torch::manual_seed(7);
-  GAT model(GATOptions(5, 3).hidden_channels({4}).heads({3, 2}).bias(false));
+  GAT model(GATOptions(5, 3).hidden_channels({4}).heads({3, 2}).conv(GATConvOptions(0, 0).bias(false)));
   model->to(torch::kFloat64);
   model->eval();
   const int64_t n = 12;
@@ -223,7 +223,7 @@ TEST(GAT, ReportedAttentionIsWhatEachLayerApplies) {
 
   torch::Tensor h = x;
   for (std::size_t l = 0; l < 2; ++l) {
-    GATConv conv = model->convs[l];
+    GATConv conv = model->conv(l);
     const int64_t heads = conv->options.heads(), f = conv->options.out_channels();
     ASSERT_EQ(alpha[l].sizes(), torch::IntArrayRef({plan.num_edges(), heads}));
     const torch::Tensor wh = torch::mm(h, conv->lin->weight.t()).view({n, heads, f});

@@ -12,6 +12,7 @@
 #include "support/error_of.h"
 #include "support/graph_file.h"
 #include "train/checkpoint.h"
+#include "train/model_options.h"
 #include "train/model_file.h"
 
 namespace {
@@ -37,7 +38,7 @@ gat::model::GAT small_gat(const gat::data::GraphDataset& d, bool bias = true) {
   m.hidden = {4};
   m.bias = bias;
   torch::manual_seed(7);
-  return gat::model::GAT(gat::model::gat_options_from_config(m, d.num_features(), d.num_classes));
+  return gat::model::GAT(gat::train::gat_options_from_config(m, d.num_features(), d.num_classes));
 }
 
 std::vector<torch::Tensor> parameters(gat::model::GAT& model) {

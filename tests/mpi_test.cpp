@@ -22,6 +22,7 @@
 #include "support/graph_file.h"
 #include "support/rel_error.h"
 #include "train/model_file.h"
+#include "train/model_options.h"
 
 namespace fs = std::filesystem;
 
@@ -296,7 +297,7 @@ class Resume : public GatTrainFaults {
   torch::Tensor kept_parameters(const std::string& run_dir) {
     const auto config = gat::config::load_config(resume_config());
     const auto dataset = gat::data::load_graph_dataset(data_);
-    gat::model::GAT model(gat::model::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
+    gat::model::GAT model(gat::train::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
     gat::train::load_model(*model, run_dir + "/best.pt", dataset);
     std::vector<torch::Tensor> flat;
     for (const auto& p : model->parameters()) flat.push_back(p.detach().reshape(-1));

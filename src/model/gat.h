@@ -5,7 +5,6 @@
 
 #include <vector>
 
-#include "config/config.h"
 #include "model/gat_conv.h"
 
 namespace gat::model {
@@ -22,18 +21,10 @@ struct GATOptions {
   TORCH_ARG(std::vector<int64_t>, hidden_channels) = std::vector<int64_t>{8};
   /// Heads of each layer (hidden layers, then the output layer, whose heads are averaged).
   TORCH_ARG(std::vector<int64_t>, heads) = std::vector<int64_t>{8, 1};
-  TORCH_ARG(double, negative_slope) = 0.2;
-  TORCH_ARG(double, input_dropout) = 0.0;
-  TORCH_ARG(double, dropout) = 0.0;
-  TORCH_ARG(bool, add_self_loops) = true;
-  TORCH_ARG(bool, bias) = true;
-  /// Skip connection around every layer.
-  TORCH_ARG(bool, residual) = false;
-  TORCH_ARG(ops::AttentionImpl, attention) = ops::AttentionImpl::kFused;
+  /// What every layer shares: slope, dropouts, self loops, bias, residual and attention. Each
+  /// layer's in_channels, out_channels, heads and concat come from the stack's fields above.
+  TORCH_ARG(GATConvOptions, conv) = GATConvOptions(0, 0);
 };
-
-// The options a config's model section describes, for data with these input and output widths.
-GATOptions gat_options_from_config(const config::ModelConfig& model, int64_t in_channels, int64_t out_channels);
 
 // x [N, in_channels] -> logits [N, out_channels]. Layer l < L-1 concatenates heads[l] heads of
 // hidden_channels[l] features and applies ELU; the last layer averages heads.back() heads.
@@ -42,14 +33,16 @@ class GATImpl : public torch::nn::Cloneable<GATImpl> {
   explicit GATImpl(const GATOptions& options);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& edge_index);
-  // forward() over a plan made with options.add_self_loops. With `attention`, also returns there
+  // forward() over a plan made with options.conv().add_self_loops. With `attention`, also returns there
   // each layer's alpha over the plan's edge columns, [E, heads[l]] (GATConv::forward_planned).
   torch::Tensor forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan,
                                 std::vector<torch::Tensor>* attention = nullptr);
 
+  // Layer l, typed.
+  GATConv conv(std::size_t l) const { return GATConv(layers->ptr<GATConvImpl>(l)); }
+
   GATOptions options;
-  torch::nn::ModuleList layers{nullptr};  // parameters named layers.<l>.<name>
-  std::vector<GATConv> convs;             // the same layers, typed
+  torch::nn::ModuleList layers{nullptr};  // GATConv each; parameters named layers.<l>.<name>
 };
 TORCH_MODULE(GAT);
 

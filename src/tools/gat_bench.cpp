@@ -21,7 +21,7 @@
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "data/random_graphs.h"
-#include "model/model_memory.h"
+#include "train/model_memory.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
 #include "train/run_setup.h"
@@ -221,7 +221,7 @@ int main(int argc, char** argv) {
       gat::data::RandomGraphsOptions scaled = shape;
       scaled.nodes = shape.nodes * factor;
       gat::data::GraphDataset dataset = random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config);
-      gat::model::check_model_fits_memory(config.model, dataset, gat::model::ModelUse::kTraining);
+      gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kTraining);
       run.add(std::make_unique<BatchBench>(config, std::move(dataset), comm, setup.device(), random));
     }
     const std::vector<nlohmann::json> results = run.finish();

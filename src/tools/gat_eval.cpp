@@ -8,7 +8,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "model/model_memory.h"
+#include "train/model_memory.h"
 #include "tools/saved_model_args.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     const gat::data::Split& split = gat::data::split_named(dataset, split_name);
     if (gat::data::split_nodes(dataset, split) == 0)
       throw gat::Error(dataset.path + ": /splits/" + split_name + ": expected nodes to score, got an empty split");
-    gat::model::check_model_fits_memory(config.model, dataset, gat::model::ModelUse::kInference);
+    gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kInference);
     gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
     gat::train::load_model(*trainer.model(), args.checkpoint, dataset);

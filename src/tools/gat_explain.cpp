@@ -9,7 +9,8 @@
 
 #include "common/log.h"
 #include "data/batch.h"
-#include "model/model_memory.h"
+#include "train/model_memory.h"
+#include "train/model_options.h"
 #include "tools/saved_model_args.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
@@ -61,8 +62,8 @@ int main(int argc, char** argv) {
     gat::train::RunSetup setup(host, config, args.threads);
     if (setup.comm().rank() != 0) return;  // one process writes the file; more ranks add nothing
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
-    gat::model::check_model_fits_memory(config.model, dataset, gat::model::ModelUse::kInference);
-    gat::model::GAT model(gat::model::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
+    gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kInference);
+    gat::model::GAT model(gat::train::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
     model->to(setup.device());
     gat::train::load_model(*model, args.checkpoint, dataset);
     if (out_path.empty()) out_path = (std::filesystem::path(args.checkpoint).parent_path() / "attention.h5").string();
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
     gat::train::write_attention(out_path, model, dataset,
                                 gat::data::model_features(dataset, config.data.normalize_features), chosen,
                                 {args.checkpoint, config.data.path});
-    std::cout << nlohmann::json{{"out", out_path}, {"graphs", chosen}, {"layers", model->convs.size()}}.dump()
+    std::cout << nlohmann::json{{"out", out_path}, {"graphs", chosen}, {"layers", model->layers->size()}}.dump()
               << std::endl;
   });
 }

@@ -8,7 +8,7 @@
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "dist/consistency.h"
-#include "model/model_memory.h"
+#include "train/model_memory.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
 #include "train/run_setup.h"
@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     gat::train::RunSetup setup(host, config);
     gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
-    gat::model::check_model_fits_memory(config.model, dataset, gat::model::ModelUse::kTraining);
+    gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kTraining);
     gat::dist::check_same_on_all_ranks(comm, "config and data", gat::config::to_yaml(config) + gat::dist::describe_shape(dataset));
     gat::log::info("{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads ({} kernels) on {}",
                    config.data.path, dataset.num_graphs(), dataset.num_nodes(), dataset.num_edges(),

@@ -24,13 +24,13 @@ void write_attention(const std::string& path, model::GAT& model, const data::Gra
     data::H5File file(path, data::H5File::Mode::kCreateInMemory);
     file.write_attribute("/", "format", "gat-attention");
     file.write_attribute("/", "version", int64_t{1});
-    file.write_attribute("/", "layers", static_cast<int64_t>(model->convs.size()));
+    file.write_attribute("/", "layers", static_cast<int64_t>(model->layers->size()));
     file.write_attribute("/", "checkpoint", source.checkpoint);
     file.write_attribute("/", "data", source.data);
     file.create_group("/graphs");
     for (const int64_t g : graphs) {
       const data::Batch batch = data::to_device(data::graph_batch(dataset, features, dataset.labels, {g}), device);
-      const ops::EdgePlan plan = ops::plan_on(batch.x, data::graph_edges(dataset, g), model->options.add_self_loops());
+      const ops::EdgePlan plan = ops::plan_on(batch.x, data::graph_edges(dataset, g), model->options.conv().add_self_loops());
       std::vector<torch::Tensor> attention;
       model->forward_planned(batch.x, plan, &attention);
       const std::string group = "/graphs/" + std::to_string(g);

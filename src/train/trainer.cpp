@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/stop_signals.h"
 #include "train/adam_step.h"
+#include "train/model_options.h"
 
 namespace gat::train {
 namespace {
@@ -69,7 +70,7 @@ ops::EdgePlan Trainer::plan_of(const std::vector<int64_t>& graphs) {
 void Trainer::reset(int64_t seed) {
   torch::manual_seed(static_cast<uint64_t>(seed));
   // Initialised on the CPU, so that a seed gives the same starting parameters on every device.
-  model_ = model::GAT(model::gat_options_from_config(config_.model, dataset_.num_features(), dataset_.num_classes));
+  model_ = model::GAT(gat_options_from_config(config_.model, dataset_.num_features(), dataset_.num_classes));
   model_->to(device_);
   // Every rank starts from rank 0's parameters, whatever its own initialisation produced.
   for (auto& p : model_->parameters()) {

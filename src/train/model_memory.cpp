@@ -1,6 +1,6 @@
 // The GAT's sizes layer by layer, as GATImpl::reset and GATConvImpl::reset make them, in long
 // double so that no product of huge widths overflows.
-#include "model/model_memory.h"
+#include "train/model_memory.h"
 
 #include <algorithm>
 #include <vector>
@@ -8,7 +8,7 @@
 #include "common/error.h"
 #include "common/memory_limit.h"
 
-namespace gat::model {
+namespace gat::train {
 namespace {
 
 // The nodes of the largest forward pass: all of them when the splits pick nodes (one pass over
@@ -76,4 +76,4 @@ void check_model_fits_memory(const config::ModelConfig& m, const data::GraphData
               ", more than the " + human_bytes(static_cast<double>(memory)) + " of memory of this machine");
 }
 
-}  // namespace gat::model
+}  // namespace gat::train

@@ -5,7 +5,7 @@
 #include "config/config.h"
 #include "data/graph_dataset.h"
 
-namespace gat::model {
+namespace gat::train {
 
 // What a tool does with the model: training also holds a gradient and Adam's two moments per weight.
 enum class ModelUse { kTraining, kInference };
@@ -19,4 +19,4 @@ enum class ModelUse { kTraining, kInference };
 // and what nearly fits may still fail.
 void check_model_fits_memory(const config::ModelConfig& model, const data::GraphDataset& dataset, ModelUse use);
 
-}  // namespace gat::model
+}  // namespace gat::train
