@@ -15,12 +15,51 @@ namespace {
 constexpr const char* kFormat = "gat-checkpoint 1";
 constexpr int64_t kMaxListSize = 1 << 20;  // far more tensors than any model has parameters
 
-void write_tensors(torch::serialize::OutputArchive& archive, const std::string& key, const std::vector<torch::Tensor>& tensors) {
-  torch::serialize::OutputArchive list;
-  for (std::size_t i = 0; i < tensors.size(); ++i) list.write(std::to_string(i), tensors[i]);
-  list.write("size", c10::IValue(static_cast<int64_t>(tensors.size())));
-  archive.write(key, list);
+// The run's progress as checkpoint fields, listed once: writing and reading both walk this list,
+// as the config's field lists drive its decoding and printing, so a new field goes here alone.
+// `Progress` is RunProgress, const for writing.
+template <class Progress, class Fields>
+void visit(Progress& p, Fields& f) {
+  f.integer("seed_index", p.seed_index, 0);
+  f.tensor("results", p.results, torch::kFloat64, 2, 8);
+  f.real("best_val", p.best_val);
+  f.tensors("best_params", p.best_params);
+  f.integer("metrics_lines", p.metrics_lines, 0);
+  auto& fit = p.fit;
+  f.integer("epoch", fit.epoch, 1);
+  f.integer("steps_done", fit.steps_done, 0);
+  f.ids("order", fit.order);
+  f.text("shuffle_rng", fit.shuffle_rng);
+  f.real("loss_sum", fit.loss_sum);
+  f.real("loss_nodes", fit.loss_nodes);
+  f.integer("stopping_bad_epochs", fit.stopping.bad_epochs, 0);
+  f.real("stopping_best_loss", fit.stopping.best_loss);
+  f.real("stopping_best_metric", fit.stopping.best_metric);
+  f.seed_result("result", fit.result);
+  f.tensors("kept", fit.kept);
 }
+
+// Writes each field into the archive.
+class FieldWriter {
+ public:
+  explicit FieldWriter(torch::serialize::OutputArchive& archive) : archive_(archive) {}
+
+  void integer(const char* key, int64_t value, int64_t /*min*/) { archive_.write(key, c10::IValue(value)); }
+  void real(const char* key, double value) { archive_.write(key, c10::IValue(value)); }
+  void text(const char* key, const std::string& value) { archive_.write(key, c10::IValue(value)); }
+  void tensor(const char* key, const torch::Tensor& value, torch::Dtype, int64_t, int64_t) { archive_.write(key, value); }
+  void ids(const char* key, const std::vector<int64_t>& value) { archive_.write(key, torch::tensor(value, torch::kInt64)); }
+  void seed_result(const char* key, const SeedResult& value) { archive_.write(key, to_row(value)); }
+  void tensors(const char* key, const std::vector<torch::Tensor>& value) {
+    torch::serialize::OutputArchive list;
+    for (std::size_t i = 0; i < value.size(); ++i) list.write(std::to_string(i), value[i]);
+    list.write("size", c10::IValue(static_cast<int64_t>(value.size())));
+    archive_.write(key, list);
+  }
+
+ private:
+  torch::serialize::OutputArchive& archive_;
+};
 
 // Reads fields of one checkpoint, each checked; a failed check is a gat::Error naming the file
 // and the field.
@@ -30,45 +69,61 @@ class FieldReader {
   FieldReader(torch::serialize::InputArchive& archive, const std::string& path, std::string prefix = "")
       : archive_(archive), path_(path), prefix_(std::move(prefix)) {}
 
+  void integer(const std::string& key, int64_t& out, int64_t min = INT64_MIN, int64_t max = INT64_MAX) {
+    const c10::IValue v = get(key);
+    if (!v.isInt() || v.toInt() < min || v.toInt() > max) fail(key, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    out = v.toInt();
+  }
+  void real(const std::string& key, double& out) {
+    const c10::IValue v = get(key);
+    if (!v.isDouble()) fail(key, "expected a number");
+    out = v.toDouble();
+  }
+  void text(const std::string& key, std::string& out) {
+    const c10::IValue v = get(key);
+    if (!v.isString()) fail(key, "expected a string");
+    out = v.toStringRef();
+  }
+  // A CPU tensor of `dtype` and `dims` dimensions; `columns` > 0: the last has that size.
+  void tensor(const std::string& key, torch::Tensor& out, torch::Dtype dtype, int64_t dims, int64_t columns = 0) {
+    torch::Tensor t;
+    if (!archive_.try_read(key, t)) fail(key, "missing");
+    if (t.scalar_type() != dtype || t.dim() != dims || (columns > 0 && t.size(dims - 1) != columns))
+      fail(key, "expected a " + std::string(c10::toString(dtype)) + " tensor of " + std::to_string(dims) + " dimensions");
+    out = t.cpu().contiguous();
+  }
+  void ids(const std::string& key, std::vector<int64_t>& out) {
+    torch::Tensor t;
+    tensor(key, t, torch::kInt64, 1);
+    out.assign(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+  }
+  void seed_result(const std::string& key, SeedResult& out) {
+    torch::Tensor row;
+    tensor(key, row, torch::kFloat64, 1, 8);
+    out = train::seed_result(row);
+  }
+  void tensors(const std::string& key, std::vector<torch::Tensor>& out) {
+    torch::serialize::InputArchive list;
+    if (!archive_.try_read(key, list)) fail(key, "missing");
+    FieldReader items(list, path_, prefix_ + key + ".");
+    int64_t size = 0;
+    items.integer("size", size, 0, kMaxListSize);
+    out.assign(static_cast<std::size_t>(size), torch::Tensor());
+    for (std::size_t i = 0; i < out.size(); ++i)
+      if (!list.try_read(std::to_string(i), out[i])) items.fail(std::to_string(i), "missing");
+  }
+  std::string text(const std::string& key) {
+    std::string out;
+    text(key, out);
+    return out;
+  }
+
+ private:
   c10::IValue get(const std::string& key) {
     c10::IValue v;
     if (!archive_.try_read(key, v)) fail(key, "missing");
     return v;
   }
-  int64_t integer(const std::string& key, int64_t min = INT64_MIN, int64_t max = INT64_MAX) {
-    const c10::IValue v = get(key);
-    if (!v.isInt() || v.toInt() < min || v.toInt() > max) fail(key, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
-    return v.toInt();
-  }
-  double real(const std::string& key) {
-    const c10::IValue v = get(key);
-    if (!v.isDouble()) fail(key, "expected a number");
-    return v.toDouble();
-  }
-  std::string text(const std::string& key) {
-    const c10::IValue v = get(key);
-    if (!v.isString()) fail(key, "expected a string");
-    return v.toStringRef();
-  }
-  // A tensor of `dtype` and `dims` dimensions; `columns` > 0: the last has that size.
-  torch::Tensor tensor(const std::string& key, torch::Dtype dtype, int64_t dims, int64_t columns = 0) {
-    torch::Tensor t;
-    if (!archive_.try_read(key, t)) fail(key, "missing");
-    if (t.scalar_type() != dtype || t.dim() != dims || (columns > 0 && t.size(dims - 1) != columns))
-      fail(key, "expected a " + std::string(c10::toString(dtype)) + " tensor of " + std::to_string(dims) + " dimensions");
-    return t;
-  }
-  std::vector<torch::Tensor> tensors(const std::string& key) {
-    torch::serialize::InputArchive list;
-    if (!archive_.try_read(key, list)) fail(key, "missing");
-    FieldReader items(list, path_, prefix_ + key + ".");
-    std::vector<torch::Tensor> tensors(items.integer("size", 0, kMaxListSize));
-    for (std::size_t i = 0; i < tensors.size(); ++i)
-      if (!list.try_read(std::to_string(i), tensors[i])) items.fail(std::to_string(i), "missing");
-    return tensors;
-  }
-
- private:
   [[noreturn]] void fail(const std::string& key, const std::string& what) {
     throw Error(path_ + ": " + prefix_ + key + ": " + what + " (not a checkpoint of this version of gat_train)");
   }
@@ -77,50 +132,13 @@ class FieldReader {
   const std::string prefix_;
 };
 
-RunProgress read_progress(FieldReader& fields) {
-  RunProgress p;
-  p.seed_index = fields.integer("seed_index", 0);
-  p.results = fields.tensor("results", torch::kFloat64, 2, 8).cpu();
-  p.best_val = fields.real("best_val");
-  p.best_params = fields.tensors("best_params");
-  p.metrics_lines = fields.integer("metrics_lines", 0);
-  FitState& f = p.fit;
-  f.epoch = fields.integer("epoch", 1);
-  f.steps_done = fields.integer("steps_done", 0);
-  const torch::Tensor order = fields.tensor("order", torch::kInt64, 1).cpu().contiguous();
-  f.order.assign(order.data_ptr<int64_t>(), order.data_ptr<int64_t>() + order.numel());
-  f.shuffle_rng = fields.text("shuffle_rng");
-  f.loss_sum = fields.real("loss_sum");
-  f.loss_nodes = fields.real("loss_nodes");
-  f.stopping = {fields.integer("stopping_bad_epochs", 0), fields.real("stopping_best_loss"),
-                fields.real("stopping_best_metric")};
-  f.result = seed_result(fields.tensor("result", torch::kFloat64, 1, 8).cpu().contiguous());
-  f.kept = fields.tensors("kept");
-  return p;
-}
-
 }  // namespace
 
 void write_progress(torch::serialize::OutputArchive& archive, const std::string& key, const RunProgress& progress) {
   archive.write("format", c10::IValue(std::string(kFormat)));
   archive.write("key", c10::IValue(key));
-  archive.write("seed_index", c10::IValue(progress.seed_index));
-  archive.write("results", progress.results);
-  archive.write("best_val", c10::IValue(progress.best_val));
-  write_tensors(archive, "best_params", progress.best_params);
-  archive.write("metrics_lines", c10::IValue(progress.metrics_lines));
-  const FitState& f = progress.fit;
-  archive.write("epoch", c10::IValue(f.epoch));
-  archive.write("steps_done", c10::IValue(f.steps_done));
-  archive.write("order", torch::tensor(f.order, torch::kInt64));
-  archive.write("shuffle_rng", c10::IValue(f.shuffle_rng));
-  archive.write("loss_sum", c10::IValue(f.loss_sum));
-  archive.write("loss_nodes", c10::IValue(f.loss_nodes));
-  archive.write("stopping_bad_epochs", c10::IValue(f.stopping.bad_epochs));
-  archive.write("stopping_best_loss", c10::IValue(f.stopping.best_loss));
-  archive.write("stopping_best_metric", c10::IValue(f.stopping.best_metric));
-  archive.write("result", to_row(f.result));
-  write_tensors(archive, "kept", f.kept);
+  FieldWriter fields(archive);
+  visit(progress, fields);
 }
 
 std::string checkpoint_bytes(torch::serialize::OutputArchive& archive) {
@@ -155,7 +173,7 @@ LoadedCheckpoint read_checkpoint(const std::string& bytes, const std::string& pa
       throw Error(path + ": written for another config or data: this run has '" + here + "', the checkpoint '" +
                   there + "'");
     }
-    loaded.progress = read_progress(fields);
+    visit(loaded.progress, fields);
   } catch (const c10::Error& e) {  // LibTorch's own checks on what the archive holds
     const std::string what = e.what_without_backtrace();
     throw Error(path + ": not a checkpoint of this version of gat_train: " + what.substr(0, what.find('\n')));
