@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include "common/directory.h"
 #include "common/error.h"
@@ -52,6 +53,13 @@ void write_file_atomically(const std::string& path, const std::string& contents)
   }
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " to it");
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return in ? bytes.str() : std::string();
 }
 
 bool remove_if_present(const std::string& path) {

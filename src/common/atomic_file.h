@@ -12,6 +12,10 @@ namespace gat {
 // Whatever the tools write to disk goes through here, serialised in memory first.
 void write_file_atomically(const std::string& path, const std::string& contents);
 
+// The whole content of the file at `path` (text or binary), or "" when it cannot be read: the
+// counterpart of write_file_atomically, for files whose readers check what they get (a checksum).
+std::string read_whole_file(const std::string& path);
+
 // Removes the file at `path` if there is one and says whether there was; any other failure is one
 // error naming it.
 bool remove_if_present(const std::string& path);

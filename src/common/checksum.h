@@ -15,7 +15,6 @@ class Checksum {
  public:
   Checksum& add(const void* data, std::size_t size);
   Checksum& add(std::string_view text) { return add(text.data(), text.size()); }
-  uint64_t value() const { return state_; }
   std::string hex() const;  // 16 lowercase hex digits
 
  private:

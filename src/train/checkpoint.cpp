@@ -2,8 +2,6 @@
 #include "train/checkpoint.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -16,13 +14,6 @@ namespace gat::train {
 namespace {
 
 std::string path_in(const std::string& dir, const char* name) { return (std::filesystem::path(dir) / name).string(); }
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return in ? bytes.str() : std::string();
-}
 
 }  // namespace
 
@@ -63,7 +54,7 @@ std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, cons
       const std::string candidate = path_in(run_dir, name);
       if (!std::filesystem::exists(candidate)) continue;
       if (!problem.empty()) log::warn("{}; trying the one before it", problem);
-      std::string content = read_bytes(candidate);
+      std::string content = read_whole_file(candidate);
       if (const auto why = checkpoint_problem(content)) {
         problem = candidate + ": " + *why;
         continue;

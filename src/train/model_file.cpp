@@ -2,7 +2,6 @@
 #include "train/model_file.h"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -51,13 +50,6 @@ void read_module(torch::serialize::InputArchive& archive, torch::nn::Module& mod
       throw Error(path + ": " + prefix + key + ": saved, but the model of the config has no such parameter");
 }
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 }  // namespace
 
 void save_model(torch::nn::Module& model, data::Task task, const std::string& path) {
@@ -72,7 +64,7 @@ void save_model(torch::nn::Module& model, data::Task task, const std::string& pa
 void load_model(torch::nn::Module& model, const std::string& path, const data::GraphDataset& dataset) {
   if (!std::filesystem::is_regular_file(path))
     throw special_file_error(path, "a model saved by gat_train (RUN_DIR/best.pt)").value_or(Error(path + ": no such file"));
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = read_whole_file(path);
   if (const auto problem = sealed_zip_problem(bytes)) throw Error(path + ": " + *problem);
   try {
     torch::serialize::InputArchive archive;
