@@ -79,7 +79,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Attention, CoefficientsSumToOneOverNeighboursAndAreZeroOffEdges) {
   const int64_t n = 40;
-  const torch::Tensor edges = gat::ops::make_edge_plan(random_graph(n, 0.08, false, 1), n, true).edge_index;
+  const torch::Tensor edges = gat::make_edge_plan(random_graph(n, 0.08, false, 1), n, true).edge_index;
   torch::manual_seed(0);
   const torch::Tensor ss = torch::randn({n, 2}, torch::kFloat64), sd = torch::randn({n, 2}, torch::kFloat64);
   const torch::Tensor alpha = gat::ops::attention_coefficients_sparse(ss, sd, edges, 0.2);  // [E, H]
@@ -99,7 +99,7 @@ TEST(Attention, CoefficientsSumToOneOverNeighboursAndAreZeroOffEdges) {
 
 TEST(Attention, NodeWithoutIncomingEdgesGetsZeros) {
   const torch::Tensor edges = torch::tensor({{0, 1}, {1, 0}}, torch::kInt64);  // node 2 isolated
-  const gat::ops::EdgePlan plan = gat::ops::make_edge_plan(edges, 3, false);
+  const gat::EdgePlan plan = gat::make_edge_plan(edges, 3, false);
   const torch::Tensor wh = torch::randn({3, 1, 2});
   const torch::Tensor s = torch::randn({3, 1});
   for (AttentionImpl impl : {AttentionImpl::kFused, AttentionImpl::kSparse, AttentionImpl::kDense}) {
@@ -215,7 +215,7 @@ TEST(GAT, ReportedAttentionIsWhatEachLayerApplies) {
   model->eval();
   const int64_t n = 12;
   const torch::Tensor x = torch::randn({n, 5}, torch::kFloat64);
-  const gat::ops::EdgePlan plan = gat::ops::make_edge_plan(random_graph(n, 0.25, false, 9), n, true);
+  const gat::EdgePlan plan = gat::make_edge_plan(random_graph(n, 0.25, false, 9), n, true);
   std::vector<torch::Tensor> alpha;
   const torch::Tensor logits = model->forward_planned(x, plan, &alpha);
   ASSERT_EQ(alpha.size(), 2u);

@@ -12,7 +12,7 @@
 #include "support/error_of.h"
 #include "support/graph_file.h"
 #include "train/checkpoint.h"
-#include "train/model_options.h"
+#include "train/options_from_config.h"
 #include "train/model_file.h"
 
 namespace {

@@ -7,14 +7,14 @@
 
 #include "ops/attention.h"
 #include "ops/dropout.h"
-#include "ops/edge_plan.h"
+#include "common/edge_plan.h"
 #include "ops/fused_attention.h"
 #include "support/finite_differences.h"
 #include "support/rel_error.h"
 
 using gat::ops::AttentionImpl;
-using gat::ops::EdgePlan;
-using gat::ops::make_edge_plan;
+using gat::EdgePlan;
+using gat::make_edge_plan;
 
 namespace {
 
@@ -99,7 +99,7 @@ TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
   const torch::Device device(device_type);
   const Case c = cases()[index];
   const double tol = dtype == torch::kFloat64 ? 1e-10 : 1e-5;
-  const EdgePlan plan = gat::ops::to_device(make_edge_plan(c.edges, c.n, c.self_loops), device);
+  const EdgePlan plan = gat::to_device(make_edge_plan(c.edges, c.n, c.self_loops), device);
   // 70 features: the CPU kernel's column tiles (64 floats, 32 doubles) are each walked in 8-wide
   // blocks, and the last tile has a tail of 6; on a GPU, 210 columns leave most of a block's threads
   // idle. 72 features: on a GPU, float32 heads of whole quads take the float4 kernels.
@@ -147,7 +147,7 @@ TEST(FusedAttentionCuda, Float32MatchesFloat64CpuReference) {
   for (const auto& [h, f] : std::vector<std::pair<int64_t, int64_t>>{{4, 300}, {6, 121}, {9, 8}}) {
     const auto reference = run(AttentionImpl::kDense, random_inputs(n, h, f, torch::kFloat64, 6), plan, 0.0, 0);
     const auto fused = run(AttentionImpl::kFused, random_inputs(n, h, f, torch::kFloat32, 6, torch::kCUDA),
-                           gat::ops::to_device(plan, torch::kCUDA), 0.0, 0);
+                           gat::to_device(plan, torch::kCUDA), 0.0, 0);
     for (int i = 0; i < 3; ++i)
       EXPECT_LT(rel_error(fused[i].cpu().to(torch::kFloat64), reference[i]), 1e-5)
           << kWhat[i] << ", " << h << " heads of " << f;
@@ -212,13 +212,13 @@ TEST(EdgePlan, JoinedPlansOfGraphsAreThePlanOfTheirConcatenation) {
       std::vector<torch::Tensor> shifted;
       int64_t n = 0;
       for (const auto& [nodes, edges] : graphs) {
-        plans.push_back(gat::ops::to_device(make_edge_plan(edges, nodes, loops), device));
+        plans.push_back(gat::to_device(make_edge_plan(edges, nodes, loops), device));
         shifted.push_back(edges + n);
         n += nodes;
       }
       std::vector<const EdgePlan*> parts;
       for (const EdgePlan& plan : plans) parts.push_back(&plan);
-      const EdgePlan joined = gat::ops::join_plans(parts);
+      const EdgePlan joined = gat::join_plans(parts);
       const EdgePlan whole = make_edge_plan(torch::cat(shifted, 1), n, loops);
       const std::string where = device.str() + (loops ? ", self loops" : ", no self loops");
       EXPECT_EQ(joined.num_nodes, n) << where;
@@ -235,7 +235,7 @@ TEST(EdgePlan, JoiningPlansWithAndWithoutSelfLoopsIsAnError) {
   const EdgePlan with = make_edge_plan(random_edges(5, 0.3, 1), 5, true);
   const EdgePlan without = make_edge_plan(random_edges(5, 0.3, 1), 5, false);
   try {
-    gat::ops::join_plans({&with, &without});
+    gat::join_plans({&with, &without});
     FAIL() << "expected an error";
   } catch (const c10::Error& e) {
     EXPECT_NE(std::string(e.what_without_backtrace()).find("join_plans: plans made with and without self loops"),

@@ -22,7 +22,7 @@
 #include "support/graph_file.h"
 #include "support/rel_error.h"
 #include "train/model_file.h"
-#include "train/model_options.h"
+#include "train/options_from_config.h"
 
 namespace fs = std::filesystem;
 

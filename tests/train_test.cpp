@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
+#include "data/graph_ids.h"
 #include "dist/communicator.h"
 #include "train/experiment.h"
 #include "train/trainer.h"
@@ -119,7 +120,7 @@ TEST_F(TrainTest, TwentyStepsOnAGpuMatchTheCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   const Config config = test_config("inductive", (dir_ / "cuda").string(), {"model.input_dropout=0", "model.dropout=0"});
   const auto dataset = gat::data::load_graph_dataset(config.data.path);
-  const std::vector<int64_t> graphs = gat::train::graph_ids(dataset.train);
+  const std::vector<int64_t> graphs = gat::data::graph_ids(dataset.train);
   auto parameters_after_20_steps = [&](torch::Device device) {
     gat::train::Trainer trainer(config, dataset, comm_, device);
     trainer.reset(0);

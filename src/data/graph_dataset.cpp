@@ -271,15 +271,6 @@ const Split& split_named(const GraphDataset& dataset, const std::string& name) {
   throw Error("split: expected train, val or test, got \"" + name + "\"");
 }
 
-int64_t split_nodes(const GraphDataset& dataset, const Split& split) {
-  if (split.level == SplitLevel::kNode) return split.ids.numel();
-  const auto ptr = dataset.graph_ptr.accessor<int64_t, 1>();
-  const auto ids = split.ids.accessor<int64_t, 1>();
-  int64_t n = 0;
-  for (int64_t i = 0; i < ids.size(0); ++i) n += ptr[ids[i] + 1] - ptr[ids[i]];
-  return n;
-}
-
 GraphDataset without_edges(GraphDataset dataset) {
   dataset.edge_index = dataset.edge_index.new_empty({2, 0});
   dataset.edge_ptr = torch::zeros_like(dataset.edge_ptr);

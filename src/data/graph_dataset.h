@@ -48,9 +48,6 @@ inline const std::vector<std::string> kSplitNames = {"train", "val", "test"};
 // dataset.train, .val or .test by that name; any other name is a gat::Error.
 const Split& split_named(const GraphDataset& dataset, const std::string& name);
 
-// The nodes a split scores: its node ids, or all nodes of its graphs.
-int64_t split_nodes(const GraphDataset& dataset, const Split& split);
-
 // The same dataset with no edges (edge_ptr all zero): with self loops added by the model, a GAT
 // on it is a per-node MLP of the same depth and width, the baseline that shows what edges add.
 GraphDataset without_edges(GraphDataset dataset);

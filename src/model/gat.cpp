@@ -25,10 +25,10 @@ void GATImpl::reset() {
 }
 
 torch::Tensor GATImpl::forward(const torch::Tensor& x, const torch::Tensor& edge_index) {
-  return forward_planned(x, ops::plan_on(x, edge_index, options.conv().add_self_loops()));
+  return forward_planned(x, gat::plan_on(x, edge_index, options.conv().add_self_loops()));
 }
 
-torch::Tensor GATImpl::forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan,
+torch::Tensor GATImpl::forward_planned(const torch::Tensor& x, const EdgePlan& plan,
                                        std::vector<torch::Tensor>* attention) {
   const std::size_t count = layers->size();
   if (attention) attention->assign(count, torch::Tensor());

@@ -35,7 +35,7 @@ class GATImpl : public torch::nn::Cloneable<GATImpl> {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& edge_index);
   // forward() over a plan made with options.conv().add_self_loops. With `attention`, also returns there
   // each layer's alpha over the plan's edge columns, [E, heads[l]] (GATConv::forward_planned).
-  torch::Tensor forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan,
+  torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan,
                                 std::vector<torch::Tensor>* attention = nullptr);
 
   // Layer l, typed.

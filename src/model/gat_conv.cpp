@@ -50,10 +50,10 @@ void GATConvImpl::reset_parameters() {
 }
 
 torch::Tensor GATConvImpl::forward(const torch::Tensor& x, const torch::Tensor& edge_index) {
-  return forward_planned(x, ops::plan_on(x, edge_index, options.add_self_loops()));
+  return forward_planned(x, gat::plan_on(x, edge_index, options.add_self_loops()));
 }
 
-torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan,
+torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePlan& plan,
                                            torch::Tensor* attention) {
   TORCH_CHECK(plan.num_nodes == x.size(0) && plan.self_loops == options.add_self_loops(),
               "GATConv: the edge plan was made for other nodes or another add_self_loops");

@@ -31,7 +31,7 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   // A separate name: ModuleHolder's operator() needs forward() to have one signature. With
   // `attention`, also stores there alpha of every plan edge column, [E, heads] (eq. 3), for
   // gat_explain: as computed in this forward, so only without dropout is it what was applied.
-  torch::Tensor forward_planned(const torch::Tensor& x, const ops::EdgePlan& plan,
+  torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan,
                                 torch::Tensor* attention = nullptr);
 
   // Width of forward()'s output.

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "ops/edge_plan.h"
+#include "common/edge_plan.h"
 
 namespace gat::ops {
 

@@ -20,6 +20,7 @@
 #include "common/op_trace.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
+#include "data/graph_ids.h"
 #include "data/random_graphs.h"
 #include "train/model_memory.h"
 #include "tools/tool_main.h"
@@ -60,12 +61,12 @@ class BatchBench {
         trainer_(config, dataset_, comm, device),  // refers to dataset_, declared before it
         timer_(device) {
     trainer_.reset(config.train.seed);
-    graphs_ = gat::train::graph_ids(dataset_.train);
+    graphs_ = gat::data::graph_ids(dataset_.train);
     if (!all_graphs) graphs_.resize(std::min<std::size_t>(graphs_.size(), config.train.batch_graphs));
     nodes_ = dataset_.num_nodes(), edges_ = dataset_.num_edges();
-    if (!trainer_.node_level()) {
-      nodes_ = trainer_.nodes_in(graphs_);
-      edges_ = trainer_.edges_in(graphs_);
+    if (!trainer_.batches().node_level()) {
+      nodes_ = gat::data::nodes_in(dataset_, graphs_);
+      edges_ = gat::data::edges_in(dataset_, graphs_);
     }
   }
 

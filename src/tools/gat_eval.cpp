@@ -8,13 +8,12 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "train/model_memory.h"
+#include "data/graph_ids.h"
 #include "tools/saved_model_args.h"
 #include "tools/tool_main.h"
+#include "train/evaluation.h"
 #include "train/experiment.h"
-#include "train/model_file.h"
 #include "train/run_setup.h"
-#include "train/trainer.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Score a saved GAT on a split of a gat-graphs dataset."};
@@ -31,11 +30,9 @@ int main(int argc, char** argv) {
     const gat::data::Split& split = gat::data::split_named(dataset, split_name);
     if (gat::data::split_nodes(dataset, split) == 0)
       throw gat::Error(dataset.path + ": /splits/" + split_name + ": expected nodes to score, got an empty split");
-    gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kInference);
-    gat::train::Trainer trainer(config, dataset, comm, setup.device());
-    trainer.reset(config.train.seed);
-    gat::train::load_model(*trainer.model(), args.checkpoint, dataset);
-    const gat::train::EvalSums sums = trainer.evaluate_split(split);
+    gat::model::GAT model = args.load_model(config, dataset, setup.device());
+    gat::data::BatchSource batches(dataset, gat::train::batch_source_options(config, comm), setup.device());
+    const gat::train::EvalSums sums = gat::train::evaluate_split(model, batches, split, comm);
     const nlohmann::json out = {
         {"checkpoint", args.checkpoint},
         {"data", config.data.path},

@@ -8,14 +8,11 @@
 #include <set>
 
 #include "common/log.h"
-#include "data/batch.h"
-#include "train/model_memory.h"
-#include "train/model_options.h"
+#include "data/graph_ids.h"
 #include "tools/saved_model_args.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
 #include "train/explain.h"
-#include "train/model_file.h"
 #include "train/run_setup.h"
 
 namespace {
@@ -38,8 +35,7 @@ std::vector<int64_t> chosen_graphs(const gat::data::GraphDataset& dataset, const
     for (std::size_t g = 0; g < all.size(); ++g) all[g] = static_cast<int64_t>(g);
     return all;
   }
-  const torch::Tensor ids = split.ids.contiguous();
-  return {ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel()};
+  return gat::data::graph_ids(split);
 }
 
 }  // namespace
@@ -62,15 +58,11 @@ int main(int argc, char** argv) {
     gat::train::RunSetup setup(host, config, args.threads);
     if (setup.comm().rank() != 0) return;  // one process writes the file; more ranks add nothing
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
-    gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kInference);
-    gat::model::GAT model(gat::train::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
-    model->to(setup.device());
-    gat::train::load_model(*model, args.checkpoint, dataset);
+    gat::model::GAT model = args.load_model(config, dataset, setup.device());
     if (out_path.empty()) out_path = (std::filesystem::path(args.checkpoint).parent_path() / "attention.h5").string();
     const std::vector<int64_t> chosen = chosen_graphs(dataset, graphs, split_name);
-    gat::train::write_attention(out_path, model, dataset,
-                                gat::data::model_features(dataset, config.data.normalize_features), chosen,
-                                {args.checkpoint, config.data.path});
+    gat::data::BatchSource batches(dataset, gat::train::batch_source_options(config, setup.comm()), setup.device());
+    gat::train::write_attention(out_path, model, batches, chosen, {args.checkpoint, config.data.path});
     std::cout << nlohmann::json{{"out", out_path}, {"graphs", chosen}, {"layers", model->layers->size()}}.dump()
               << std::endl;
   });

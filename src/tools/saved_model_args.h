@@ -10,6 +10,11 @@
 
 #include "common/regular_file.h"
 #include "config/config.h"
+#include "data/graph_dataset.h"
+#include "model/gat.h"
+#include "train/model_file.h"
+#include "train/model_memory.h"
+#include "train/options_from_config.h"
 
 namespace gat::tools {
 
@@ -35,6 +40,16 @@ struct SavedModelArgs {
     std::vector<std::string> all = overrides;
     if (!data_path.empty()) all.push_back("data.path=" + data_path);
     return config::load_config(path, all);
+  }
+
+  // The model that `config` describes for `dataset`, on `device`, with the checkpoint's parameters.
+  model::GAT load_model(const config::Config& config, const data::GraphDataset& dataset,
+                        const torch::Device& device) const {
+    train::check_model_fits_memory(config.model, dataset, train::ModelUse::kInference);
+    model::GAT model(train::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
+    model->to(device);
+    train::load_model(*model, checkpoint, dataset);
+    return model;
   }
 };
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/atomic_file.h"
+#include "common/device.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "data/dataset_fingerprint.h"
@@ -14,6 +15,28 @@ namespace gat::train {
 namespace {
 
 std::string path_in(const std::string& dir, const char* name) { return (std::filesystem::path(dir) / name).string(); }
+
+// The trainer's part of a checkpoint: the model's parameters, Adam's state and every rank's random
+// generators, gathered over the ranks (a collective).
+void save_training_state(torch::serialize::OutputArchive& archive, Trainer& trainer) {
+  dist::Communicator& comm = trainer.comm();
+  torch::serialize::OutputArchive model, optimizer;
+  trainer.model()->save(model);
+  trainer.optimizer().save(optimizer);
+  archive.write("model", model);
+  archive.write("optimizer", optimizer);
+  // Ranks draw different dropout masks, so their generators differ: every rank's goes in, as one
+  // row each of a table that the ranks fill by summing (each row is non-zero on its rank only).
+  auto gathered = [&](const torch::Device& device) {
+    const torch::Tensor mine = generator_state(device);
+    torch::Tensor table = torch::zeros({comm.size(), mine.numel()}, torch::kUInt8);
+    table[comm.rank()] = mine;
+    comm.all_reduce(table, dist::ReduceOp::kSum);
+    return table;
+  };
+  archive.write("generator_cpu", gathered(torch::kCPU));
+  if (trainer.device().is_cuda()) archive.write("generator_device", gathered(trainer.device()));
+}
 
 }  // namespace
 
@@ -33,7 +56,7 @@ void save_checkpoint(const std::string& run_dir, const std::string& key, const R
                      Trainer& trainer, dist::Communicator& comm) {
   torch::serialize::OutputArchive archive;
   write_progress(archive, key, progress);
-  trainer.save_training_state(archive);  // a collective: every rank gets here
+  save_training_state(archive, trainer);  // a collective: every rank gets here
   if (comm.rank() != 0) return;
   const std::string current = path_in(run_dir, kRunCheckpoint);
   std::error_code ec;
@@ -71,6 +94,24 @@ std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, cons
   path = dist::broadcast_text(comm, path);
   if (bytes.empty()) return std::nullopt;
   return read_checkpoint(bytes, path, key, device);
+}
+
+void restore_training_state(torch::serialize::InputArchive& archive, Trainer& trainer) {
+  dist::Communicator& comm = trainer.comm();
+  torch::serialize::InputArchive model, optimizer;
+  archive.read("model", model);
+  archive.read("optimizer", optimizer);
+  trainer.model()->load(model);
+  trainer.optimizer().load(optimizer);
+  auto restore = [&](const char* key, const torch::Device& device) {
+    torch::Tensor table;
+    archive.read(key, table);
+    if (table.size(0) != comm.size())
+      throw Error(fmt::format("checkpoint: written by {} ranks, this run has {}", table.size(0), comm.size()));
+    set_generator_state(device, table[comm.rank()].contiguous());
+  };
+  restore("generator_cpu", torch::kCPU);
+  if (trainer.device().is_cuda()) restore("generator_device", trainer.device());
 }
 
 std::vector<std::string> remove_checkpoints(const std::string& run_dir) {

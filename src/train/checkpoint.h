@@ -34,6 +34,11 @@ void save_checkpoint(const std::string& run_dir, const std::string& key, const R
 std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, const std::string& key,
                                                 const torch::Device& device, dist::Communicator& comm);
 
+// Puts the trainer's part of a loaded checkpoint back: the model's parameters, Adam's state and this
+// rank's random generators. Throws gat::Error when the checkpoint was written by another number of
+// ranks.
+void restore_training_state(torch::serialize::InputArchive& archive, Trainer& trainer);
+
 // Removes run_dir's checkpoints (a finished run needs none) and returns the names it removed.
 std::vector<std::string> remove_checkpoints(const std::string& run_dir);
 

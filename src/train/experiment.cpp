@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/record_file.h"
 #include "common/stop_signals.h"
+#include "data/graph_ids.h"
 #include "train/checkpoint.h"
 #include "train/model_file.h"
 #include "train/progress.h"
@@ -165,7 +166,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     }
     std::optional<ResumePoint> point;
     if (resumed && k == resumed->progress.seed_index)
-      point = ResumePoint{resumed->progress.fit, [&](Trainer& t) { t.restore_training_state(*resumed->archive); }};
+      point = ResumePoint{resumed->progress.fit, [&](Trainer& t) { restore_training_state(*resumed->archive, t); }};
     const SeedResult r = fit_seed(trainer, config.train.seed + k, [&](const EpochRecord& e) {
       if (writer) write_epoch(e);
       else if (!data_parallel) epochs[k].push_back(e);

@@ -3,15 +3,13 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
-#include "data/batch.h"
 #include "data/h5_file.h"
-#include "ops/edge_plan.h"
 
 namespace gat::train {
 
-void write_attention(const std::string& path, model::GAT& model, const data::GraphDataset& dataset,
-                     const torch::Tensor& features, const std::vector<int64_t>& graphs,
-                     const ExplainSource& source) {
+void write_attention(const std::string& path, model::GAT& model, data::BatchSource& batches,
+                     const std::vector<int64_t>& graphs, const ExplainSource& source) {
+  const data::GraphDataset& dataset = batches.dataset();
   for (const int64_t g : graphs)
     if (g < 0 || g >= dataset.num_graphs())
       throw Error(dataset.path + ": graph " + std::to_string(g) + " is out of range [0, " +
@@ -19,7 +17,6 @@ void write_attention(const std::string& path, model::GAT& model, const data::Gra
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
-  const torch::Device device = model->parameters().front().device();
   {
     data::H5File file(path, data::H5File::Mode::kCreateInMemory);
     file.write_attribute("/", "format", "gat-attention");
@@ -29,14 +26,13 @@ void write_attention(const std::string& path, model::GAT& model, const data::Gra
     file.write_attribute("/", "data", source.data);
     file.create_group("/graphs");
     for (const int64_t g : graphs) {
-      const data::Batch batch = data::to_device(data::graph_batch(dataset, features, dataset.labels, {g}), device);
-      const ops::EdgePlan plan = ops::plan_on(batch.x, data::graph_edges(dataset, g), model->options.conv().add_self_loops());
+      const data::Batch batch = batches.graphs_batch({g});
       std::vector<torch::Tensor> attention;
-      model->forward_planned(batch.x, plan, &attention);
+      model->forward_planned(batch.x, batch.plan, &attention);
       const std::string group = "/graphs/" + std::to_string(g);
       file.create_group(group);
       file.write_attribute(group, "nodes", batch.x.size(0));
-      file.write(group + "/edge_index", plan.edge_index.cpu());
+      file.write(group + "/edge_index", batch.plan.edge_index.cpu());
       for (std::size_t l = 0; l < attention.size(); ++l)
         file.write(group + "/layer_" + std::to_string(l), attention[l].to(torch::kCPU, torch::kFloat32));
     }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "data/graph_dataset.h"
+#include "data/batch_source.h"
 #include "model/gat.h"
 
 namespace gat::train {
@@ -25,10 +25,9 @@ struct ExplainSource {
   std::string data;
 };
 
-// Writes `path` whole or not at all. `features` are the model's input features of the whole
-// dataset (data::model_features); `graphs` ids in [0, dataset.num_graphs()), else gat::Error.
-void write_attention(const std::string& path, model::GAT& model, const data::GraphDataset& dataset,
-                     const torch::Tensor& features, const std::vector<int64_t>& graphs,
-                     const ExplainSource& source);
+// Writes `path` whole or not at all; `graphs` are ids in [0, num_graphs()) of the batches' dataset,
+// else gat::Error.
+void write_attention(const std::string& path, model::GAT& model, data::BatchSource& batches,
+                     const std::vector<int64_t>& graphs, const ExplainSource& source);
 
 }  // namespace gat::train

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/memory_limit.h"
+#include "data/graph_ids.h"
 
 namespace gat::train {
 namespace {
@@ -15,9 +16,8 @@ namespace {
 // the whole dataset), else the largest graph (a batch holds at least one).
 int64_t largest_pass_nodes(const data::GraphDataset& dataset) {
   if (dataset.train.level == data::SplitLevel::kNode) return dataset.num_nodes();
-  const auto ptr = dataset.graph_ptr.accessor<int64_t, 1>();
   int64_t most = 0;
-  for (int64_t g = 0; g < dataset.num_graphs(); ++g) most = std::max(most, ptr[g + 1] - ptr[g]);
+  for (int64_t g = 0; g < dataset.num_graphs(); ++g) most = std::max(most, data::nodes_of(dataset, g));
   return most;
 }
 

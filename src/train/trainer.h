@@ -9,12 +9,11 @@
 #include <vector>
 
 #include "config/config.h"
-#include "data/batch.h"
+#include "data/batch_source.h"
 #include "data/graph_dataset.h"
 #include "dist/communicator.h"
 #include "dist/gradient_reducer.h"
 #include "model/gat.h"
-#include "ops/edge_plan.h"
 #include "train/early_stopping.h"
 #include "train/metrics.h"
 #include "train/progress.h"
@@ -34,7 +33,7 @@ struct EpochRecord {
 
 // Where one training step's time went, in seconds.
 struct StepTimes {
-  double data = 0;       // cutting the batch's graphs out of the dataset
+  double data = 0;       // the batch source: this rank's graphs cut out, their plans joined
   double forward = 0;    // the model's forward pass and the loss
   double backward = 0;   // backward (with overlap, includes starting the buckets' all-reduces)
   double reduce = 0;     // waiting for the gradient all-reduce after backward
@@ -87,7 +86,8 @@ struct ResumePoint {
 // train on batches of train.batch_graphs whole graphs, shuffled each epoch. With graph-level splits
 // on several ranks, each global batch is divided among the ranks and the loss is the mean over all
 // of its nodes. Node-level training is whole on every rank: it uses `comm` only to start from rank
-// 0's parameters, so give it a LocalCommunicator where ranks train different seeds.
+// 0's parameters, so give it a LocalCommunicator where ranks train different seeds. A step reads:
+// the batch source's batch, the model, the loss, the gradient reducer, the optimizer.
 class Trainer {
  public:
   // The model, its optimizer state and each step's batch live on `device` (common/device.h); the
@@ -106,25 +106,16 @@ class Trainer {
   // Called after every step of fit() with where the epoch stands (for train/progress.h).
   void set_step_observer(std::function<void(const StepProgress&)> observer) { on_step_ = std::move(observer); }
 
-  // The model's parameters, Adam's state and every rank's random generators (gathered over the
-  // ranks: call on every rank) into `archive`; restore reads them back, this rank's generators.
-  void save_training_state(torch::serialize::OutputArchive& archive);
-  void restore_training_state(torch::serialize::InputArchive& archive);
-
   // One optimizer step on the global batch of graphs `graphs` (graph-level) or on the train nodes
   // (node-level: `graphs` is ignored). The loss and the all-reduced gradients are checked first;
   // every rank sees the same ones, so every rank takes or drops the step alike.
   StepResult train_step(const std::vector<int64_t>& graphs, StepTimes* times = nullptr);
 
-  // Sums over a split, all-reduced over ranks, in eval mode.
-  EvalSums evaluate_split(const data::Split& split);
-
   model::GAT& model() { return model_; }
+  torch::optim::Adam& optimizer() { return *optimizer_; }
+  data::BatchSource& batches() { return batches_; }
+  dist::Communicator& comm() { return comm_; }
   const torch::Device& device() const { return device_; }
-  const data::GraphDataset& dataset() const { return dataset_; }
-  bool node_level() const { return dataset_.train.level == data::SplitLevel::kNode; }
-  int64_t nodes_in(const std::vector<int64_t>& graphs) const;  // over all of these graphs
-  int64_t edges_in(const std::vector<int64_t>& graphs) const;  // stored edges, over all of these graphs
 
   // The first parameter, in named_parameters() order (layer by layer), whose gradient has a NaN or
   // Inf, as "the gradient of NAME"; empty when there is none.
@@ -138,29 +129,15 @@ class Trainer {
   std::string first_nonfinite(const torch::Tensor& gradient_sums);
 
  private:
-  // This rank's share of a global batch: a contiguous block of about graphs.size() / ranks.
-  std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
-
-  // The edge plan of a batch of these graphs, on device_: joined from each graph's plan, made the
-  // first time the graph is used and kept.
-  ops::EdgePlan plan_of(const std::vector<int64_t>& graphs);
-
   const config::Config& config_;
   const data::GraphDataset& dataset_;
   dist::Communicator& comm_;
   torch::Device device_;
-  torch::Tensor features_;   // the model's input features; graph-level: on device_
-  torch::Tensor labels_;     // graph-level: the dataset's labels, on device_
-  data::Batch nodes_batch_;  // node-level: all graphs, scoring the train nodes, on device_
-  ops::EdgePlan nodes_plan_;  // node-level: the plan of nodes_batch_
-  std::vector<std::optional<ops::EdgePlan>> graph_plans_;  // graph-level: by graph id, once used
+  data::BatchSource batches_;
   model::GAT model_{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<dist::GradientReducer> reducer_;  // with several ranks
   std::function<void(const StepProgress&)> on_step_;
 };
-
-// Graph ids of a graph-level split, as a vector.
-std::vector<int64_t> graph_ids(const data::Split& split);
 
 }  // namespace gat::train

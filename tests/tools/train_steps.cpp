@@ -9,8 +9,10 @@
 #include "common/error.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
+#include "data/graph_ids.h"
 #include "dist/mpi_communicator.h"
 #include "train/run_setup.h"
+#include "train/evaluation.h"
 #include "train/trainer.h"
 
 int main(int argc, char** argv) {
@@ -32,7 +34,7 @@ int main(int argc, char** argv) {
     const auto dataset = gat::data::load_graph_dataset(config.data.path);
     gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
-    const std::vector<int64_t> graphs = gat::train::graph_ids(dataset.train);
+    const std::vector<int64_t> graphs = gat::data::graph_ids(dataset.train);
     const std::size_t batch = config.train.batch_graphs;
     // Walk the training graphs in file order, batch after batch, wrapping around at the end:
     // the last batch of a pass may be partial, and on several ranks some ranks then get none.
@@ -42,7 +44,7 @@ int main(int argc, char** argv) {
       trainer.train_step(std::vector<int64_t>(graphs.begin() + at, graphs.begin() + end));
       at = end == graphs.size() ? 0 : end;
     }
-    const gat::train::EvalSums val = trainer.evaluate_split(dataset.val);
+    const gat::train::EvalSums val = gat::train::evaluate_split(trainer.model(), trainer.batches(), dataset.val, comm);
     if (comm.rank() == 0) {
       std::vector<torch::Tensor> flat;
       for (const auto& p : trainer.model()->parameters()) flat.push_back(p.detach().reshape(-1).cpu());

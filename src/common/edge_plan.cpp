@@ -1,11 +1,11 @@
 // Counting sorts of a batch's edges by target and by source.
-#include "ops/edge_plan.h"
+#include "common/edge_plan.h"
 
 #include "common/device.h"
 
 #include <vector>
 
-namespace gat::ops {
+namespace gat {
 
 EdgePlan make_edge_plan(const torch::Tensor& edge_index, int64_t num_nodes, bool add_self_loops) {
   TORCH_CHECK(edge_index.dim() == 2 && edge_index.size(0) == 2 && edge_index.scalar_type() == torch::kInt64,
@@ -103,4 +103,4 @@ EdgePlan plan_on(const torch::Tensor& x, const torch::Tensor& edge_index, bool a
   return to_device(make_edge_plan(edge_index.cpu(), x.size(0), add_self_loops), x.device());
 }
 
-}  // namespace gat::ops
+}  // namespace gat

@@ -1,5 +1,5 @@
-// config::ModelConfig -> model::GATOptions, key by key.
-#include "train/model_options.h"
+// Config sections -> the options of model::GAT and data::BatchSource, key by key.
+#include "train/options_from_config.h"
 
 namespace gat::train {
 
@@ -15,6 +15,16 @@ model::GATOptions gat_options_from_config(const config::ModelConfig& m, int64_t 
                 .bias(m.bias)
                 .residual(m.residual)
                 .attention(ops::attention_impl_from_string(m.attention)));
+}
+
+data::BatchSourceOptions batch_source_options(const config::Config& config, const dist::Communicator& comm) {
+  data::BatchSourceOptions options;
+  options.normalize_features = config.data.normalize_features;
+  options.add_self_loops = config.model.add_self_loops;
+  options.eval_graphs = config.train.batch_graphs;
+  options.rank = comm.rank();
+  options.ranks = comm.size();
+  return options;
 }
 
 }  // namespace gat::train

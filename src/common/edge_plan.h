@@ -1,11 +1,12 @@
 // The edges of one batch laid out for attention: grouped by target (CSR) and by source (CSC).
+// Here, below both, because data makes and keeps the plans of its graphs and ops' kernels read them.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <vector>
 
-namespace gat::ops {
+namespace gat {
 
 // Built once per batch and shared by every layer. The fused kernels read it so that each thread
 // owns whole rows of its outputs: the forward pass and the target-side gradients walk the CSR
@@ -40,4 +41,4 @@ EdgePlan to_device(const EdgePlan& plan, const torch::Device& device);
 // there; a GPU edge_index costs a synchronising copy first), then moved.
 EdgePlan plan_on(const torch::Tensor& x, const torch::Tensor& edge_index, bool add_self_loops);
 
-}  // namespace gat::ops
+}  // namespace gat
