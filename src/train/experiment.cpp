@@ -75,54 +75,61 @@ SeedResult fit_seed(Trainer& trainer, int64_t seed, const std::function<void(con
   }
 }
 
-}  // namespace
+// Which rank trains which seed. Graph-level data: all ranks train each seed together. Node-level
+// data (one graph that every rank holds whole): rank r trains seeds k with k % ranks == r alone.
+struct SeedPlan {
+  bool data_parallel = false;
+  int64_t ranks = 1;
+  int64_t seeds = 1;
 
-data::GraphDataset load_dataset(const config::Config& config) {
-  data::GraphDataset dataset = data::load_graph_dataset(config.data.path);
-  return config.data.ignore_edges ? data::without_edges(std::move(dataset)) : dataset;
-}
-
-nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset,
-                              dist::Communicator& comm, const torch::Device& device) {
-  const auto start = std::chrono::steady_clock::now();
-  const bool writer = comm.rank() == 0;
-  require_train_and_val_nodes(dataset);
-  const bool has_test = data::split_nodes(dataset, dataset.test) > 0;
-  if (!has_test && writer) log::warn("{}: /splits/test is empty: the results hold no test score", dataset.path);
-  // Graph-level data: all ranks train each seed together. Node-level data (one graph that every
-  // rank holds whole): rank r trains seeds k with k % ranks == r on its own.
-  const bool data_parallel = dataset.train.level == data::SplitLevel::kGraph;
-  const int64_t ranks = comm.size(), seeds = config.train.seeds;
-  auto owner = [&](int64_t k) { return data_parallel ? 0 : k % ranks; };
+  int64_t owner(int64_t k) const { return data_parallel ? 0 : k % ranks; }
   // A checkpoint holds one trainer's state, so a run whose ranks train different seeds has none.
-  const bool checkpoints = data_parallel || ranks == 1;
-  if (config.train.resume == "required" && !checkpoints)
+  bool checkpoints() const { return data_parallel || ranks == 1; }
+};
+
+SeedPlan plan_seeds(const config::Config& config, const data::GraphDataset& dataset, const dist::Communicator& comm) {
+  const SeedPlan plan{dataset.train.level == data::SplitLevel::kGraph, comm.size(), config.train.seeds};
+  if (config.train.resume == "required" && !plan.checkpoints())
     throw Error("train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
                 "keep no checkpoints");
+  return plan;
+}
 
-  const std::filesystem::path dir = config.train.run_dir;
-  std::optional<RunDirectory> run_dir;  // rank 0's, locked until the run ends
-  if (writer) run_dir.emplace(dir.string());
-  const std::string key = resume_key(config, dataset);
+// The run directory, locked by rank 0 until the run ends, and where the run starts: afresh, or
+// from the directory's checkpoint.
+struct RunStart {
+  std::filesystem::path dir;
+  std::optional<RunDirectory> run_dir;  // rank 0's
+  std::string key;                      // what a checkpoint must have been written for
   std::optional<LoadedCheckpoint> resumed;
-  if (config.train.resume != "off" && checkpoints) {
-    resumed = load_checkpoint(dir.string(), key, device, comm);
-    if (!resumed && config.train.resume == "required")
-      throw Error((dir / kRunCheckpoint).string() + ": no checkpoint to resume from (train.resume: required)");
-  }
   RunProgress progress;
-  progress.results = torch::zeros({seeds, 8}, torch::kFloat64);
-  if (resumed) {
-    progress = resumed->progress;
-    log::info("resuming from {}: seed {} epoch {} after step {}", resumed->path, config.train.seed + progress.seed_index,
-              progress.fit.epoch, progress.fit.steps_done);
+  std::optional<RecordFile> metrics;    // rank 0's metrics.jsonl
+
+  RunStart(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
+           const torch::Device& device, const SeedPlan& plan)
+      : dir(config.train.run_dir) {
+    if (comm.rank() == 0) run_dir.emplace(dir.string());
+    key = resume_key(config, dataset);
+    if (config.train.resume != "off" && plan.checkpoints()) {
+      resumed = load_checkpoint(dir.string(), key, device, comm);
+      if (!resumed && config.train.resume == "required")
+        throw Error((dir / kRunCheckpoint).string() + ": no checkpoint to resume from (train.resume: required)");
+    }
+    progress.results = torch::zeros({plan.seeds, 8}, torch::kFloat64);
+    if (resumed) {
+      progress = resumed->progress;
+      log::info("resuming from {}: seed {} epoch {} after step {}", resumed->path,
+                config.train.seed + progress.seed_index, progress.fit.epoch, progress.fit.steps_done);
+    }
+    if (run_dir) start_files(config);
   }
 
-  std::optional<RecordFile> metrics;
-  if (writer) {
+ private:
+  // Clears what an earlier run left and writes config.yaml; a resumed run keeps the lines of
+  // metrics.jsonl that its checkpoint had seen and drops any later ones.
+  void start_files(const config::Config& config) {
     clear_run_directory(*run_dir, resumed.has_value());
     write_file_atomically(run_dir->file(kRunConfig), config::to_yaml(config));
-    // A resumed run keeps the lines of the epochs its checkpoint had seen and drops any later ones.
     std::string kept_lines;
     if (resumed) {
       std::ifstream old(run_dir->file(kRunMetrics));
@@ -132,102 +139,129 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
     write_file_atomically(run_dir->file(kRunMetrics), kept_lines);
     metrics.emplace(run_dir->file(kRunMetrics));
   }
-  const char* metric = metric_name(dataset.task);
-  ProgressLine progress_line(writer && stderr_is_terminal() && spdlog::should_log(spdlog::level::info));
-  auto write_epoch = [&](const EpochRecord& e) {
-    progress_line.clear();
-    metrics->append(to_json(e).dump() + "\n");
-    ++progress.metrics_lines;
-    log::info("seed {} epoch {:4d}  train_loss {:.4f}  val_loss {:.4f}  val_{} {:.4f}  {:.1f} ms", e.seed, e.epoch,
-              e.train_loss, e.val_loss, metric, e.val, 1e3 * e.seconds);
-  };
+};
 
-  dist::LocalCommunicator alone;
-  Trainer trainer(config, dataset, data_parallel ? comm : static_cast<dist::Communicator&>(alone), device);
-  trainer.set_step_observer([&](const StepProgress& p) { progress_line.step(p); });
-  torch::Tensor& results = progress.results;
-  std::vector<std::vector<EpochRecord>> epochs(seeds);  // seeds this rank trained for others
-  std::vector<torch::Tensor>& best_params = progress.best_params;  // this rank's best seed so far
-  double& best_val = progress.best_val;
+// Rank 0's record of each epoch: a line of metrics.jsonl and of the log, after the progress line.
+class EpochLog {
+ public:
+  EpochLog(RunStart& run, data::Task task)
+      : run_(run),
+        metric_(metric_name(task)),
+        line_(run.run_dir && stderr_is_terminal() && spdlog::should_log(spdlog::level::info)) {}
+
+  ProgressLine& progress_line() { return line_; }
+
+  void write(const EpochRecord& e) {
+    line_.clear();
+    run_.metrics->append(to_json(e).dump() + "\n");
+    ++run_.progress.metrics_lines;
+    log::info("seed {} epoch {:4d}  train_loss {:.4f}  val_loss {:.4f}  val_{} {:.4f}  {:.1f} ms", e.seed, e.epoch,
+              e.train_loss, e.val_loss, metric_, e.val, 1e3 * e.seconds);
+  }
+
+ private:
+  RunStart& run_;
+  const char* metric_;
+  ProgressLine line_;
+};
+
+// Trains the seeds this rank owns, from where `run` starts; keeps in run.progress each seed's
+// result row and the parameters of this rank's best seed. Returns the epochs of seeds this rank
+// trained alone for rank 0 to write.
+std::vector<std::vector<EpochRecord>> train_seeds(const config::Config& config, Trainer& trainer,
+                                                  dist::Communicator& comm, const SeedPlan& plan, RunStart& run,
+                                                  EpochLog& epoch_log) {
+  const bool writer = comm.rank() == 0;
+  RunProgress& progress = run.progress;
+  std::vector<std::vector<EpochRecord>> epochs(plan.seeds);
   // From here a SIGTERM or SIGUSR1 means: checkpoint, then stop. Before, it ends the process at
   // once, wherever it waits (a slow file system, a rank that never comes): there is nothing to save.
   catch_stop_signals();
-  for (int64_t k = progress.seed_index; k < seeds; ++k) {
-    if (!data_parallel && owner(k) != comm.rank()) continue;
+  for (int64_t k = progress.seed_index; k < plan.seeds; ++k) {
+    if (!plan.data_parallel && plan.owner(k) != comm.rank()) continue;
     progress.seed_index = k;
     Checkpointing checkpointing;
-    if (checkpoints) {
+    if (plan.checkpoints()) {
       checkpointing.every = config.train.checkpoint_every;
       checkpointing.save = [&](const FitState& state) {
         progress.fit = state;
-        save_checkpoint(dir.string(), key, progress, trainer, comm);
+        save_checkpoint(run.dir.string(), run.key, progress, trainer, comm);
         log::debug("checkpoint: seed {} epoch {} after step {}", config.train.seed + k, state.epoch, state.steps_done);
       };
     }
     std::optional<ResumePoint> point;
-    if (resumed && k == resumed->progress.seed_index)
-      point = ResumePoint{resumed->progress.fit, [&](Trainer& t) { restore_training_state(*resumed->archive, t); }};
+    if (run.resumed && k == run.resumed->progress.seed_index)
+      point = ResumePoint{run.resumed->progress.fit, [&](Trainer& t) { restore_training_state(*run.resumed->archive, t); }};
     const SeedResult r = fit_seed(trainer, config.train.seed + k, [&](const EpochRecord& e) {
-      if (writer) write_epoch(e);
-      else if (!data_parallel) epochs[k].push_back(e);
-    }, checkpointing, point ? &*point : nullptr, data_parallel || ranks == 1);
-    progress_line.clear();
-    log::info("seed {}: test_{} {:.4f} (val {:.4f}, best epoch {} of {}, {:.1f} s)", r.seed, metric, r.test, r.val,
-              r.best_epoch, r.epochs, r.seconds);
-    if (comm.rank() == owner(k)) results[k] = to_row(r);
-    if (r.val > best_val) {
-      best_val = r.val;
-      best_params.clear();
-      for (const auto& p : trainer.model()->parameters()) best_params.push_back(p.detach().clone());
+      if (writer) epoch_log.write(e);
+      else if (!plan.data_parallel) epochs[k].push_back(e);
+    }, checkpointing, point ? &*point : nullptr, plan.checkpoints());
+    epoch_log.progress_line().clear();
+    log::info("seed {}: test_{} {:.4f} (val {:.4f}, best epoch {} of {}, {:.1f} s)", r.seed,
+              metric_name(trainer.batches().dataset().task), r.test, r.val, r.best_epoch, r.epochs, r.seconds);
+    if (comm.rank() == plan.owner(k)) progress.results[k] = to_row(r);
+    if (r.val > progress.best_val) {
+      progress.best_val = r.val;
+      progress.best_params.clear();
+      for (const auto& p : trainer.model()->parameters()) progress.best_params.push_back(p.detach().clone());
     }
   }
+  return epochs;
+}
 
-  // Gather what other ranks trained: results by sum (each row is non-zero on its owner only),
-  // epoch records and the winning model by broadcast from their owner.
-  comm.all_reduce(results, dist::ReduceOp::kSum);
+// Brings together on every rank what the ranks trained: each seed's result (by sum: each row is
+// non-zero on its owner only), and by broadcast from their owner the epochs rank 0 writes and the
+// winning model, which it leaves in trainer.model(). Returns the results in seed order and the
+// index of the best seed by validation score.
+std::pair<std::vector<SeedResult>, int64_t> gather_seeds(Trainer& trainer, dist::Communicator& comm,
+                                                         const SeedPlan& plan, RunProgress& progress,
+                                                         const std::vector<std::vector<EpochRecord>>& epochs,
+                                                         EpochLog& epoch_log, int64_t first_seed) {
+  const bool writer = comm.rank() == 0;
+  comm.all_reduce(progress.results, dist::ReduceOp::kSum);
   std::vector<SeedResult> runs;
   int64_t best_k = 0;
-  for (int64_t k = 0; k < seeds; ++k) {
-    runs.push_back(seed_result(results[k]));
+  for (int64_t k = 0; k < plan.seeds; ++k) {
+    runs.push_back(seed_result(progress.results[k]));
     if (runs[k].val > runs[best_k].val) best_k = k;
   }
-  for (int64_t k = 0; k < seeds && !data_parallel && ranks > 1; ++k) {
-    if (owner(k) == 0) continue;
+  for (int64_t k = 0; k < plan.seeds && !plan.data_parallel && plan.ranks > 1; ++k) {
+    if (plan.owner(k) == 0) continue;
     torch::Tensor count = torch::tensor({int64_t(epochs[k].size())});
-    comm.broadcast(count, owner(k));
+    comm.broadcast(count, plan.owner(k));
     torch::Tensor rows = torch::empty({count.item<int64_t>(), 6}, torch::kFloat64);
     for (std::size_t i = 0; i < epochs[k].size(); ++i) rows[i] = to_row(epochs[k][i]);
     torch::Tensor flat = rows.view(-1);
-    comm.broadcast(flat, owner(k));
+    comm.broadcast(flat, plan.owner(k));
     if (writer)
-      for (int64_t i = 0; i < rows.size(0); ++i) write_epoch(epoch_record(rows[i]));
+      for (int64_t i = 0; i < rows.size(0); ++i) epoch_log.write(epoch_record(rows[i]));
   }
   // A rank that trained no seed (more ranks than seeds) has no model yet, and needs one to take
   // part in the broadcast of the winning parameters.
-  if (!trainer.model()) trainer.reset(config.train.seed);
+  if (!trainer.model()) trainer.reset(first_seed);
   const auto params = trainer.model()->parameters();
-  {
-    torch::NoGradGuard no_grad;
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      const bool have = data_parallel || owner(best_k) == comm.rank();
-      torch::Tensor p = have ? best_params[i] : torch::empty_like(params[i]);
-      torch::Tensor flat = p.view(-1);
-      if (!data_parallel) comm.broadcast(flat, owner(best_k));
-      params[i].copy_(p);
-    }
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const bool have = plan.data_parallel || plan.owner(best_k) == comm.rank();
+    torch::Tensor p = have ? progress.best_params[i] : torch::empty_like(params[i]);
+    torch::Tensor flat = p.view(-1);
+    if (!plan.data_parallel) comm.broadcast(flat, plan.owner(best_k));
+    params[i].copy_(p);
   }
-  if (writer) {
-    trainer.model()->to(torch::kCPU);  // readable on any machine; the run is over
-    save_model(*trainer.model(), dataset.task, run_dir->file(kRunKeptModel));
-  }
+  return {runs, best_k};
+}
 
+// The summary table, one row per seed, and results.json's content.
+nlohmann::json summarize(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
+                         const std::vector<SeedResult>& runs, int64_t best_k, bool has_test, double seconds) {
+  const char* metric = metric_name(dataset.task);
+  const int64_t seeds = static_cast<int64_t>(runs.size());
   double test_mean = 0, val_mean = 0, test_var = 0;
   for (const auto& r : runs) test_mean += r.test / seeds, val_mean += r.val / seeds;
   for (const auto& r : runs) test_var += (r.test - test_mean) * (r.test - test_mean) / seeds;
   nlohmann::json seed_list = nlohmann::json::array(), per_seed = nlohmann::json::array();
   for (const auto& r : runs) seed_list.push_back(r.seed), per_seed.push_back(to_json(r));
   const SeedResult& best = runs[best_k];
-  // The summary table, one row per seed.
   log::info("{:>6} {:>7} {:>10} {:>14} {:>14} {:>9}", "seed", "epochs", "kept_epoch", std::string("val_") + metric,
             std::string("test_") + metric, "seconds");
   for (const auto& r : runs)
@@ -245,21 +279,54 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
       {"best_seed", best.seed},
       {"best_epoch", best.best_epoch},
       {"epochs", best.epochs},
-      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
+      {"seconds", seconds},
       {"world_size", comm.size()},
       {"seeds", seed_list},
       {"test_mean", test_mean},
       {"test_std", std::sqrt(test_var)},
       {"runs", per_seed},
-      {"run_dir", dir.string()},
+      {"run_dir", config.train.run_dir},
   };
   if (!has_test) {
     for (const char* key : {"test", "test_mean", "test_std"}) out.erase(key);
     out["test_absent"] = dataset.path + ": /splits/test is empty";
   }
+  return out;
+}
+
+}  // namespace
+
+data::GraphDataset load_dataset(const config::Config& config) {
+  data::GraphDataset dataset = data::load_graph_dataset(config.data.path);
+  return config.data.ignore_edges ? data::without_edges(std::move(dataset)) : dataset;
+}
+
+nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset,
+                              dist::Communicator& comm, const torch::Device& device) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool writer = comm.rank() == 0;
+  require_train_and_val_nodes(dataset);
+  const bool has_test = data::split_nodes(dataset, dataset.test) > 0;
+  if (!has_test && writer) log::warn("{}: /splits/test is empty: the results hold no test score", dataset.path);
+  const SeedPlan plan = plan_seeds(config, dataset, comm);
+  RunStart run(config, dataset, comm, device, plan);
+  EpochLog epoch_log(run, dataset.task);
+
+  dist::LocalCommunicator alone;
+  Trainer trainer(config, dataset, plan.data_parallel ? comm : static_cast<dist::Communicator&>(alone), device);
+  trainer.set_step_observer([&](const StepProgress& p) { epoch_log.progress_line().step(p); });
+  const auto epochs = train_seeds(config, trainer, comm, plan, run, epoch_log);
+
+  const auto [runs, best_k] = gather_seeds(trainer, comm, plan, run.progress, epochs, epoch_log, config.train.seed);
   if (writer) {
-    write_file_atomically(run_dir->file(kRunResults), out.dump(2) + "\n");
-    remove_checkpoints(dir.string());
+    trainer.model()->to(torch::kCPU);  // readable on any machine; the run is over
+    save_model(*trainer.model(), dataset.task, run.run_dir->file(kRunKeptModel));
+  }
+  const nlohmann::json out = summarize(config, dataset, comm, runs, best_k, has_test,
+                                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (writer) {
+    write_file_atomically(run.run_dir->file(kRunResults), out.dump(2) + "\n");
+    remove_checkpoints(run.dir.string());
   }
   return out;
 }
