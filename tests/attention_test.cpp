@@ -12,7 +12,7 @@ using gat::model::GAT;
 using gat::model::GATConv;
 using gat::model::GATConvOptions;
 using gat::model::GATOptions;
-using gat::ops::AttentionImpl;
+using gat::AttentionImpl;
 
 namespace {
 

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <set>
 
 #include "common/error.h"
 #include "config/config.h"
@@ -48,7 +49,7 @@ TEST(Config, ReadsEveryKind) {
   EXPECT_FALSE(c.data.ignore_edges);
   EXPECT_EQ(c.model.heads, std::vector<int64_t>({2, 2, 6}));
   EXPECT_TRUE(c.model.residual);
-  EXPECT_EQ(c.model.attention, "dense");
+  EXPECT_EQ(c.model.attention, gat::AttentionImpl::kDense);
   EXPECT_DOUBLE_EQ(c.model.input_dropout, 0.0);
   EXPECT_DOUBLE_EQ(c.train.lr, 0.01);
   EXPECT_EQ(c.train.seeds, 3);
@@ -69,6 +70,45 @@ TEST(Config, YamlRoundTripIsExact) {
   const Config back = parse_config(yaml, "resolved.yaml");
   EXPECT_EQ(gat::config::to_yaml(back), yaml);
   EXPECT_DOUBLE_EQ(back.train.lr, 0.0123456789);
+}
+
+namespace {
+
+// Each choice key with its names, in the order its error message lists them.
+struct Choice {
+  std::string section, key;
+  std::vector<std::string> names;
+};
+const std::vector<Choice> kChoices = {{"model", "attention", {"fused", "sparse", "dense"}},
+                                      {"train", "device", {"cpu", "cuda", "auto"}},
+                                      {"train", "on_nonfinite", {"stop", "skip"}},
+                                      {"train", "resume", {"off", "auto", "required"}},
+                                      {"dist", "backend", {"auto", "mpi", "nccl"}}};
+
+}  // namespace
+
+TEST(Config, ChoicesRoundTripByName) {
+  for (const Choice& choice : kChoices) {
+    std::set<std::string> written;
+    for (const std::string& name : choice.names) {
+      const Config c = parse_config(kMinimal, "x.yaml", {choice.section + "." + choice.key + "=" + name});
+      const std::string yaml = gat::config::to_yaml(c);
+      EXPECT_NE(yaml.find("\n  " + choice.key + ": \"" + name + "\"\n"), std::string::npos) << yaml;
+      EXPECT_EQ(gat::config::to_yaml(parse_config(yaml, "resolved.yaml")), yaml);
+      written.insert(yaml);
+    }
+    EXPECT_EQ(written.size(), choice.names.size()) << choice.key << ": two names decode to one value";
+  }
+}
+
+TEST(Config, UnknownChoicesListTheNames) {
+  for (const Choice& choice : kChoices) {
+    const std::string key = choice.section + "." + choice.key;
+    std::string names;
+    for (const std::string& name : choice.names) names += (names.empty() ? "" : ", ") + name;
+    EXPECT_EQ(error_of(kMinimal, {key + "=Fused"}), "x.yaml: " + key + ": expected one of " + names + ", got \"Fused\"");
+    EXPECT_EQ(error_of(kMinimal, {key + "=[cpu]"}), "x.yaml: " + key + ": expected a string, got a list");
+  }
 }
 
 TEST(Config, UnknownKeysAreRejectedWithTheirPath) {

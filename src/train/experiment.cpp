@@ -95,7 +95,7 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   auto owner = [&](int64_t k) { return data_parallel ? 0 : k % ranks; };
   // A checkpoint holds one trainer's state, so a run whose ranks train different seeds has none.
   const bool checkpoints = data_parallel || ranks == 1;
-  if (config.train.resume == "required" && !checkpoints)
+  if (config.train.resume == ResumeMode::kRequired && !checkpoints)
     throw Error("train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
                 "keep no checkpoints");
 
@@ -104,9 +104,9 @@ nlohmann::json run_experiment(const config::Config& config, const data::GraphDat
   if (writer) run_dir.emplace(dir.string());
   const std::string key = resume_key(config, dataset);
   std::optional<LoadedCheckpoint> resumed;
-  if (config.train.resume != "off" && checkpoints) {
+  if (config.train.resume != ResumeMode::kOff && checkpoints) {
     resumed = load_checkpoint(dir.string(), key, device, comm);
-    if (!resumed && config.train.resume == "required")
+    if (!resumed && config.train.resume == ResumeMode::kRequired)
       throw Error((dir / kRunCheckpoint).string() + ": no checkpoint to resume from (train.resume: required)");
   }
   RunProgress progress;
