@@ -1,18 +1,18 @@
-// Devices and the communicators that work on them: selection errors, NCCL's collectives and the
-// gradient reducer over NCCL on one rank. GPU cases are skipped, visibly, without a GPU.
+// Devices and the communicators that work on them: selection errors and NCCL's collectives on one
+// rank. GPU cases are skipped, visibly, without a GPU.
 #include <gtest/gtest.h>
 
 #include "common/device.h"
 #include "common/error.h"
 #include "dist/device_communicator.h"
-#include "dist/gradient_reducer.h"
 #include "support/error_of.h"
+#include "support/nccl.h"
 
 namespace {
 
-bool have_gpu() { return GAT_WITH_CUDA && torch::cuda::is_available(); }
-
 using gat::testing::error_of;
+using gat::testing::have_gpu;
+using gat::testing::Nccl;
 
 TEST(Device, CpuAlwaysWorksAndAutoFollowsTheMachine) {
   EXPECT_EQ(gat::select_device(gat::DeviceChoice::kCpu, 3), torch::Device(torch::kCPU));
@@ -35,18 +35,6 @@ TEST(DeviceCommunicator, BackendFollowsTheDevice) {
                           : "dist.backend: nccl asked for, but this build has no NCCL (build against a CUDA LibTorch)");
 }
 
-class Nccl : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!GAT_WITH_NCCL || !have_gpu()) GTEST_SKIP() << "no GPU, or a build without NCCL";
-    comm_ = gat::dist::make_device_communicator(host_, gat::Backend::kNccl, device_);
-    ASSERT_NE(comm_, nullptr);
-  }
-  gat::dist::LocalCommunicator host_;
-  torch::Device device_{torch::kCUDA, 0};
-  std::unique_ptr<gat::dist::Communicator> comm_;
-};
-
 TEST_F(Nccl, OneRankCollectivesLeaveTensorsAsTheyAre) {
   const torch::Tensor values = torch::tensor({1.5, -2.0, 3.25}, torch::kFloat32);
   torch::Tensor sum = values.to(device_), avg = values.to(device_), async = values.to(device_);
@@ -64,20 +52,6 @@ TEST_F(Nccl, OneRankCollectivesLeaveTensorsAsTheyAre) {
   EXPECT_TRUE(torch::equal(async.cpu(), 2 * values));
   EXPECT_TRUE(torch::equal(bytes.cpu(), torch::tensor({7, 8}, torch::kUInt8)));
   EXPECT_EQ(host_side.item<double>(), 4.0);
-}
-
-TEST_F(Nccl, GradientReducerWithOverlapKeepsOneRanksGradients) {
-  torch::manual_seed(0);
-  std::vector<torch::Tensor> params;
-  for (int64_t n : {1000, 10, 300}) params.push_back(torch::randn({n}, torch::TensorOptions(device_)).requires_grad_());
-  gat::dist::GradientReducer reducer(params, *comm_, /*bucket_bytes=*/2048, /*overlap=*/true);
-  ASSERT_GT(reducer.num_buckets(), 1u);
-  reducer.prepare();
-  torch::Tensor loss = torch::zeros({}, torch::TensorOptions(device_));
-  for (const auto& p : params) loss = loss + (p * p).sum();
-  loss.backward();
-  reducer.finish();
-  for (const auto& p : params) EXPECT_TRUE(torch::allclose(p.grad().cpu(), 2 * p.detach().cpu())) << p.numel();
 }
 
 }  // namespace
