@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/sealed_zip.h"
 #include "config/config.h"
@@ -66,7 +67,7 @@ TEST_F(ModelFile, ASavedModelLoadsWithTorchLoadAndWithLoadModel) {
   gat::model::GAT saved = small_gat(data_);
   const std::string path = dir_.file("best.pt");
   gat::train::save_model(*saved, data_.task, path);
-  EXPECT_EQ(gat::sealed_zip_problem(gat::testing::read_file(path)), std::nullopt);
+  EXPECT_EQ(gat::sealed_zip_problem(gat::read_whole_file(path)), std::nullopt);
   gat::model::GAT by_torch = small_gat(data_), by_us = small_gat(data_);
   for (auto& p : by_torch->parameters()) p.data().zero_();
   for (auto& p : by_us->parameters()) p.data().zero_();
@@ -81,7 +82,7 @@ TEST_F(ModelFile, EveryFlippedByteIsRefusedAndNoneIsLoaded) {
   gat::model::GAT saved = small_gat(data_);
   const std::string path = dir_.file("best.pt");
   gat::train::save_model(*saved, data_.task, path);
-  const std::string good = gat::testing::read_file(path);
+  const std::string good = gat::read_whole_file(path);
   for (std::size_t at = 0; at < good.size(); ++at) {
     std::string bad = good;
     bad[at] = static_cast<char>(bad[at] ^ 0x01);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "common/memory_limit.h"
 #include "common/threads.h"
 #include "data/h5_file.h"
@@ -27,7 +28,7 @@ struct Outcome {
   std::string out, err;
 };
 
-std::string read(const fs::path& p) { return gat::testing::read_file(p.string()); }
+std::string read(const fs::path& p) { return gat::read_whole_file(p.string()); }
 
 class GatTrainCli : public ::testing::Test {
  protected:

@@ -1,54 +1,39 @@
-// Devices and the communicators that work on them: selection errors, NCCL's collectives and the
-// gradient reducer over NCCL on one rank. GPU cases are skipped, visibly, without a GPU.
+// Devices and the communicators that work on them: selection errors and NCCL's collectives on one
+// rank. GPU cases are skipped, visibly, without a GPU.
 #include <gtest/gtest.h>
 
 #include "common/device.h"
 #include "common/error.h"
 #include "dist/device_communicator.h"
-#include "dist/gradient_reducer.h"
 #include "support/error_of.h"
+#include "support/nccl.h"
 
 namespace {
 
-bool have_gpu() { return GAT_WITH_CUDA && torch::cuda::is_available(); }
-
 using gat::testing::error_of;
+using gat::testing::have_gpu;
+using gat::testing::Nccl;
 
-TEST(Device, NamesAreCheckedAndCpuAlwaysWorks) {
-  EXPECT_EQ(gat::select_device("cpu", 3), torch::Device(torch::kCPU));
-  EXPECT_EQ(error_of([] { gat::select_device("gpu", 0); }), "train.device: expected one of cpu, cuda, auto, got \"gpu\"");
-  EXPECT_EQ(gat::select_device("auto", 0).is_cuda(), have_gpu());
+TEST(Device, CpuAlwaysWorksAndAutoFollowsTheMachine) {
+  EXPECT_EQ(gat::select_device(gat::DeviceChoice::kCpu, 3), torch::Device(torch::kCPU));
+  EXPECT_EQ(gat::select_device(gat::DeviceChoice::kAuto, 0).is_cuda(), have_gpu());
 }
 
 TEST(Device, CudaWithoutOneIsAnError) {
   if (have_gpu()) GTEST_SKIP() << "a GPU is present";
-  EXPECT_EQ(error_of([] { gat::select_device("cuda", 0); }),
+  EXPECT_EQ(error_of([] { gat::select_device(gat::DeviceChoice::kCuda, 0); }),
             GAT_WITH_CUDA ? "train.device: cuda asked for, but no CUDA device is visible"
                           : "train.device: cuda asked for, but this build has no CUDA (build against a CUDA LibTorch)");
 }
 
 TEST(DeviceCommunicator, BackendFollowsTheDevice) {
   gat::dist::LocalCommunicator host;
-  EXPECT_EQ(gat::dist::make_device_communicator(host, "auto", torch::kCPU), nullptr);
-  EXPECT_EQ(gat::dist::make_device_communicator(host, "mpi", torch::kCPU), nullptr);
-  EXPECT_EQ(error_of([&] { gat::dist::make_device_communicator(host, "gloo", torch::kCPU); }),
-            "dist.backend: expected one of auto, mpi, nccl, got \"gloo\"");
-  EXPECT_EQ(error_of([&] { gat::dist::make_device_communicator(host, "nccl", torch::kCPU); }),
+  EXPECT_EQ(gat::dist::make_device_communicator(host, gat::Backend::kAuto, torch::kCPU), nullptr);
+  EXPECT_EQ(gat::dist::make_device_communicator(host, gat::Backend::kMpi, torch::kCPU), nullptr);
+  EXPECT_EQ(error_of([&] { gat::dist::make_device_communicator(host, gat::Backend::kNccl, torch::kCPU); }),
             GAT_WITH_NCCL ? "dist.backend: nccl needs train.device: cuda (or auto on a machine with a GPU)"
                           : "dist.backend: nccl asked for, but this build has no NCCL (build against a CUDA LibTorch)");
 }
-
-class Nccl : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!GAT_WITH_NCCL || !have_gpu()) GTEST_SKIP() << "no GPU, or a build without NCCL";
-    comm_ = gat::dist::make_device_communicator(host_, "nccl", device_);
-    ASSERT_NE(comm_, nullptr);
-  }
-  gat::dist::LocalCommunicator host_;
-  torch::Device device_{torch::kCUDA, 0};
-  std::unique_ptr<gat::dist::Communicator> comm_;
-};
 
 TEST_F(Nccl, OneRankCollectivesLeaveTensorsAsTheyAre) {
   const torch::Tensor values = torch::tensor({1.5, -2.0, 3.25}, torch::kFloat32);
@@ -67,20 +52,6 @@ TEST_F(Nccl, OneRankCollectivesLeaveTensorsAsTheyAre) {
   EXPECT_TRUE(torch::equal(async.cpu(), 2 * values));
   EXPECT_TRUE(torch::equal(bytes.cpu(), torch::tensor({7, 8}, torch::kUInt8)));
   EXPECT_EQ(host_side.item<double>(), 4.0);
-}
-
-TEST_F(Nccl, GradientReducerWithOverlapKeepsOneRanksGradients) {
-  torch::manual_seed(0);
-  std::vector<torch::Tensor> params;
-  for (int64_t n : {1000, 10, 300}) params.push_back(torch::randn({n}, torch::TensorOptions(device_)).requires_grad_());
-  gat::dist::GradientReducer reducer(params, *comm_, /*bucket_bytes=*/2048, /*overlap=*/true);
-  ASSERT_GT(reducer.num_buckets(), 1u);
-  reducer.prepare();
-  torch::Tensor loss = torch::zeros({}, torch::TensorOptions(device_));
-  for (const auto& p : params) loss = loss + (p * p).sum();
-  loss.backward();
-  reducer.finish();
-  for (const auto& p : params) EXPECT_TRUE(torch::allclose(p.grad().cpu(), 2 * p.detach().cpu())) << p.numel();
 }
 
 }  // namespace

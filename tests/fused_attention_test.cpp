@@ -5,6 +5,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "config/choice_names.h"
 #include "ops/attention.h"
 #include "ops/dropout.h"
 #include "common/edge_plan.h"
@@ -12,7 +13,7 @@
 #include "support/finite_differences.h"
 #include "support/rel_error.h"
 
-using gat::ops::AttentionImpl;
+using gat::AttentionImpl;
 using gat::EdgePlan;
 using gat::make_edge_plan;
 
@@ -111,7 +112,7 @@ TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
     for (AttentionImpl ref : {AttentionImpl::kSparse, AttentionImpl::kDense}) {
       const auto expected = run(ref, in, plan, 0.0, 0);
       for (int i = 0; i < 3; ++i)
-        EXPECT_LT(rel_error(fused[i], expected[i]), tol) << kWhat[i] << " vs " << gat::ops::to_string(ref) << features;
+        EXPECT_LT(rel_error(fused[i], expected[i]), tol) << kWhat[i] << " vs " << gat::config::name_of(ref) << features;
     }
     // With dropout both forms draw the same mask from the same seed.
     const auto fused_dropped = run(AttentionImpl::kFused, in, plan, 0.4, 9);

@@ -8,11 +8,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 
 #include "common/error.h"
 #include "common/memory_limit.h"
 #include "data/h5_file.h"
+#include "support/error_of.h"
 #include "support/graph_file.h"
 
 using gat::data::H5File;
@@ -517,14 +517,7 @@ TEST_F(H5FileTest, HasWalksMissingParents) {
 }
 
 TEST_F(H5FileTest, ErrorsNameTheFileAndObject) {
-  const auto error_of = [](const std::function<void()>& f) -> std::string {
-    try {
-      f();
-    } catch (const gat::Error& e) {
-      return e.what();
-    }
-    return "no error";
-  };
+  using gat::testing::error_of;
   {
     H5File h5(file(), H5File::Mode::kCreate);
     h5.write("/d", torch::zeros({1}));
@@ -594,14 +587,7 @@ TEST_F(H5FileTest, ADatasetIsReadOnlyIfTheFileHoldsAllOfItAndItFitsInMemory) {
   add_dataset(file(), "/external", {1000000000000, 3}, {}, 0, false, file() + ".raw");
   add_dataset(file(), "/complete", {10, 3}, {4, 3}, 10, /*gzip=*/true);  // the last chunk is partial
   const H5File h5(file(), H5File::Mode::kRead);
-  const auto error_of = [&](const std::string& dataset) -> std::string {
-    try {
-      h5.read(dataset);
-    } catch (const gat::Error& e) {
-      return e.what();
-    }
-    return "no error";
-  };
+  const auto error_of = [&](const std::string& dataset) { return gat::testing::error_of([&] { h5.read(dataset); }); };
   EXPECT_EQ(error_of("/chunked"), file() + ": /chunked: declares shape [1000000000000, 3] of float32 (10.9 TiB), "
                                            "but the file holds 1 of its 1000000 chunks: expected every element written");
   EXPECT_EQ(error_of("/contiguous"), file() + ": /contiguous: declares shape [2, 1000000000] of float32 (7.5 GiB), "

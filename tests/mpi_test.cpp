@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "config/config.h"
 #include "data/dataset_fingerprint.h"
@@ -47,7 +48,7 @@ Outcome run(const std::string& command, const std::string& err_file) {
   const int status = std::system((command + " 2>" + err_file).c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-          gat::testing::read_file(err_file)};
+          gat::read_whole_file(err_file)};
 }
 
 class MpiTest : public ::testing::Test {
@@ -287,7 +288,7 @@ class Resume : public GatTrainFaults {
 
   std::string wait_for_status(const std::string& status_file) {
     for (int i = 0; i < 6000; ++i) {
-      if (std::string s = gat::testing::read_file(status_file); !s.empty()) return s.substr(0, s.find('\n'));
+      if (std::string s = gat::read_whole_file(status_file); !s.empty()) return s.substr(0, s.find('\n'));
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return "(still running)";
@@ -366,7 +367,7 @@ TEST_F(Resume, SigtermWritesACheckpointMidEpochAndStops) {
   ASSERT_TRUE(wait_for_lines(run_dir + "/metrics.jsonl", 3));
   ::kill(pid, SIGTERM);
   EXPECT_EQ(wait_for_status(status), std::to_string(gat::kPreemptedExit));
-  const std::string err = gat::testing::read_file(dir_.file("bg_err"));
+  const std::string err = gat::read_whole_file(dir_.file("bg_err"));
   EXPECT_NE(err.find("gat_train: stopped: a stop signal (SIGTERM or SIGUSR1) after seed 0 epoch "), std::string::npos)
       << err;
   EXPECT_NE(err.find("; checkpoint written, --resume continues from it"), std::string::npos) << err;
@@ -430,7 +431,7 @@ TEST_F(Resume, AFreshRunFirstRemovesAnEarlierRunsModelResultsAndTemporaries) {
   EXPECT_TRUE(std::filesystem::exists(run_dir + "/notes.tmp.txt"));
   EXPECT_TRUE(std::filesystem::exists(run_dir + "/notes.tmp.12"));
   EXPECT_TRUE(std::filesystem::exists(run_dir + "/checkpoint.pt"));  // the diverged run's own
-  EXPECT_NE(gat::testing::read_file(run_dir + "/config.yaml").find("  lr: 100000000\n"), std::string::npos);
+  EXPECT_NE(gat::read_whole_file(run_dir + "/config.yaml").find("  lr: 100000000\n"), std::string::npos);
 }
 
 TEST_F(Resume, ResumeWithoutACheckpointIsAnError) {
@@ -452,7 +453,7 @@ TEST_F(Resume, ASecondRunInALiveRunsDirectoryIsRefusedAndTheFirstGoesOn) {
                                                       ": train.run_dir: in use by another run \\(pid [0-9]+ on host "
                                                       "[^)]+\\); wait for it to end or choose another directory\n")))
       << second.err;
-  EXPECT_EQ(wait_for_status(status), "0") << gat::testing::read_file(dir_.file("bg_err"));
+  EXPECT_EQ(wait_for_status(status), "0") << gat::read_whole_file(dir_.file("bg_err"));
   EXPECT_EQ(curve(run_dir).size(), 400u);
   EXPECT_TRUE(std::filesystem::exists(run_dir + "/results.json"));
 }
@@ -475,7 +476,7 @@ class StopSignals : public Resume {
   // Waits at most `seconds` for the status file; "(still running)" past that.
   std::string status_within(const std::string& status_file, int seconds) {
     for (int i = 0; i < 100 * seconds; ++i) {
-      if (std::string s = gat::testing::read_file(status_file); !s.empty()) return s.substr(0, s.find('\n'));
+      if (std::string s = gat::read_whole_file(status_file); !s.empty()) return s.substr(0, s.find('\n'));
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return "(still running)";
@@ -497,7 +498,7 @@ TEST_F(StopSignals, ASigtermToAnyRankStopsRanksThatTrainDifferentSeeds) {
     ASSERT_GT(pid, 0) << "rank " << rank << " not found";
     ::kill(pid, SIGTERM);
     EXPECT_EQ(status_within(status, 30), std::to_string(gat::kPreemptedExit)) << "rank " << rank;
-    const std::string err = gat::testing::read_file(dir_.file("bg_err"));
+    const std::string err = gat::read_whole_file(dir_.file("bg_err"));
     EXPECT_NE(err.find("gat_train: stopped: rank " + std::to_string(rank) + ": a stop signal (SIGTERM or SIGUSR1) after "
                        "seed " + std::to_string(rank) + " epoch "),
               std::string::npos)
@@ -549,7 +550,7 @@ TEST_F(Resume, BadCheckpointCorpusGetsItsExactLines) {
     std::string expected;
     int exit_code = -1;
     bool eval = false;
-    std::istringstream recipe(gat::testing::read_file((corpus / name).string()));
+    std::istringstream recipe(gat::read_whole_file((corpus / name).string()));
     for (std::string line; std::getline(recipe, line);) {
       if (line.rfind("# expect: ", 0) == 0) {
         std::string text = line.substr(10);
@@ -564,7 +565,7 @@ TEST_F(Resume, BadCheckpointCorpusGetsItsExactLines) {
       words >> verb >> file;
       const std::string path = run_dir + "/" + file;
       eval = eval || file == "best.pt";
-      std::string bytes = gat::testing::read_file(path);
+      std::string bytes = gat::read_whole_file(path);
       const auto at = [&](long long offset) { return static_cast<std::size_t>(offset < 0 ? bytes.size() + offset : offset); };
       if (verb == "remove") {
         ASSERT_TRUE(fs::remove(path)) << name << ": " << line;

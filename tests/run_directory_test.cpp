@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "support/error_of.h"
 #include "support/graph_file.h"
 
@@ -38,7 +39,7 @@ TEST_F(RunDirectoryTest, ANewDirectoryIsCreatedAndMarked) {
   const std::string dir = tmp_.file("a/b");
   RunDirectory run(dir);
   EXPECT_EQ(gat::testing::list_dir(dir), std::vector<std::string>{".gat-run"});
-  EXPECT_EQ(gat::testing::read_file(dir + "/.gat-run"),
+  EXPECT_EQ(gat::read_whole_file(dir + "/.gat-run"),
             "pid " + std::to_string(::getpid()) + " on host " + this_host() + "\n");
 }
 

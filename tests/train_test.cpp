@@ -5,6 +5,7 @@
 #include <fstream>
 #include <limits>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
@@ -27,7 +28,7 @@ Config test_config(const std::string& dataset, const std::string& run_dir, std::
                                    "test.yaml", overrides);
 }
 
-std::string read(const fs::path& p) { return gat::testing::read_file(p.string()); }
+std::string read(const fs::path& p) { return gat::read_whole_file(p.string()); }
 
 class TrainTest : public ::testing::Test {
  protected:

@@ -18,11 +18,9 @@
 
 namespace gat {
 
-torch::Device select_device(const std::string& name, int local_rank) {
-  if (name != "cpu" && name != "cuda" && name != "auto")
-    throw Error("train.device: expected one of cpu, cuda, auto, got \"" + name + "\"");
+torch::Device select_device(DeviceChoice choice, int local_rank) {
   const bool have_gpu = GAT_WITH_CUDA && torch::cuda::is_available();
-  if (name == "cpu" || (name == "auto" && !have_gpu)) return torch::Device(torch::kCPU);
+  if (choice == DeviceChoice::kCpu || (choice == DeviceChoice::kAuto && !have_gpu)) return torch::Device(torch::kCPU);
   if (!GAT_WITH_CUDA)
     throw Error("train.device: cuda asked for, but this build has no CUDA (build against a CUDA LibTorch)");
   if (!have_gpu) throw Error("train.device: cuda asked for, but no CUDA device is visible");

@@ -4,14 +4,15 @@
 #include <torch/torch.h>
 
 #include <memory>
-#include <string>
+
+#include "common/choices.h"
 
 namespace gat {
 
-// train.device: "cpu", "cuda", or "auto" (cuda when this build has CUDA and a GPU is visible, else
-// cpu). With cuda, local rank r of a node takes GPU r mod (visible GPUs) and makes it current.
+// train.device: the CPU, a GPU, or auto (a GPU when this build has CUDA and one is visible, else
+// the CPU). With a GPU, local rank r of a node takes GPU r mod (visible GPUs) and makes it current.
 // Throws gat::Error for cuda in a build or on a machine without one.
-torch::Device select_device(const std::string& name, int local_rank);
+torch::Device select_device(DeviceChoice choice, int local_rank);
 
 // `tensor` on `device`. To a GPU a dense tensor goes through pinned host memory, so the copy is
 // queued on the current stream without blocking the host; the caching host allocator keeps the

@@ -11,10 +11,12 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "common/error.h"
 #include "common/memory_limit.h"
 #include "common/regular_file.h"
+#include "config/choice_names.h"
 
 namespace gat::config {
 namespace {
@@ -129,9 +131,23 @@ class Decoder {
     throw Error(source_ + ": " + key + ": expected " + expected + ", got " + describe(got));
   }
 
-  template <class Section>
+  template <class Section, std::enable_if_t<!std::is_enum_v<Section>, int> = 0>
   void read(const std::string& key, const YAML::Node& value, Section& section) {
     Decoder(source_, key + ".", value).decode(section);
+  }
+  // A choice is a string from its table; the message lists the table's names.
+  template <class Choice, std::enable_if_t<std::is_enum_v<Choice>, int> = 0>
+  void read(const std::string& key, const YAML::Node& value, Choice& out) {
+    if (!value.IsScalar()) fail(key, "a string", value);
+    std::string names;
+    for (const auto& entry : choice_names<Choice>()) {
+      if (value.Scalar() == entry.name) {
+        out = entry.value;
+        return;
+      }
+      names += (names.empty() ? "" : ", ") + std::string(entry.name);
+    }
+    fail(key, "one of " + names, value);
   }
   void read(const std::string& key, const YAML::Node& value, std::string& out) {
     if (!value.IsScalar()) fail(key, "a string", value);
@@ -173,11 +189,15 @@ class Emitter {
   }
 
  private:
-  template <class Section>
+  template <class Section, std::enable_if_t<!std::is_enum_v<Section>, int> = 0>
   void write(Section& section) {
     out_ << YAML::BeginMap;
     visit(section, *this);
     out_ << YAML::EndMap;
+  }
+  template <class Choice, std::enable_if_t<std::is_enum_v<Choice>, int> = 0>
+  void write(Choice& choice) {
+    out_ << YAML::DoubleQuoted << std::string(name_of(choice));
   }
   void write(std::string& s) { out_ << YAML::DoubleQuoted << s; }
   void write(bool& b) { out_ << YAML::TrueFalseBool << b; }
@@ -327,8 +347,6 @@ void validate(const Config& c, const std::string& src) {
           str(m.input_dropout));
   require(m.dropout >= 0 && m.dropout < 1, src, "model.dropout", "a number in [0, 1)", str(m.dropout));
   require(m.negative_slope >= 0, src, "model.negative_slope", "a number >= 0", str(m.negative_slope));
-  require(m.attention == "fused" || m.attention == "sparse" || m.attention == "dense", src, "model.attention",
-          "one of fused, sparse, dense", "\"" + m.attention + "\"");
   const TrainConfig& t = c.train;
   require(t.epochs > 0, src, "train.epochs", "an integer > 0", std::to_string(t.epochs));
   require(t.lr > 0, src, "train.lr", "a number > 0", str(t.lr));
@@ -353,16 +371,8 @@ void validate(const Config& c, const std::string& src) {
   require(t.batch_graphs > 0, src, "train.batch_graphs", "an integer > 0", std::to_string(t.batch_graphs));
   require(t.threads >= 0, src, "train.threads", "an integer >= 0 (0 = all available cores)",
           std::to_string(t.threads));
-  require(t.on_nonfinite == "stop" || t.on_nonfinite == "skip", src, "train.on_nonfinite", "one of stop, skip",
-          "\"" + t.on_nonfinite + "\"");
   require(t.checkpoint_every >= 0, src, "train.checkpoint_every", "an integer >= 0 (0 = only on SIGTERM/SIGUSR1)",
           std::to_string(t.checkpoint_every));
-  require(t.resume == "off" || t.resume == "auto" || t.resume == "required", src, "train.resume",
-          "one of off, auto, required", "\"" + t.resume + "\"");
-  require(t.device == "cpu" || t.device == "cuda" || t.device == "auto", src, "train.device", "one of cpu, cuda, auto",
-          "\"" + t.device + "\"");
-  require(c.dist.backend == "auto" || c.dist.backend == "mpi" || c.dist.backend == "nccl", src, "dist.backend",
-          "one of auto, mpi, nccl", "\"" + c.dist.backend + "\"");
   require(c.dist.bucket_mb > 0, src, "dist.bucket_mb", "a number > 0", str(c.dist.bucket_mb));
   require(c.dist.bucket_mb <= kMaxBucketMb, src, "dist.bucket_mb",
           "at most " + str(kMaxBucketMb) + " (the size in bytes is an int64)", str(c.dist.bucket_mb));

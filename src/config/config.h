@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/choices.h"
+
 namespace gat::config {
 
 // data: which file to train on and how to present its features.
@@ -25,7 +27,8 @@ struct ModelConfig {
   bool residual = false;                // skip connection around every layer (linear where sizes differ)
   bool add_self_loops = true;           // every node attends to itself
   bool bias = true;
-  std::string attention = "fused";      // fused (kernel) | sparse (edge list) | dense (N x N); see ops/attention.h
+  // fused (kernel) | sparse (edge list) | dense (N x N); see ops/attention.h
+  AttentionImpl attention = AttentionImpl::kFused;
 };
 
 // train: optimisation, early stopping and where results go.
@@ -38,14 +41,17 @@ struct TrainConfig {
   int64_t seeds = 1;           // independent runs whose test scores are averaged
   int64_t batch_graphs = 1;    // whole graphs per step, for datasets split by graph
   int64_t threads = 0;         // compute threads; 0 = the cores this process may use
-  std::string device = "cpu";  // cpu | cuda (one GPU per local rank) | auto (cuda when a GPU is
-                               // visible and the build has CUDA, else cpu)
-  std::string on_nonfinite = "stop";  // a NaN or Inf loss or gradient: stop (the run fails naming
-                                      // epoch, step and tensor) | skip (drop the step, count it)
+  // cpu | cuda (one GPU per local rank) | auto (cuda when a GPU is visible and the build has CUDA,
+  // else cpu)
+  DeviceChoice device = DeviceChoice::kCpu;
+  // a NaN or Inf loss or gradient: stop (the run fails naming epoch, step and tensor) | skip (drop
+  // the step, count it)
+  OnNonfinite on_nonfinite = OnNonfinite::kStop;
   std::string run_dir;         // where results go; empty = runs/<config file name without .yaml>
   int64_t checkpoint_every = 10;  // epochs between checkpoints in run_dir (0: only on SIGTERM/SIGUSR1)
-  std::string resume = "off";  // off | auto (continue from run_dir's checkpoint if there is one) |
-                               // required (there must be one; gat_train --resume)
+  // off | auto (continue from run_dir's checkpoint if there is one) | required (there must be one;
+  // gat_train --resume)
+  ResumeMode resume = ResumeMode::kOff;
 };
 
 // dist: how ranks synchronise gradients (graph-level datasets on several ranks).
@@ -53,8 +59,9 @@ struct DistConfig {
   double bucket_mb = 25;  // gradient bucket size in MiB, as PyTorch DDP's default
   bool overlap = true;    // all-reduce full buckets while backward goes on
   double timeout_s = 1800;  // the longest any collective may wait for the other ranks; 0 = forever
-  std::string backend = "auto";  // mpi | nccl (GPU tensors; needs train.device on a GPU) | auto
-                                 // (nccl on a GPU in a build with NCCL, else mpi)
+  // mpi | nccl (GPU tensors; needs train.device on a GPU) | auto (nccl on a GPU in a build with
+  // NCCL, else mpi)
+  Backend backend = Backend::kAuto;
 };
 
 struct Config {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "ops/attention.h"
 #include "ops/dropout.h"
 
 namespace gat::model {

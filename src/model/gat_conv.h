@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "model/gat_conv_options.h"
+#include "common/edge_plan.h"
 
 namespace gat::model {
 

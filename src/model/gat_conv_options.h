@@ -3,7 +3,7 @@
 
 #include <torch/torch.h>
 
-#include "ops/attention.h"
+#include "common/choices.h"
 
 namespace gat::model {
 
@@ -32,7 +32,7 @@ struct GATConvOptions {
   /// Add the input to the output: identity where sizes match, else a bias-free linear map.
   TORCH_ARG(bool, residual) = false;
   /// Which attention implementation computes the layer.
-  TORCH_ARG(ops::AttentionImpl, attention) = ops::AttentionImpl::kFused;
+  TORCH_ARG(AttentionImpl, attention) = AttentionImpl::kFused;
 };
 
 }  // namespace gat::model

@@ -1,27 +1,10 @@
 // Sparse and dense GAT attention built from LibTorch ops; autograd supplies the backward.
 #include "ops/attention.h"
 
-#include "common/error.h"
 #include "ops/dropout.h"
 #include "ops/fused_attention.h"
 
 namespace gat::ops {
-
-AttentionImpl attention_impl_from_string(const std::string& name) {
-  if (name == "fused") return AttentionImpl::kFused;
-  if (name == "sparse") return AttentionImpl::kSparse;
-  if (name == "dense") return AttentionImpl::kDense;
-  throw Error("attention: expected one of fused, sparse, dense, got \"" + name + "\"");
-}
-
-const char* to_string(AttentionImpl impl) {
-  switch (impl) {
-    case AttentionImpl::kFused: return "fused";
-    case AttentionImpl::kSparse: return "sparse";
-    case AttentionImpl::kDense: return "dense";
-  }
-  return "?";
-}
 
 torch::Tensor attention_coefficients_sparse(const torch::Tensor& score_src, const torch::Tensor& score_dst,
                                             const torch::Tensor& edge_index, double negative_slope) {

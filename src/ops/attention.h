@@ -3,20 +3,16 @@
 
 #include <torch/torch.h>
 
-#include <string>
-
+#include "common/choices.h"
 #include "common/edge_plan.h"
 
 namespace gat::ops {
 
+// The forms, AttentionImpl (common/choices.h):
 // fused: one kernel pass per target with its own backward (ops/fused_attention.h); the default.
 // sparse: edge list from LibTorch ops (per-edge scores, softmax over each target's incoming edges,
 //   weighted sum); forms E x H x F messages, so it is a reference for the fused kernel.
 // dense: the masked N x N form of the paper's reference code; O(N^2 H) memory, for small graphs.
-enum class AttentionImpl { kFused, kSparse, kDense };
-
-AttentionImpl attention_impl_from_string(const std::string& name);
-const char* to_string(AttentionImpl impl);
 
 // The attention step of a GAT layer, for every target node i over its incoming edges j -> i:
 //   e_ij     = LeakyReLU(a_src . Wh_j + a_dst . Wh_i)            (eq. 3, the concatenation

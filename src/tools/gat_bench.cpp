@@ -18,6 +18,7 @@
 #include "common/memory.h"
 #include "common/device.h"
 #include "common/op_trace.h"
+#include "config/choice_names.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "data/graph_ids.h"
@@ -96,7 +97,7 @@ class BatchBench {
 
   nlohmann::json result() const {
     return {
-        {"impl", config_.model.attention},
+        {"impl", gat::config::name_of(config_.model.attention)},
         {"nodes", nodes_},  // of one step's batch, self loops not counted
         {"edges", edges_},
         {"heads", config_.model.heads},

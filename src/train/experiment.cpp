@@ -89,7 +89,7 @@ struct SeedPlan {
 
 SeedPlan plan_seeds(const config::Config& config, const data::GraphDataset& dataset, const dist::Communicator& comm) {
   const SeedPlan plan{dataset.train.level == data::SplitLevel::kGraph, comm.size(), config.train.seeds};
-  if (config.train.resume == "required" && !plan.checkpoints())
+  if (config.train.resume == ResumeMode::kRequired && !plan.checkpoints())
     throw Error("train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
                 "keep no checkpoints");
   return plan;
@@ -110,9 +110,9 @@ struct RunStart {
       : dir(config.train.run_dir) {
     if (comm.rank() == 0) run_dir.emplace(dir.string());
     key = resume_key(config, dataset);
-    if (config.train.resume != "off" && plan.checkpoints()) {
+    if (config.train.resume != ResumeMode::kOff && plan.checkpoints()) {
       resumed = load_checkpoint(dir.string(), key, device, comm);
-      if (!resumed && config.train.resume == "required")
+      if (!resumed && config.train.resume == ResumeMode::kRequired)
         throw Error((dir / kRunCheckpoint).string() + ": no checkpoint to resume from (train.resume: required)");
     }
     progress.results = torch::zeros({plan.seeds, 8}, torch::kFloat64);

@@ -14,7 +14,7 @@ model::GATOptions gat_options_from_config(const config::ModelConfig& m, int64_t 
                 .add_self_loops(m.add_self_loops)
                 .bias(m.bias)
                 .residual(m.residual)
-                .attention(ops::attention_impl_from_string(m.attention)));
+                .attention(m.attention));
 }
 
 data::BatchSourceOptions batch_source_options(const config::Config& config, const dist::Communicator& comm) {

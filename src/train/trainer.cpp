@@ -175,7 +175,7 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
       } else {
         const std::string where =
             fmt::format("seed {} epoch {} step {}: {} is NaN or Inf", seed, epoch, index + 1, r.nonfinite);
-        if (config_.train.on_nonfinite == "stop") throw Diverged(where + " (train.on_nonfinite: skip would drop the step)");
+        if (config_.train.on_nonfinite == OnNonfinite::kStop) throw Diverged(where + " (train.on_nonfinite: skip would drop the step)");
         ++st.result.skipped_steps;
         log::warn("{}; step skipped", where);
       }

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "common/directory.h"
 #include "common/error.h"
@@ -58,11 +57,6 @@ void write_graph_file(const std::string& path, const GraphFileSpec& spec) {
   }
   for (const auto& [name, level] : spec.split_levels)
     if (level && spec.datasets.count(name)) file.write_attribute(name, "level", *level);
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 TempDir::TempDir() {

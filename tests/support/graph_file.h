@@ -28,8 +28,6 @@ struct GraphFileSpec {
 
 void write_graph_file(const std::string& path, const GraphFileSpec& spec);
 
-// The whole content of a file ("" if it cannot be read).
-std::string read_file(const std::string& path);
 
 // The names in a directory (no "." or ".."), sorted; empty if it cannot be read.
 // Tests list and remove directories with POSIX calls, not std::filesystem's iterators: PyTorch

@@ -1,0 +1,23 @@
+// The config's choices among fixed alternatives, as types every layer may take. Their names, the
+// YAML spellings, are config's alone (config/choice_names.h): below it nothing reads or compares one.
+#pragma once
+
+namespace gat {
+
+// model.attention: how a GAT layer computes attention (ops/attention.h says what each form does).
+enum class AttentionImpl { kFused, kSparse, kDense };
+
+// train.device: the CPU, a GPU (one per local rank), or a GPU where the build and machine have one.
+enum class DeviceChoice { kCpu, kCuda, kAuto };
+
+// train.on_nonfinite: what a NaN or Inf loss or gradient does: stop the run, or skip the step.
+enum class OnNonfinite { kStop, kSkip };
+
+// train.resume: start afresh, continue from the run directory's checkpoint if there is one, or
+// continue from it and fail without one (gat_train --resume).
+enum class ResumeMode { kOff, kAuto, kRequired };
+
+// dist.backend: MPI, NCCL (GPU tensors), or NCCL on a GPU in a build with NCCL and MPI otherwise.
+enum class Backend { kAuto, kMpi, kNccl };
+
+}  // namespace gat

@@ -1,0 +1,17 @@
+// The name tables of config/choice_names.h.
+#include "config/choice_names.h"
+
+namespace gat::config {
+
+const ChoiceTables& choice_tables() {
+  static const ChoiceTables tables{
+      {{AttentionImpl::kFused, "fused"}, {AttentionImpl::kSparse, "sparse"}, {AttentionImpl::kDense, "dense"}},
+      {{DeviceChoice::kCpu, "cpu"}, {DeviceChoice::kCuda, "cuda"}, {DeviceChoice::kAuto, "auto"}},
+      {{OnNonfinite::kStop, "stop"}, {OnNonfinite::kSkip, "skip"}},
+      {{ResumeMode::kOff, "off"}, {ResumeMode::kAuto, "auto"}, {ResumeMode::kRequired, "required"}},
+      {{Backend::kAuto, "auto"}, {Backend::kMpi, "mpi"}, {Backend::kNccl, "nccl"}},
+  };
+  return tables;
+}
+
+}  // namespace gat::config

@@ -1,0 +1,73 @@
+// One GATConv layer: shapes and parameter names, self loops, sparse input features and node
+// renumbering. How its attention forms agree is attention_test's.
+#include <gtest/gtest.h>
+
+#include "model/gat_conv.h"
+#include "support/random_graph.h"
+#include "support/rel_error.h"
+
+using gat::model::GATConv;
+using gat::model::GATConvOptions;
+
+namespace {
+
+using gat::testing::random_graph;
+using gat::testing::rel_error;
+
+TEST(GATConv, ShapesAndParameterNames) {
+  GATConv concat(GATConvOptions(6, 4).heads(3));
+  GATConv mean(GATConvOptions(6, 4).heads(3).concat(false).residual(true));
+  const torch::Tensor x = torch::randn({5, 6});
+  const torch::Tensor edges = random_graph(5, 0.4, true, 2);
+  EXPECT_EQ(concat(x, edges).sizes(), torch::IntArrayRef({5, 12}));
+  EXPECT_EQ(mean(x, edges).sizes(), torch::IntArrayRef({5, 4}));
+  std::vector<std::string> names;
+  for (const auto& item : mean->named_parameters()) names.push_back(item.key());
+  EXPECT_EQ(names, std::vector<std::string>({"att_src", "att_dst", "bias", "lin.weight", "res.weight"}));
+  // Residual with equal sizes is the identity: no extra parameters.
+  GATConv same(GATConvOptions(12, 4).heads(3).residual(true));
+  EXPECT_FALSE(same->res);
+}
+
+TEST(GATConv, StoredSelfLoopsAreNotCountedTwice) {
+  const torch::Tensor x = torch::randn({6, 3});
+  const torch::Tensor edges = random_graph(6, 0.5, true, 4);
+  torch::manual_seed(1);
+  GATConv conv(GATConvOptions(3, 2).heads(2));
+  const torch::Tensor with_loops = torch::cat({edges, torch::arange(6).repeat({2, 1})}, 1);
+  EXPECT_TRUE(torch::allclose(conv(x, edges), conv(x, with_loops)));
+}
+
+TEST(GATConv, SparseInputFeaturesGiveTheSameOutputAndGradients) {
+  torch::manual_seed(0);
+  const torch::Tensor x = torch::randn({20, 10}, torch::kFloat64) * (torch::rand({20, 10}) < 0.2);
+  const torch::Tensor edges = random_graph(20, 0.2, true, 5);
+  GATConv conv(GATConvOptions(10, 3).heads(2).residual(true));
+  conv->to(torch::kFloat64);
+  std::vector<torch::Tensor> outs, grads;
+  for (const torch::Tensor& input : {x, x.to_sparse()}) {
+    conv->zero_grad();
+    const torch::Tensor out = conv(input, edges);
+    out.pow(2).sum().backward();
+    outs.push_back(out.detach());
+    grads.push_back(conv->lin->weight.grad().clone());
+  }
+  EXPECT_LT(rel_error(outs[1], outs[0]), 1e-12);
+  EXPECT_LT(rel_error(grads[1], grads[0]), 1e-12);
+}
+
+TEST(GATConv, RenumberingNodesPermutesOutputs) {
+  const int64_t n = 15;
+  torch::manual_seed(2);
+  const torch::Tensor x = torch::randn({n, 4}, torch::kFloat64);
+  const torch::Tensor edges = random_graph(n, 0.2, false, 9);
+  const torch::Tensor perm = torch::randperm(n);          // new id of old node i is inverse[i]
+  const torch::Tensor inverse = torch::argsort(perm);
+  GATConv conv(GATConvOptions(4, 3).heads(2));
+  conv->to(torch::kFloat64);
+  const torch::Tensor out = conv(x, edges);
+  const torch::Tensor out_perm = conv(x.index_select(0, perm), inverse.index({edges}));
+  EXPECT_LT((out_perm - out.index_select(0, perm)).abs().max().item<double>(), 1e-12);
+}
+
+}  // namespace

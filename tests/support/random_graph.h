@@ -1,0 +1,14 @@
+// Test helper: small random graphs as edge lists, for the layer and attention tests.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace gat::testing {
+
+// A duplicate-free random graph on n nodes with edge probability p; undirected graphs hold both
+// directions. Some nodes end up isolated when p is small. Rows (source, target), [2, E].
+torch::Tensor random_graph(int64_t n, double p, bool undirected, uint64_t seed);
+
+}  // namespace gat::testing
