@@ -11,12 +11,12 @@
 #include "data/batch.h"
 #include "train/model_memory.h"
 #include "train/model_options.h"
+#include "tools/run_setup.h"
 #include "tools/saved_model_args.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
 #include "train/explain.h"
 #include "train/model_file.h"
-#include "train/run_setup.h"
 
 namespace {
 
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     refuse_repeated_graphs(graphs);
     gat::log::init(host.rank(), "warn");
     const gat::config::Config config = args.load_config();
-    gat::train::RunSetup setup(host, config, args.threads);
+    gat::tools::RunSetup setup(host, config, args.threads);
     if (setup.comm().rank() != 0) return;  // one process writes the file; more ranks add nothing
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kInference);

@@ -10,7 +10,7 @@
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "dist/mpi_communicator.h"
-#include "train/run_setup.h"
+#include "tools/run_setup.h"
 #include "train/trainer.h"
 
 int main(int argc, char** argv) {
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     const auto config = gat::config::parse_config(std::string("data: {path: ") + argv[1] + "}\n" +
                                                       "model: {input_dropout: 0, dropout: 0}\n",
                                                   "train_steps", overrides);
-    gat::train::RunSetup setup(*host, config, /*threads=*/1);
+    gat::tools::RunSetup setup(*host, config, /*threads=*/1);
     gat::dist::Communicator& comm = setup.comm();
     // A rank that hangs before its first collective, for the timeout test.
     if (const char* stall = std::getenv("GAT_TEST_STALL_RANK"); stall && std::atoi(stall) == comm.rank())
