@@ -8,17 +8,6 @@
 
 namespace gat::dist {
 
-std::string describe_shape(const data::GraphDataset& d) {
-  std::ostringstream s;
-  s << "data.task: " << data::to_string(d.task) << "\n"
-    << "data.num_classes: " << d.num_classes << "\n"
-    << "data.shape: nodes " << d.num_nodes() << ", features " << d.num_features() << ", edges " << d.num_edges()
-    << ", graphs " << d.num_graphs() << "\n"
-    << "data.splits: " << data::to_string(d.train.level) << " level, train " << d.train.ids.numel() << ", val "
-    << d.val.ids.numel() << ", test " << d.test.ids.numel() << "\n";
-  return s.str();
-}
-
 std::string broadcast_text(Communicator& comm, const std::string& text) {
   if (comm.size() == 1) return text;
   torch::Tensor length = torch::tensor({int64_t(text.size())});

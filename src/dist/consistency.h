@@ -4,13 +4,9 @@
 #include <string>
 #include <utility>
 
-#include "data/graph_dataset.h"
 #include "dist/communicator.h"
 
 namespace gat::dist {
-
-// One line per property of the dataset that ranks must agree on (sizes, task, splits).
-std::string describe_shape(const data::GraphDataset& dataset);
 
 // Rank 0's `text` (any bytes) on every rank.
 std::string broadcast_text(Communicator& comm, const std::string& text);

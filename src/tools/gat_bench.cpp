@@ -24,9 +24,9 @@
 #include "data/graph_ids.h"
 #include "data/random_graphs.h"
 #include "train/model_memory.h"
+#include "tools/run_setup.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
-#include "train/run_setup.h"
 #include "train/trainer.h"
 
 namespace {
@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
     gat::log::init(host.rank(), "warn");
     if (data_flag->count()) overrides.push_back("data.path=" + data_path);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
-    gat::train::RunSetup setup(host, config, threads);
+    gat::tools::RunSetup setup(host, config, threads);
     gat::dist::Communicator& comm = setup.comm();
     const bool random = graphs_flag->count() > 0;
     const std::vector<int64_t> factors = scale ? std::vector<int64_t>{1, 2, 4, 8} : std::vector<int64_t>{1};

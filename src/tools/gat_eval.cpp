@@ -10,10 +10,10 @@
 #include "common/log.h"
 #include "data/graph_ids.h"
 #include "tools/saved_model_args.h"
+#include "tools/run_setup.h"
 #include "tools/tool_main.h"
 #include "train/evaluation.h"
 #include "train/experiment.h"
-#include "train/run_setup.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Score a saved GAT on a split of a gat-graphs dataset."};
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   return gat::tools::run_tool("gat_eval", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::log::init(host.rank(), "warn");
     const gat::config::Config config = args.load_config();
-    gat::train::RunSetup setup(host, config, args.threads);
+    gat::tools::RunSetup setup(host, config, args.threads);
     gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     const gat::data::Split& split = gat::data::split_named(dataset, split_name);

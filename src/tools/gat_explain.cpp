@@ -9,11 +9,11 @@
 
 #include "common/log.h"
 #include "data/graph_ids.h"
+#include "tools/run_setup.h"
 #include "tools/saved_model_args.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
 #include "train/explain.h"
-#include "train/run_setup.h"
 
 namespace {
 
@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     refuse_repeated_graphs(graphs);
     gat::log::init(host.rank(), "warn");
     const gat::config::Config config = args.load_config();
-    gat::train::RunSetup setup(host, config, args.threads);
+    gat::tools::RunSetup setup(host, config, args.threads);
     if (setup.comm().rank() != 0) return;  // one process writes the file; more ranks add nothing
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::model::GAT model = args.load_model(config, dataset, setup.device());

@@ -6,12 +6,13 @@
 #include "common/log.h"
 #include "common/memory.h"
 #include "config/config.h"
+#include "data/dataset_shape.h"
 #include "data/graph_dataset.h"
 #include "dist/consistency.h"
 #include "train/model_memory.h"
+#include "tools/run_setup.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
-#include "train/run_setup.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a Graph Attention Network from a YAML config."};
@@ -28,11 +29,11 @@ int main(int argc, char** argv) {
     gat::log::init(host.rank(), quiet && log_level != "off" ? "warn" : log_level);
     if (resume) overrides.push_back("train.resume=required");
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
-    gat::train::RunSetup setup(host, config);
+    gat::tools::RunSetup setup(host, config);
     gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kTraining);
-    gat::dist::check_same_on_all_ranks(comm, "config and data", gat::config::to_yaml(config) + gat::dist::describe_shape(dataset));
+    gat::dist::check_same_on_all_ranks(comm, "config and data", gat::config::to_yaml(config) + gat::data::describe_shape(dataset));
     gat::log::info("{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads ({} kernels) on {}",
                    config.data.path, dataset.num_graphs(), dataset.num_nodes(), dataset.num_edges(),
                    dataset.num_features(), dataset.num_classes, gat::data::to_string(dataset.task), comm.size(),

@@ -10,12 +10,12 @@
 
 #include "common/error.h"
 #include "dist/mpi_communicator.h"
-#include "dist/tool_errors.h"
+#include "tools/tool_errors.h"
 
 namespace gat::tools {
 
 // Parses argv into `app` (bad arguments: exit code 2), starts the communicator and runs body(comm)
-// under dist::run_reporting_errors. Returns main's exit code.
+// under run_reporting_errors. Returns main's exit code.
 inline int run_tool(const char* tool, CLI::App& app, int argc, char** argv,
                     const std::function<void(dist::Communicator&)>& body) {
   try {
@@ -30,7 +30,7 @@ inline int run_tool(const char* tool, CLI::App& app, int argc, char** argv,
     std::cerr << tool << ": error: cannot start MPI: " << e.what() << std::endl;
     return 1;
   }
-  return dist::run_reporting_errors(tool, *comm, [&] { body(*comm); });
+  return run_reporting_errors(tool, *comm, [&] { body(*comm); });
 }
 
 }  // namespace gat::tools

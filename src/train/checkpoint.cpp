@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "data/dataset_fingerprint.h"
+#include "data/dataset_shape.h"
 #include "dist/consistency.h"
 #include "train/run_directory.h"
 
@@ -49,7 +50,7 @@ std::string resume_key(const config::Config& config, const data::GraphDataset& d
   c.train.checkpoint_every = defaults.train.checkpoint_every;
   c.train.resume = defaults.train.resume;
   c.dist = defaults.dist;
-  return config::to_yaml(c) + dist::describe_shape(dataset) + "data contents: " + data::content_fingerprint(dataset) + "\n";
+  return config::to_yaml(c) + data::describe_shape(dataset) + "data contents: " + data::content_fingerprint(dataset) + "\n";
 }
 
 void save_checkpoint(const std::string& run_dir, const std::string& key, const RunProgress& progress,

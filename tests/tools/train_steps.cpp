@@ -11,7 +11,7 @@
 #include "data/graph_dataset.h"
 #include "data/graph_ids.h"
 #include "dist/mpi_communicator.h"
-#include "train/run_setup.h"
+#include "tools/run_setup.h"
 #include "train/evaluation.h"
 #include "train/trainer.h"
 
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     const auto config = gat::config::parse_config(std::string("data: {path: ") + argv[1] + "}\n" +
                                                       "model: {input_dropout: 0, dropout: 0}\n",
                                                   "train_steps", overrides);
-    gat::train::RunSetup setup(*host, config, /*threads=*/1);
+    gat::tools::RunSetup setup(*host, config, /*threads=*/1);
     gat::dist::Communicator& comm = setup.comm();
     // A rank that hangs before its first collective, for the timeout test.
     if (const char* stall = std::getenv("GAT_TEST_STALL_RANK"); stall && std::atoi(stall) == comm.rank())

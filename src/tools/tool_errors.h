@@ -5,7 +5,7 @@
 
 #include "dist/communicator.h"
 
-namespace gat::dist {
+namespace gat::tools {
 
 // Runs body() and returns 0, or turns what it throws into one stderr line "TOOL: error: [rank R: ]
 // message" and an exit code: gat::Diverged 3, gat::Error 2 (bad input), anything else 1 ("internal
@@ -13,6 +13,6 @@ namespace gat::dist {
 // in a collective for it. gat::Preempted (every rank throws it at the same step) is one line
 // "TOOL: stopped: message" from rank 0 and kPreemptedExit, without ending the job early; one
 // that only its rank throws (Preempted::every_rank false) ends the job like an error does.
-int run_reporting_errors(const char* tool, Communicator& comm, const std::function<void()>& body);
+int run_reporting_errors(const char* tool, dist::Communicator& comm, const std::function<void()>& body);
 
-}  // namespace gat::dist
+}  // namespace gat::tools

@@ -1,15 +1,15 @@
 // One line, one write, then the exit code, for every rank.
-#include "dist/tool_errors.h"
+#include "tools/tool_errors.h"
 
 #include <iostream>
 #include <string>
 
 #include "common/error.h"
 
-namespace gat::dist {
+namespace gat::tools {
 namespace {
 
-[[noreturn]] void fail(const char* tool, Communicator& comm, const std::string& kind, const std::string& message,
+[[noreturn]] void fail(const char* tool, dist::Communicator& comm, const std::string& kind, const std::string& message,
                        int code) {
   // One write of the whole line: other ranks' log lines share this stderr and must not land inside it.
   const std::string rank = comm.size() > 1 ? "rank " + std::to_string(comm.rank()) + ": " : "";
@@ -20,7 +20,7 @@ namespace {
 
 }  // namespace
 
-int run_reporting_errors(const char* tool, Communicator& comm, const std::function<void()>& body) {
+int run_reporting_errors(const char* tool, dist::Communicator& comm, const std::function<void()>& body) {
   try {
     body();
   } catch (const Preempted& e) {
@@ -41,4 +41,4 @@ int run_reporting_errors(const char* tool, Communicator& comm, const std::functi
   return 0;
 }
 
-}  // namespace gat::dist
+}  // namespace gat::tools

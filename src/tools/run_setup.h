@@ -11,7 +11,7 @@
 #include "config/config.h"
 #include "dist/communicator.h"
 
-namespace gat::train {
+namespace gat::tools {
 
 class RunSetup {
  public:
@@ -34,4 +34,4 @@ class RunSetup {
   std::unique_ptr<dist::Communicator> device_comm_;
 };
 
-}  // namespace gat::train
+}  // namespace gat::tools

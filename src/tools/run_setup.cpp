@@ -1,12 +1,12 @@
 // Timeout, threads, device and communicator, in the order they depend on each other.
-#include "train/run_setup.h"
+#include "tools/run_setup.h"
 
 #include "common/device.h"
 #include "common/threads.h"
 #include "dist/device_communicator.h"
 #include "ops/fused_attention.h"
 
-namespace gat::train {
+namespace gat::tools {
 
 RunSetup::RunSetup(dist::Communicator& host, const config::Config& config, int threads)
     // The timeout first, so that it bounds the NCCL set-up's collectives too.
@@ -17,4 +17,4 @@ RunSetup::RunSetup(dist::Communicator& host, const config::Config& config, int t
       device_(select_device(config.train.device, host.local_rank())),
       device_comm_(dist::make_device_communicator(host, config.dist.backend, device_)) {}
 
-}  // namespace gat::train
+}  // namespace gat::tools
