@@ -1,6 +1,5 @@
 // The fused attention kernel against the LibTorch references (sparse edge list and dense N x N),
-// against finite differences, and against itself across runs and thread counts; the edge plan
-// it reads.
+// against finite differences, and against itself across runs and thread counts.
 #include <gtest/gtest.h>
 
 #include <ATen/Parallel.h>
@@ -11,6 +10,7 @@
 #include "common/edge_plan.h"
 #include "ops/fused_attention.h"
 #include "support/finite_differences.h"
+#include "support/random_graph.h"
 #include "support/rel_error.h"
 
 using gat::AttentionImpl;
@@ -19,26 +19,13 @@ using gat::make_edge_plan;
 
 namespace {
 
+using gat::testing::hub_graph;
+using gat::testing::random_graph;
 using gat::testing::rel_error;
-
-// Directed random edges on n nodes with probability p, shifted by `offset`.
-torch::Tensor random_edges(int64_t n, double p, uint64_t seed, int64_t offset = 0) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  return (torch::rand({n, n}, gen) < p).nonzero().t().contiguous() + offset;
-}
-
-// Node 0 of an n-node random graph sends to and receives from every node (no duplicates).
-torch::Tensor hub_edges(int64_t n, uint64_t seed) {
-  const torch::Tensor others = torch::arange(1, n);
-  const torch::Tensor zeros = torch::zeros({n - 1}, torch::kInt64);
-  const torch::Tensor all =
-      torch::cat({random_edges(n, 0.05, seed), torch::stack({others, zeros}), torch::stack({zeros, others})}, 1);
-  return std::get<0>(torch::unique_dim(all, 1));
-}
 
 // Several graphs in one batch: block-diagonal edges over 10, 1 and 25 nodes.
 torch::Tensor batch_edges(uint64_t seed) {
-  return torch::cat({random_edges(10, 0.3, seed), random_edges(1, 0.0, seed), random_edges(25, 0.15, seed, 11)}, 1);
+  return torch::cat({random_graph(10, 0.3, false, seed), random_graph(1, 0.0, false, seed), random_graph(25, 0.15, false, seed) + 11}, 1);
 }
 
 struct Case {
@@ -49,10 +36,10 @@ struct Case {
 };
 
 std::vector<Case> cases() {
-  return {{"isolated_nodes", 40, random_edges(40, 0.03, 1), false},
-          {"isolated_nodes_loops", 40, random_edges(40, 0.03, 1), true},
-          {"hub", 60, hub_edges(60, 2), true},
-          {"hub_noloops", 60, hub_edges(60, 2), false},
+  return {{"isolated_nodes", 40, random_graph(40, 0.03, false, 1), false},
+          {"isolated_nodes_loops", 40, random_graph(40, 0.03, false, 1), true},
+          {"hub", 60, hub_graph(60, 2), true},
+          {"hub_noloops", 60, hub_graph(60, 2), false},
           {"one_node", 1, torch::zeros({2, 0}, torch::kInt64), true},
           {"one_node_no_edges", 1, torch::zeros({2, 0}, torch::kInt64), false},
           {"three_graphs", 36, batch_edges(3), true}};
@@ -143,7 +130,7 @@ INSTANTIATE_TEST_SUITE_P(Graphs, FusedAgreement,
 TEST(FusedAttentionCuda, Float32MatchesFloat64CpuReference) {
   if (skip_without(torch::kCUDA)) GTEST_SKIP() << "no CUDA device";
   const int64_t n = 300;
-  const torch::Tensor edges = hub_edges(n, 4);
+  const torch::Tensor edges = hub_graph(n, 4);
   const EdgePlan plan = make_edge_plan(edges, n, true);
   for (const auto& [h, f] : std::vector<std::pair<int64_t, int64_t>>{{4, 300}, {6, 121}, {9, 8}}) {
     const auto reference = run(AttentionImpl::kDense, random_inputs(n, h, f, torch::kFloat64, 6), plan, 0.0, 0);
@@ -156,7 +143,7 @@ TEST(FusedAttentionCuda, Float32MatchesFloat64CpuReference) {
 }
 
 TEST(FusedAttention, GradientsMatchFiniteDifferencesInFloat64) {
-  const EdgePlan plan = make_edge_plan(hub_edges(9, 4), 9, true);
+  const EdgePlan plan = make_edge_plan(hub_graph(9, 4), 9, true);
   const Inputs in = random_inputs(9, 2, 3, torch::kFloat64, 6);
   torch::manual_seed(1);
   const torch::Tensor mask = gat::ops::dropout_mask({plan.num_edges(), 2}, 0.3, torch::kFloat64);
@@ -181,80 +168,6 @@ TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
   at::set_num_threads(before);
   for (std::size_t r = 1; r < results.size(); ++r)
     for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << kWhat[i] << ", run " << r;
-}
-
-TEST(EdgePlan, GroupsByTargetAndBySourceWithOneSelfLoopLastPerNode) {
-  // Edges 0->1, 2->1, 1->1 (a stored loop, dropped), 1->0, 0->2.
-  const torch::Tensor edges = torch::tensor({{0, 2, 1, 1, 0}, {1, 1, 1, 0, 2}}, torch::kInt64);
-  const EdgePlan plan = make_edge_plan(edges, 3, true);
-  EXPECT_TRUE(torch::equal(plan.edge_index, torch::tensor({{1, 0, 0, 2, 1, 0, 2}, {0, 0, 1, 1, 1, 2, 2}})));
-  EXPECT_TRUE(torch::equal(plan.target_ptr, torch::tensor({0, 2, 5, 7})));
-  // Sources 0: columns 1, 2, 5; 1: 0, 4; 2: 3, 6.
-  EXPECT_TRUE(torch::equal(plan.source_ptr, torch::tensor({0, 3, 5, 7})));
-  EXPECT_TRUE(torch::equal(plan.by_source, torch::tensor({1, 2, 5, 0, 4, 3, 6})));
-
-  const EdgePlan bare = make_edge_plan(edges, 3, false);  // stored loops kept, none added
-  EXPECT_TRUE(torch::equal(bare.edge_index, torch::tensor({{1, 0, 2, 1, 0}, {0, 1, 1, 1, 2}})));
-}
-
-// The trainer keeps one plan per graph and joins a batch's: the join must be exactly the plan of
-// the batch's concatenated edges, with stored loops, isolated nodes, an edgeless one-node graph
-// and a hub among the graphs, and on a GPU where there is one.
-TEST(EdgePlan, JoinedPlansOfGraphsAreThePlanOfTheirConcatenation) {
-  const std::vector<std::pair<int64_t, torch::Tensor>> graphs = {{10, random_edges(10, 0.3, 4)},
-                                                                 {1, torch::zeros({2, 0}, torch::kInt64)},
-                                                                 {40, random_edges(40, 0.03, 5)},
-                                                                 {60, hub_edges(60, 6)}};
-  std::vector<torch::Device> devices = {torch::kCPU};
-  if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA);
-  for (const torch::Device& device : devices)
-    for (bool loops : {true, false}) {
-      std::vector<EdgePlan> plans;
-      std::vector<torch::Tensor> shifted;
-      int64_t n = 0;
-      for (const auto& [nodes, edges] : graphs) {
-        plans.push_back(gat::to_device(make_edge_plan(edges, nodes, loops), device));
-        shifted.push_back(edges + n);
-        n += nodes;
-      }
-      std::vector<const EdgePlan*> parts;
-      for (const EdgePlan& plan : plans) parts.push_back(&plan);
-      const EdgePlan joined = gat::join_plans(parts);
-      const EdgePlan whole = make_edge_plan(torch::cat(shifted, 1), n, loops);
-      const std::string where = device.str() + (loops ? ", self loops" : ", no self loops");
-      EXPECT_EQ(joined.num_nodes, n) << where;
-      EXPECT_EQ(joined.self_loops, loops) << where;
-      EXPECT_EQ(joined.edge_index.device().type(), device.type()) << where;
-      EXPECT_TRUE(torch::equal(joined.edge_index.cpu(), whole.edge_index)) << where;
-      EXPECT_TRUE(torch::equal(joined.target_ptr.cpu(), whole.target_ptr)) << where;
-      EXPECT_TRUE(torch::equal(joined.source_ptr.cpu(), whole.source_ptr)) << where;
-      EXPECT_TRUE(torch::equal(joined.by_source.cpu(), whole.by_source)) << where;
-    }
-}
-
-TEST(EdgePlan, JoiningPlansWithAndWithoutSelfLoopsIsAnError) {
-  const EdgePlan with = make_edge_plan(random_edges(5, 0.3, 1), 5, true);
-  const EdgePlan without = make_edge_plan(random_edges(5, 0.3, 1), 5, false);
-  try {
-    gat::join_plans({&with, &without});
-    FAIL() << "expected an error";
-  } catch (const c10::Error& e) {
-    EXPECT_NE(std::string(e.what_without_backtrace()).find("join_plans: plans made with and without self loops"),
-              std::string::npos)
-        << e.what_without_backtrace();
-  }
-}
-
-TEST(EdgePlan, RejectsNodeIdsOutOfRange) {
-  const torch::Tensor edges = torch::tensor({{0, 3}, {1, 0}}, torch::kInt64);
-  try {
-    make_edge_plan(edges, 3, true);
-    FAIL() << "expected an error";
-  } catch (const c10::Error& e) {
-    EXPECT_NE(std::string(e.what_without_backtrace()).find("edge 1 (3 -> 0) is outside nodes [0, 3)"),
-              std::string::npos)
-        << e.what_without_backtrace();
-  }
 }
 
 }  // namespace
