@@ -53,18 +53,18 @@ TEST_P(AttentionAgreement, FusedAndSparseEqualDenseInOutputsAndGradients) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    RandomGraphs, AttentionAgreement,
-    ::testing::Combine(::testing::Values(Case{30, 0.1, false, true}, Case{30, 0.1, true, true},
-                                         Case{40, 0.03, false, false},  // isolated nodes, no loops
-                                         Case{25, 0.5, true, false}, Case{1, 0.0, false, true}),
-                       ::testing::Values(torch::kFloat32, torch::kFloat64)),
-    [](const auto& info) {
-      const Case& c = std::get<0>(info.param);
-      return "n" + std::to_string(c.n) + "_p" + std::to_string(static_cast<int>(c.p * 100)) +
-             (c.undirected ? "_undirected" : "_directed") + (c.self_loops ? "_loops" : "_noloops") +
-             (std::get<1>(info.param) == torch::kFloat64 ? "_f64" : "_f32");
-    });
+INSTANTIATE_TEST_SUITE_P(RandomGraphs, AttentionAgreement,
+                         ::testing::Combine(::testing::Values(Case{30, 0.1, false, true}, Case{30, 0.1, true, true},
+                                                              Case{40, 0.03, false, false},  // isolated nodes, no loops
+                                                              Case{25, 0.5, true, false}, Case{1, 0.0, false, true}),
+                                            ::testing::Values(torch::kFloat32, torch::kFloat64)),
+                         [](const auto& info) {
+                           const Case& c = std::get<0>(info.param);
+                           return "n" + std::to_string(c.n) + "_p" + std::to_string(static_cast<int>(c.p * 100)) +
+                                  (c.undirected ? "_undirected" : "_directed") +
+                                  (c.self_loops ? "_loops" : "_noloops") +
+                                  (std::get<1>(info.param) == torch::kFloat64 ? "_f64" : "_f32");
+                         });
 
 TEST(Attention, CoefficientsSumToOneOverNeighboursAndAreZeroOffEdges) {
   const int64_t n = 40;

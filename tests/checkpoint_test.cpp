@@ -13,8 +13,8 @@
 #include "support/error_of.h"
 #include "support/graph_file.h"
 #include "train/checkpoint.h"
-#include "train/options_from_config.h"
 #include "train/model_file.h"
+#include "train/options_from_config.h"
 
 namespace {
 
@@ -177,8 +177,9 @@ TEST_F(CheckpointFile, ReadsBackWhatWasWritten) {
   EXPECT_EQ(loaded.progress.fit.shuffle_rng, "123 456");
   ASSERT_EQ(loaded.progress.fit.kept.size(), 1u);
   EXPECT_TRUE(torch::equal(loaded.progress.fit.kept[0], torch::full({3, 2}, 0.5)));
-  EXPECT_EQ(error_of([&] { gat::train::read_checkpoint(checkpoint(5, "another key\n"), "c.pt", "the key\n", torch::kCPU); }),
-            "c.pt: written for another config or data: this run has 'the key', the checkpoint 'another key'");
+  EXPECT_EQ(
+      error_of([&] { gat::train::read_checkpoint(checkpoint(5, "another key\n"), "c.pt", "the key\n", torch::kCPU); }),
+      "c.pt: written for another config or data: this run has 'the key', the checkpoint 'another key'");
 }
 
 // A checkpoint.pt with flipped bytes is passed over for checkpoint.prev.pt; with both damaged,

@@ -32,11 +32,10 @@ std::string read(const fs::path& p) { return gat::read_whole_file(p.string()); }
 
 class GatTrainCli : public ::testing::Test {
  protected:
-
   // `env`: what the shell runs the tool with: assignments ("NAME=value ") or a wrapper command.
   Outcome run(const std::string& args, const std::string& tool = "gat_train", const std::string& env = "") {
-    const std::string cmd = env + std::string(GAT_BINARY_DIR) + "/" + tool + " " + args + " >" + (dir_ / "out").string() +
-                            " 2>" + (dir_ / "err").string();
+    const std::string cmd = env + std::string(GAT_BINARY_DIR) + "/" + tool + " " + args + " >" +
+                            (dir_ / "out").string() + " 2>" + (dir_ / "err").string();
     const int status = std::system(cmd.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(dir_ / "out"), read(dir_ / "err")};
   }
@@ -63,11 +62,13 @@ const std::string kData = std::string(GAT_TEST_DATA) + "/synthetic.h5";
 
 TEST_F(GatTrainCli, DivergenceExitsWithThreeNamingTheStep) {
   // lr 1e30: the first step sends the weights to about +-1e30, and the second step's loss is NaN.
-  const std::string c = write_config("data: {path: " + kData + "}\ntrain: {lr: 1e30, run_dir: " + (dir_ / "run").string() + "}\n");
+  const std::string c =
+      write_config("data: {path: " + kData + "}\ntrain: {lr: 1e30, run_dir: " + (dir_ / "run").string() + "}\n");
   const Outcome o = run("--config " + c + " --log-level off");
   EXPECT_EQ(o.exit_code, 3);
-  EXPECT_EQ(o.err, "gat_train: error: seed 0 epoch 2 step 1: the loss is NaN or Inf (train.on_nonfinite: skip would drop "
-                   "the step)\n");
+  EXPECT_EQ(o.err,
+            "gat_train: error: seed 0 epoch 2 step 1: the loss is NaN or Inf (train.on_nonfinite: skip would drop "
+            "the step)\n");
   EXPECT_TRUE(o.out.empty());
 }
 
@@ -75,9 +76,12 @@ TEST_F(GatTrainCli, BadConfigInputs) {
   expect_error("--config /nonexistent.yaml", "/nonexistent.yaml: cannot read config file");
   const std::string good = write_config("data: {path: " + kData + "}\n");
   expect_error("--config " + good + " --set train.lrr=1",
-               good + ": train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, epochs, lr, on_nonfinite, patience, resume, run_dir, seed, "
-                      "seeds, threads, weight_decay)");
-  expect_error("--config " + good + " --set model.heads=[8,x]", good + ": model.heads[1]: expected an integer, got \"x\"");
+               good +
+                   ": train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, epochs, lr, "
+                   "on_nonfinite, patience, resume, run_dir, seed, "
+                   "seeds, threads, weight_decay)");
+  expect_error("--config " + good + " --set model.heads=[8,x]",
+               good + ": model.heads[1]: expected an integer, got \"x\"");
   expect_error("--config " + good + " --set train.lr=-1", good + ": train.lr: expected a number > 0, got -1");
   const std::string broken = write_config("data: {path: " + kData + "\n");
   const Outcome o = run("--config " + broken);
@@ -166,27 +170,29 @@ TEST_F(GatTrainCli, AFullDiskEndsTheRunWithOneLineNamingTheFile) {
       {"--set train.epochs=3 --set train.checkpoint_every=1", "checkpoint.pt"}};
   for (const auto& [sets, file] : cases) {
     const std::string run_dir = (dir_ / ("run_" + file)).string();
-    const Outcome o = run("--config " + c + " --log-level warn --set train.run_dir=" + run_dir + " " + sets, "gat_train",
-                          full_disk);
+    const Outcome o =
+        run("--config " + c + " --log-level warn --set train.run_dir=" + run_dir + " " + sets, "gat_train", full_disk);
     EXPECT_EQ(o.exit_code, 2) << sets;
     EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/" + file + ": cannot write: File too large\n") << sets;
     // metrics.jsonl holds whole lines only: the one that did not fit is gone entirely.
     const std::string metrics = read(fs::path(run_dir) / "metrics.jsonl");
     EXPECT_TRUE(metrics.empty() || metrics.back() == '\n') << sets;
     std::istringstream lines(metrics);
-    for (std::string line; std::getline(lines, line);) EXPECT_NO_THROW(nlohmann::json::parse(line)) << sets << ": " << line;
+    for (std::string line; std::getline(lines, line);)
+      EXPECT_NO_THROW(nlohmann::json::parse(line)) << sets << ": " << line;
     for (const std::string& name : gat::testing::list_dir(run_dir))
       EXPECT_EQ(name.find(".tmp."), std::string::npos) << sets << ": " << name;
     EXPECT_FALSE(fs::exists(run_dir + "/best.pt")) << sets;
   }
   // gat_explain's attention file likewise (HDF5 reports a full disk only when it closes a file).
   const std::string model_dir = (dir_ / "model").string();
-  ASSERT_EQ(run("--config " + c + " --log-level warn --set train.epochs=2 --set train.run_dir=" + model_dir).exit_code, 0);
+  ASSERT_EQ(run("--config " + c + " --log-level warn --set train.epochs=2 --set train.run_dir=" + model_dir).exit_code,
+            0);
   const Outcome o = run("--checkpoint " + model_dir + "/best.pt", "gat_explain", full_disk);
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_EQ(o.err, "gat_explain: error: " + model_dir + "/attention.h5: cannot write: File too large\n");
-  EXPECT_EQ(gat::testing::list_dir(model_dir), (std::vector<std::string>{".gat-run", "best.pt", "config.yaml",
-                                                                          "metrics.jsonl", "results.json"}));
+  EXPECT_EQ(gat::testing::list_dir(model_dir),
+            (std::vector<std::string>{".gat-run", "best.pt", "config.yaml", "metrics.jsonl", "results.json"}));
 }
 
 // gat_bench --trace: one step marker per timed step on the host's timeline, the steps' LibTorch ops
@@ -226,8 +232,8 @@ TEST_F(GatTrainCli, GatBenchTraceHoldsEachTimedStepAndItsOps) {
 // that grows with the size.
 TEST_F(GatTrainCli, GatBenchScaleTimesEachSizeOnItsOwnBatch) {
   const std::string c = write_config("data: {path: " + kData + "}\n");
-  const Outcome o = run("--config " + c + " --graphs 2 --nodes 30 --degree 3 --steps 3 --warmup 1 --threads 1 --scale",
-                        "gat_bench");
+  const Outcome o =
+      run("--config " + c + " --graphs 2 --nodes 30 --degree 3 --steps 3 --warmup 1 --threads 1 --scale", "gat_bench");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   std::istringstream lines(o.out);
   std::vector<nlohmann::json> results;
@@ -256,8 +262,8 @@ TEST_F(GatTrainCli, BadArguments) {
 }
 
 TEST_F(GatTrainCli, SuccessfulRunEndsWithResultsJson) {
-  const std::string config = write_config("data: {path: " + kData + "}\ntrain: {epochs: 3, run_dir: " +
-                                          (dir_ / "run").string() + "}\n");
+  const std::string config =
+      write_config("data: {path: " + kData + "}\ntrain: {epochs: 3, run_dir: " + (dir_ / "run").string() + "}\n");
   const Outcome o = run("--config " + config + " --set train.seeds=1");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   const std::string last = o.out.substr(o.out.rfind('\n', o.out.size() - 2) + 1);
@@ -275,7 +281,8 @@ TEST_F(GatTrainCli, BaselineAndAvx2KernelsTrainTheSameModel) {
     const std::string run_dir = (dir_ / kernels).string();
     const std::string config = write_config("data: {path: " + kData + "}\nmodel: {heads: [4, 1], dropout: 0.3}\n" +
                                             "train: {epochs: 10, threads: 2, run_dir: " + run_dir + "}\n");
-    const Outcome o = run("--config " + config + " --log-level off", "gat_train", "GAT_CPU_CAPABILITY=" + kernels + " ");
+    const Outcome o =
+        run("--config " + config + " --log-level off", "gat_train", "GAT_CPU_CAPABILITY=" + kernels + " ");
     ASSERT_EQ(o.exit_code, 0) << o.err;
     best[kernels] = read(fs::path(run_dir) / "best.pt");
     const nlohmann::json r = nlohmann::json::parse(read(fs::path(run_dir) / "results.json"));
@@ -315,8 +322,9 @@ TEST_F(GatTrainCli, GatEvalRejectsMissingFilesAndAModelOfAnotherShape) {
     EXPECT_EQ(o.err, "gat_eval: error: " + line + "\n") << args;
     EXPECT_TRUE(o.out.empty());
   };
-  expect_eval_error("--checkpoint " + best + " --set model.heads=[2,1]",
-                    best + ": layers.0.att_src: expected shape [1, 2, 8] (the model of the config and data), got [1, 4, 8]");
+  expect_eval_error(
+      "--checkpoint " + best + " --set model.heads=[2,1]",
+      best + ": layers.0.att_src: expected shape [1, 2, 8] (the model of the config and data), got [1, 4, 8]");
   expect_eval_error("--checkpoint /nonexistent/best.pt", "/nonexistent/config.yaml: cannot read config file");
   expect_eval_error("--checkpoint /nonexistent/best.pt --config " + config, "/nonexistent/best.pt: no such file");
   expect_eval_error("--checkpoint " + config + " --config " + config,
@@ -334,7 +342,8 @@ TEST_F(GatTrainCli, GatExplainWritesEachLayersAttentionPerEdgeAndHead) {
   const Outcome o = run("--checkpoint " + run_dir + "/best.pt", "gat_explain");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   const std::string out = run_dir + "/attention.h5";
-  EXPECT_EQ(nlohmann::json::parse(o.out), nlohmann::json::parse(R"({"graphs": [0], "layers": 2, "out": ")" + out + "\"}"));
+  EXPECT_EQ(nlohmann::json::parse(o.out),
+            nlohmann::json::parse(R"({"graphs": [0], "layers": 2, "out": ")" + out + "\"}"));
 
   const gat::data::H5File file(out, gat::data::H5File::Mode::kRead);
   EXPECT_EQ(file.string_attribute("/", "format"), "gat-attention");
@@ -352,7 +361,8 @@ TEST_F(GatTrainCli, GatExplainWritesEachLayersAttentionPerEdgeAndHead) {
     EXPECT_LT((sums - 1).abs().max().item<float>(), 1e-5) << layer;
   }
 
-  const Outcome bad = run("--checkpoint " + run_dir + "/best.pt --graphs 3 --out " + (dir_ / "a.h5").string(), "gat_explain");
+  const Outcome bad =
+      run("--checkpoint " + run_dir + "/best.pt --graphs 3 --out " + (dir_ / "a.h5").string(), "gat_explain");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "gat_explain: error: " + kData + ": graph 3 is out of range [0, 1)\n");
   EXPECT_FALSE(fs::exists(dir_ / "a.h5"));
@@ -367,7 +377,8 @@ TEST_F(GatTrainCli, EmptySplitsAreRefusedOrLeaveTheirScoreOut) {
   const torch::Tensor none = torch::empty({0}, torch::kInt64);
   for (const bool node_level : {false, true}) {
     const std::string run_dir = (dir_ / (node_level ? "node_run" : "graph_run")).string();
-    const std::string config = write_config("data: {path: " + data + "}\ntrain: {epochs: 2, run_dir: " + run_dir + "}\n");
+    const std::string config =
+        write_config("data: {path: " + data + "}\ntrain: {epochs: 2, run_dir: " + run_dir + "}\n");
     for (const char* split : {"train", "val"}) {
       GraphFileSpec s;
       if (node_level) s.node_splits();
@@ -413,7 +424,8 @@ TEST_F(GatTrainCli, GatEvalRefusesParametersTheConfigLacksAndDataOfAnotherTask) 
   ASSERT_EQ(run("--config " + config + " --log-level off").exit_code, 0);
   ASSERT_EQ(run("--checkpoint " + best, "gat_eval").exit_code, 0);
   for (const auto& [args, line] : std::vector<std::pair<std::string, std::string>>{
-           {"--set model.bias=false", best + ": layers.0.bias: saved, but the model of the config has no such parameter"},
+           {"--set model.bias=false",
+            best + ": layers.0.bias: saved, but the model of the config has no such parameter"},
            {"--data " + multilabel, best + ": a model for a multiclass task, but " + multilabel + " is multilabel"}}) {
     const Outcome o = run("--checkpoint " + best + " " + args, "gat_eval");
     EXPECT_EQ(o.exit_code, 2) << args;
@@ -461,13 +473,15 @@ TEST_F(GatTrainCli, BadGraphCorpusGetsItsExactErrorsAndWritesNothing) {
 TEST_F(GatTrainCli, ThreadsAreBoundedByTheCores) {
   const std::string most = std::to_string(gat::kMaxThreadsPerCore * gat::available_cores());
   const std::string bound = "expected at most " + most + " threads (" + std::to_string(gat::kMaxThreadsPerCore) +
-                            " per core this process may use, " + std::to_string(gat::available_cores()) + "), got 10000";
+                            " per core this process may use, " + std::to_string(gat::available_cores()) +
+                            "), got 10000";
   const fs::path run_dir = dir_ / "run";
   const std::string config = write_config("data: {path: " + kData + "}\ntrain: {run_dir: " + run_dir.string() + "}\n");
   expect_error("--config " + config + " --set train.threads=10000 --log-level off", "train.threads: " + bound);
   EXPECT_FALSE(fs::exists(run_dir));
   for (const std::string tool : {"gat_eval", "gat_explain", "gat_bench"}) {
-    const std::string args = tool == "gat_bench" ? "--config " + config : "--checkpoint /nonexistent/best.pt --config " + config;
+    const std::string args =
+        tool == "gat_bench" ? "--config " + config : "--checkpoint /nonexistent/best.pt --config " + config;
     const Outcome o = run(args + " --threads 10000", tool);
     EXPECT_EQ(o.exit_code, 2) << tool;
     EXPECT_EQ(o.err, tool + ": error: --threads: " + bound + "\n");
@@ -480,14 +494,16 @@ TEST_F(GatTrainCli, AModelBeyondMemoryNamesItsKey) {
   const std::string config = write_config("data: {path: " + kData + "}\ntrain: {run_dir: " + run_dir.string() + "}\n");
   expect_error("--config " + config + " --set model.heads=[1000000000,1] --log-level off",
                "model.heads[0]: expected a model that fits in memory, got 1000000000 heads of 8 features: training it "
-               "on 300 nodes needs at least 30.7 TiB, more than the " + memory + " of memory of this machine");
+               "on 300 nodes needs at least 30.7 TiB, more than the " +
+                   memory + " of memory of this machine");
   EXPECT_FALSE(fs::exists(run_dir));
-  const Outcome o = run("--checkpoint /nonexistent/best.pt --config " + config + " --set model.hidden=[1000000000000]",
-                        "gat_eval");
+  const Outcome o =
+      run("--checkpoint /nonexistent/best.pt --config " + config + " --set model.hidden=[1000000000000]", "gat_eval");
   EXPECT_EQ(o.exit_code, 2);
-  EXPECT_EQ(o.err, "gat_eval: error: model.hidden[0]: expected a model that fits in memory, got 1000000000000 features "
-                   "in each of 8 heads: running it on 300 nodes needs at least 18.2 PiB, more than the " +
-                       memory + " of memory of this machine\n");
+  EXPECT_EQ(o.err,
+            "gat_eval: error: model.hidden[0]: expected a model that fits in memory, got 1000000000000 features "
+            "in each of 8 heads: running it on 300 nodes needs at least 18.2 PiB, more than the " +
+                memory + " of memory of this machine\n");
 }
 
 TEST_F(GatTrainCli, ADirectoryOrAFifoIsRefusedBeforeItIsOpened) {
@@ -506,8 +522,10 @@ TEST_F(GatTrainCli, ADirectoryOrAFifoIsRefusedBeforeItIsOpened) {
     EXPECT_FALSE(fs::exists(run_dir));
   }
   const std::string config = write_config("data: {path: " + kData + "}\n");
-  const std::string expected = dir_.string() + ": expected a model saved by gat_train (RUN_DIR/best.pt), got a directory\n";
-  for (const std::string& args : {"--checkpoint " + dir_.string(), "--checkpoint " + dir_.string() + " --config " + config}) {
+  const std::string expected =
+      dir_.string() + ": expected a model saved by gat_train (RUN_DIR/best.pt), got a directory\n";
+  for (const std::string& args :
+       {"--checkpoint " + dir_.string(), "--checkpoint " + dir_.string() + " --config " + config}) {
     const Outcome o = run(args, "gat_eval");
     EXPECT_EQ(o.exit_code, 2) << args;
     EXPECT_EQ(o.err, "gat_eval: error: " + expected) << args;
@@ -517,7 +535,8 @@ TEST_F(GatTrainCli, ADirectoryOrAFifoIsRefusedBeforeItIsOpened) {
 TEST_F(GatTrainCli, GatExplainRefusesAGraphGivenTwice) {
   const std::string config = write_config("data: {path: " + kData + "}\n");
   const std::string out = (dir_ / "a.h5").string();
-  const Outcome o = run("--checkpoint /nonexistent/best.pt --config " + config + " --graphs 0 0 --out " + out, "gat_explain");
+  const Outcome o =
+      run("--checkpoint /nonexistent/best.pt --config " + config + " --graphs 0 0 --out " + out, "gat_explain");
   EXPECT_EQ(o.exit_code, 2);
   EXPECT_EQ(o.err, "gat_explain: error: --graphs: graph 0 is given twice; expected distinct graph ids\n");
   EXPECT_FALSE(fs::exists(out));

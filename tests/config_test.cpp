@@ -56,8 +56,8 @@ TEST(Config, ReadsEveryKind) {
 }
 
 TEST(Config, OverridesReplaceValuesAndCreateSections) {
-  const Config c = parse_config(kMinimal, "x.yaml",
-                                {"train.lr=0.01", "model.heads=[8,1]", "model.hidden=[8]", "train.seeds=10"});
+  const Config c =
+      parse_config(kMinimal, "x.yaml", {"train.lr=0.01", "model.heads=[8,1]", "model.hidden=[8]", "train.seeds=10"});
   EXPECT_DOUBLE_EQ(c.train.lr, 0.01);
   EXPECT_EQ(c.train.seeds, 10);
   EXPECT_EQ(c.model.heads, std::vector<int64_t>({8, 1}));
@@ -105,14 +105,16 @@ TEST(Config, UnknownChoicesListTheNames) {
     const std::string key = choice.section + "." + choice.key;
     std::string names;
     for (const std::string& name : choice.names) names += (names.empty() ? "" : ", ") + name;
-    EXPECT_EQ(error_of(kMinimal, {key + "=Fused"}), "x.yaml: " + key + ": expected one of " + names + ", got \"Fused\"");
+    EXPECT_EQ(error_of(kMinimal, {key + "=Fused"}),
+              "x.yaml: " + key + ": expected one of " + names + ", got \"Fused\"");
     EXPECT_EQ(error_of(kMinimal, {key + "=[cpu]"}), "x.yaml: " + key + ": expected a string, got a list");
   }
 }
 
 TEST(Config, UnknownKeysAreRejectedWithTheirPath) {
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lrr: 1}\n"),
-            "x.yaml: train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, epochs, lr, on_nonfinite, patience, resume, run_dir, seed, "
+            "x.yaml: train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, epochs, lr, "
+            "on_nonfinite, patience, resume, run_dir, seed, "
             "seeds, threads, weight_decay)");
   EXPECT_EQ(error_of("data: {path: d.h5}\noptim: {}\n"),
             "x.yaml: optim: unknown key (expected one of data, dist, model, train)");
@@ -150,17 +152,20 @@ TEST(Config, OutOfRangeValues) {
   EXPECT_EQ(error_of("data: {path: d.h5}\ndata: {path: e.h5}\n"), "x.yaml:2:1: data: duplicate key");
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {on_nonfinite: ignore}\n"),
             "x.yaml: train.on_nonfinite: expected one of stop, skip, got \"ignore\"");
-  EXPECT_EQ(error_of("train: {lr: 0.1}\n"), "x.yaml: data.path: expected the path of a gat-graphs HDF5 file, got nothing");
+  EXPECT_EQ(error_of("train: {lr: 0.1}\n"),
+            "x.yaml: data.path: expected the path of a gat-graphs HDF5 file, got nothing");
 }
 
 TEST(Config, SyntaxErrorsGiveLineAndColumn) {
-  EXPECT_EQ(error_of("data: {path: d.h5\n").rfind("x.yaml:2:1: YAML syntax error: ", 0), 0u) << error_of("data: {path: d.h5\n");
+  EXPECT_EQ(error_of("data: {path: d.h5\n").rfind("x.yaml:2:1: YAML syntax error: ", 0), 0u)
+      << error_of("data: {path: d.h5\n");
   EXPECT_EQ(error_of("- 1\n- 2\n"), "x.yaml: expected a mapping of sections (data, model, train, dist), got a list");
   EXPECT_EQ(error_of(kMinimal, {"train.lr"}), "--set train.lr: expected KEY=VALUE, e.g. train.lr=0.01");
 }
 
 TEST(Config, KeysMustBeNames) {  // found by fuzzing: yaml-cpp's own exception escaped
-  EXPECT_EQ(error_of("{file}: 1\ndata: {path: d.h5}\n"), "x.yaml:1:1: top level: expected key names, got a mapping as a key");
+  EXPECT_EQ(error_of("{file}: 1\ndata: {path: d.h5}\n"),
+            "x.yaml:1:1: top level: expected key names, got a mapping as a key");
   EXPECT_EQ(error_of("data: {path: d.h5, [a]: 1}\n"), "x.yaml:1:20: data: expected key names, got a list as a key");
 }
 
@@ -172,7 +177,9 @@ TEST(Config, ErrorsAreOneLine) {
   for (const auto& yaml : {"data: {path: d.h5\n", "data: {path: d.h5}\ntrain: {lrr: 1}\n", "x: [\n"})
     EXPECT_EQ(error_of(yaml).find('\n'), std::string::npos) << error_of(yaml);
   // Quoted input keeps its line breaks and control characters only as escapes (found by fuzzing).
-  EXPECT_EQ(error_of(kMinimal, {"train.lr\n\x01" "data"}), "--set train.lr\\n\\x01data: expected KEY=VALUE, e.g. train.lr=0.01");
+  EXPECT_EQ(error_of(kMinimal, {"train.lr\n\x01"
+                                "data"}),
+            "--set train.lr\\n\\x01data: expected KEY=VALUE, e.g. train.lr=0.01");
   EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {attention: \"a\\nb\"}\n"),
             "x.yaml: model.attention: expected one of fused, sparse, dense, got \"a\\nb\"");
 }
@@ -211,7 +218,8 @@ TEST(Config, ASecondDocumentIsRefusedWhereItStarts) {
   EXPECT_EQ(error_of("data: {path: d.h5}\n...\ntrain: {lr: 0.1}\n"),
             "x.yaml:3:1: YAML syntax error: content after the end of the document");
   // Found by fuzzing: YAML::LoadAll never returns on a stray token, which YAML::Load ignored.
-  EXPECT_EQ(error_of(", a\ndata: {path: d.h5}\n"), "x.yaml:1:1: YAML syntax error: content after the end of the document");
+  EXPECT_EQ(error_of(", a\ndata: {path: d.h5}\n"),
+            "x.yaml:1:1: YAML syntax error: content after the end of the document");
 }
 
 TEST(Config, SetWithAMappingMergesKeyByKey) {
@@ -219,8 +227,8 @@ TEST(Config, SetWithAMappingMergesKeyByKey) {
                                 {"train.patience=7", "train={epochs: 2, lr: 0.2}"});
   EXPECT_EQ(c.train.epochs, 2);
   EXPECT_DOUBLE_EQ(c.train.lr, 0.2);
-  EXPECT_EQ(c.train.seeds, 3);     // from the file
-  EXPECT_EQ(c.train.patience, 7);  // from the earlier --set
+  EXPECT_EQ(c.train.seeds, 3);                                                         // from the file
+  EXPECT_EQ(c.train.patience, 7);                                                      // from the earlier --set
   EXPECT_EQ(parse_config(kMinimal, "x.yaml", {"train={epochs: 2}"}).train.epochs, 2);  // a new section
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lr: 0.1}\n", {"train={epochs: 2, epochs: 3}"}),
             "--set train={epochs: 2, epochs: 3}: train.epochs: duplicate key");

@@ -4,10 +4,10 @@
 
 #include <ATen/Parallel.h>
 
+#include "common/edge_plan.h"
 #include "config/choice_names.h"
 #include "ops/attention.h"
 #include "ops/dropout.h"
-#include "common/edge_plan.h"
 #include "ops/fused_attention.h"
 #include "support/finite_differences.h"
 #include "support/random_graph.h"
@@ -25,7 +25,9 @@ using gat::testing::rel_error;
 
 // Several graphs in one batch: block-diagonal edges over 10, 1 and 25 nodes.
 torch::Tensor batch_edges(uint64_t seed) {
-  return torch::cat({random_graph(10, 0.3, false, seed), random_graph(1, 0.0, false, seed), random_graph(25, 0.15, false, seed) + 11}, 1);
+  return torch::cat(
+      {random_graph(10, 0.3, false, seed), random_graph(1, 0.0, false, seed), random_graph(25, 0.15, false, seed) + 11},
+      1);
 }
 
 struct Case {
@@ -68,8 +70,7 @@ std::vector<torch::Tensor> run(AttentionImpl impl, const Inputs& in, const EdgeP
   for (const torch::Tensor& t : {in.projected, in.scores})
     if (t.grad().defined()) t.mutable_grad().zero_();
   torch::manual_seed(dropout_seed);
-  const torch::Tensor out =
-      gat::ops::gat_attention(impl, in.projected, in.scores, plan, 0.2, dropout, dropout > 0);
+  const torch::Tensor out = gat::ops::gat_attention(impl, in.projected, in.scores, plan, 0.2, dropout, dropout > 0);
   (out * in.weights).sum().backward();
   return {out.detach(), in.projected.grad().clone(), in.scores.grad().clone()};
 }
@@ -147,9 +148,7 @@ TEST(FusedAttention, GradientsMatchFiniteDifferencesInFloat64) {
   const Inputs in = random_inputs(9, 2, 3, torch::kFloat64, 6);
   torch::manual_seed(1);
   const torch::Tensor mask = gat::ops::dropout_mask({plan.num_edges(), 2}, 0.3, torch::kFloat64);
-  auto loss = [&] {
-    return (gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, mask) * in.weights).sum();
-  };
+  auto loss = [&] { return (gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, mask) * in.weights).sum(); };
   gat::testing::expect_gradients_match_finite_differences({in.projected, in.scores}, loss, 1e-7, 1e-7);
 }
 

@@ -61,7 +61,7 @@ TEST(GATConv, RenumberingNodesPermutesOutputs) {
   torch::manual_seed(2);
   const torch::Tensor x = torch::randn({n, 4}, torch::kFloat64);
   const torch::Tensor edges = random_graph(n, 0.2, false, 9);
-  const torch::Tensor perm = torch::randperm(n);          // new id of old node i is inverse[i]
+  const torch::Tensor perm = torch::randperm(n);  // new id of old node i is inverse[i]
   const torch::Tensor inverse = torch::argsort(perm);
   GATConv conv(GATConvOptions(4, 3).heads(2));
   conv->to(torch::kFloat64);

@@ -33,8 +33,8 @@ TEST(GAT, GradientsMatchFiniteDifferencesInFloat64) {
   model->to(torch::kFloat64);
   const torch::Tensor x = torch::randn({6, 3}, torch::kFloat64);
   const torch::Tensor edges = random_graph(6, 0.4, false, 8);
-  gat::testing::expect_gradients_match_finite_differences(model->parameters(),
-                                                          [&] { return model(x, edges).sin().sum(); }, 1e-6);
+  gat::testing::expect_gradients_match_finite_differences(
+      model->parameters(), [&] { return model(x, edges).sin().sum(); }, 1e-6);
 }
 
 TEST(GAT, WithoutEdgesEachNodeSeesOnlyItself) {

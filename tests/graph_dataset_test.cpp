@@ -140,8 +140,7 @@ TEST_F(GraphDatasetTest, LoadsAPpiSizedFile) {
   spec.datasets["/labels"] = torch::randint(0, 2, {n, kClasses}, torch::kUInt8);
   const torch::Tensor first_node =
       torch::arange(kGraphs, torch::kInt64).repeat_interleave(kEdgesPerGraph) * kNodesPerGraph;
-  spec.datasets["/edge_index"] =
-      torch::randint(0, kNodesPerGraph, {2, e}, torch::kInt64) + first_node;
+  spec.datasets["/edge_index"] = torch::randint(0, kNodesPerGraph, {2, e}, torch::kInt64) + first_node;
   spec.datasets["/graph_ptr"] = torch::arange(kGraphs + 1, torch::kInt64) * kNodesPerGraph;
   spec.datasets["/edge_ptr"] = torch::arange(kGraphs + 1, torch::kInt64) * kEdgesPerGraph;
   spec.datasets["/splits/train"] = torch::arange(20, torch::kInt64);
@@ -155,9 +154,7 @@ TEST_F(GraphDatasetTest, LoadsAPpiSizedFile) {
   EXPECT_TRUE(d.labels.equal(spec.datasets["/labels"]));
 }
 
-TEST_F(GraphDatasetTest, MissingFile) {
-  EXPECT_EQ(error_of(dir_.file("none.h5")), "d.h5: no such file");
-}
+TEST_F(GraphDatasetTest, MissingFile) { EXPECT_EQ(error_of(dir_.file("none.h5")), "d.h5: no such file"); }
 
 TEST_F(GraphDatasetTest, NotHdf5) {
   std::ofstream(file()) << "not hdf5";
@@ -171,9 +168,7 @@ TEST_F(GraphDatasetTest, UnreadableHdf5) {
   gat::testing::write_graph_file(file(), GraphFileSpec());
   std::filesystem::resize_file(file(), 1000);
   const std::string error = error_of(file());
-  EXPECT_EQ(error.rfind("d.h5: cannot open as HDF5: H5Fopen failed (truncated file: eof = 1000", 0),
-            0u)
-      << error;
+  EXPECT_EQ(error.rfind("d.h5: cannot open as HDF5: H5Fopen failed (truncated file: eof = 1000", 0), 0u) << error;
 }
 
 // Looked at before HDF5 opens them: a FIFO would block the open, a directory got HDF5's raw stack.
@@ -199,19 +194,16 @@ TEST_F(GraphDatasetTest, RootAttributeWrongValue) {
   EXPECT_EQ(error_of(s), "d.h5: /: attribute format: expected 'gat-graphs', got 'other'");
   s = {};
   s.root_attributes["format"] = std::string("gat\ngraphs\t'");  // shown escaped, on one line
-  EXPECT_EQ(error_of(s),
-            R"(d.h5: /: attribute format: expected 'gat-graphs', got 'gat\ngraphs\x09\'')");
+  EXPECT_EQ(error_of(s), R"(d.h5: /: attribute format: expected 'gat-graphs', got 'gat\ngraphs\x09\'')");
   s = {};
   s.root_attributes["format"] = std::string(100, 'x');
-  EXPECT_EQ(error_of(s), "d.h5: /: attribute format: expected 'gat-graphs', got '" +
-                             std::string(64, 'x') + "...'");
+  EXPECT_EQ(error_of(s), "d.h5: /: attribute format: expected 'gat-graphs', got '" + std::string(64, 'x') + "...'");
   s = {};
   s.root_attributes["version"] = int64_t{2};
   EXPECT_EQ(error_of(s), "d.h5: /: attribute version: expected 1, got 2");
   s = {};
   s.root_attributes["task"] = std::string("regression");
-  EXPECT_EQ(error_of(s),
-            "d.h5: /: attribute task: expected 'multiclass' or 'multilabel', got 'regression'");
+  EXPECT_EQ(error_of(s), "d.h5: /: attribute task: expected 'multiclass' or 'multilabel', got 'regression'");
   s = {};
   s.root_attributes["num_classes"] = int64_t{0};
   EXPECT_EQ(error_of(s), "d.h5: /: attribute num_classes: expected > 0, got 0");
@@ -236,8 +228,8 @@ TEST_F(GraphDatasetTest, RootAttributeWrongType) {
 }
 
 TEST_F(GraphDatasetTest, DatasetMissing) {
-  for (const char* name : {"/features", "/labels", "/edge_index", "/graph_ptr", "/edge_ptr",
-                           "/splits/train", "/splits/val", "/splits/test"}) {
+  for (const char* name : {"/features", "/labels", "/edge_index", "/graph_ptr", "/edge_ptr", "/splits/train",
+                           "/splits/val", "/splits/test"}) {
     GraphFileSpec s;
     s.datasets.erase(name);
     EXPECT_EQ(error_of(s), std::string("d.h5: ") + name + ": missing");
@@ -262,22 +254,16 @@ TEST_F(GraphDatasetTest, WrongDtype) {
     s.datasets[name] = s.datasets[name].to(dtype);
     return error_of(s);
   };
-  EXPECT_EQ(error_with("/features", torch::kFloat64),
-            "d.h5: /features: expected float32, got float64");
+  EXPECT_EQ(error_with("/features", torch::kFloat64), "d.h5: /features: expected float32, got float64");
   EXPECT_EQ(error_with("/labels", torch::kUInt8), "d.h5: /labels: expected int64, got uint8");
   EXPECT_EQ(error_with("/labels", torch::kInt32), "d.h5: /labels: expected int64, got int32");
-  EXPECT_EQ(error_with("/labels", torch::kFloat32, true),
-            "d.h5: /labels: expected uint8, got float32");
+  EXPECT_EQ(error_with("/labels", torch::kFloat32, true), "d.h5: /labels: expected uint8, got float32");
   EXPECT_EQ(error_with("/labels", torch::kInt64, true), "d.h5: /labels: expected uint8, got int64");
-  EXPECT_EQ(error_with("/edge_index", torch::kFloat32),
-            "d.h5: /edge_index: expected int64, got float32");
-  EXPECT_EQ(error_with("/edge_index", torch::kInt32),
-            "d.h5: /edge_index: expected int64, got int32");
+  EXPECT_EQ(error_with("/edge_index", torch::kFloat32), "d.h5: /edge_index: expected int64, got float32");
+  EXPECT_EQ(error_with("/edge_index", torch::kInt32), "d.h5: /edge_index: expected int64, got int32");
   EXPECT_EQ(error_with("/graph_ptr", torch::kInt16), "d.h5: /graph_ptr: expected int64, got int16");
-  EXPECT_EQ(error_with("/edge_ptr", torch::kFloat64),
-            "d.h5: /edge_ptr: expected int64, got float64");
-  EXPECT_EQ(error_with("/splits/test", torch::kInt8),
-            "d.h5: /splits/test: expected int64, got int8");
+  EXPECT_EQ(error_with("/edge_ptr", torch::kFloat64), "d.h5: /edge_ptr: expected int64, got float64");
+  EXPECT_EQ(error_with("/splits/test", torch::kInt8), "d.h5: /splits/test: expected int64, got int8");
 }
 
 TEST_F(GraphDatasetTest, WrongShape) {
@@ -289,12 +275,10 @@ TEST_F(GraphDatasetTest, WrongShape) {
   EXPECT_EQ(error_of(s), "d.h5: /features: expected 2-D, got shape [5, 2, 1]");
   s = {};
   s.datasets["/features"] = torch::zeros({0, 2}, torch::kFloat32);
-  EXPECT_EQ(error_of(s),
-            "d.h5: /features: expected at least one node and one feature, got shape [0, 2]");
+  EXPECT_EQ(error_of(s), "d.h5: /features: expected at least one node and one feature, got shape [0, 2]");
   s = {};
   s.datasets["/features"] = torch::zeros({5, 0}, torch::kFloat32);
-  EXPECT_EQ(error_of(s),
-            "d.h5: /features: expected at least one node and one feature, got shape [5, 0]");
+  EXPECT_EQ(error_of(s), "d.h5: /features: expected at least one node and one feature, got shape [5, 0]");
   s = {};
   s.datasets["/labels"] = torch::zeros({4}, torch::kInt64);
   EXPECT_EQ(error_of(s), "d.h5: /labels: expected shape [5] (one class per node), got [4]");
@@ -366,16 +350,13 @@ TEST_F(GraphDatasetTest, NodeIdOutOfRange) {
 TEST_F(GraphDatasetTest, EdgeCrossesGraphs) {
   GraphFileSpec s;
   s.datasets["/edge_index"][0][4] = 1;  // an edge of graph 1 (nodes 3-4) from node 1
-  EXPECT_EQ(error_of(s),
-            "d.h5: /edge_index: node id 1 in column 4 lies outside graph 1's node range [3, 5)");
+  EXPECT_EQ(error_of(s), "d.h5: /edge_index: node id 1 in column 4 lies outside graph 1's node range [3, 5)");
   s = {};
   s.datasets["/edge_index"][1][0] = 3;  // an edge of graph 0 (nodes 0-2) to node 3
-  EXPECT_EQ(error_of(s),
-            "d.h5: /edge_index: node id 3 in column 0 lies outside graph 0's node range [0, 3)");
+  EXPECT_EQ(error_of(s), "d.h5: /edge_index: node id 3 in column 0 lies outside graph 0's node range [0, 3)");
   s = {};
   s.datasets["/edge_ptr"] = torch::tensor({0, 5, 6}, torch::kInt64);  // column 4 moves to graph 0
-  EXPECT_EQ(error_of(s),
-            "d.h5: /edge_index: node id 3 in column 4 lies outside graph 0's node range [0, 3)");
+  EXPECT_EQ(error_of(s), "d.h5: /edge_index: node id 3 in column 4 lies outside graph 0's node range [0, 3)");
 }
 
 TEST_F(GraphDatasetTest, BadGraphPtr) {
@@ -384,8 +365,7 @@ TEST_F(GraphDatasetTest, BadGraphPtr) {
   EXPECT_EQ(error_of(s), "d.h5: /graph_ptr: expected first entry 0, got 1");
   s = {};
   s.datasets["/graph_ptr"] = torch::tensor({0, 6, 5}, torch::kInt64);
-  EXPECT_EQ(error_of(s),
-            "d.h5: /graph_ptr: expected non-decreasing entries, got 6 then 5 at entries 1 and 2");
+  EXPECT_EQ(error_of(s), "d.h5: /graph_ptr: expected non-decreasing entries, got 6 then 5 at entries 1 and 2");
   s = {};
   s.datasets["/graph_ptr"] = torch::tensor({0, 3, 4}, torch::kInt64);
   EXPECT_EQ(error_of(s), "d.h5: /graph_ptr: expected last entry 5 (the number of nodes), got 4");
@@ -400,8 +380,7 @@ TEST_F(GraphDatasetTest, BadEdgePtr) {
   EXPECT_EQ(error_of(s), "d.h5: /edge_ptr: expected first entry 0, got 2");
   s = {};
   s.datasets["/edge_ptr"] = torch::tensor({0, 7, 6}, torch::kInt64);
-  EXPECT_EQ(error_of(s),
-            "d.h5: /edge_ptr: expected non-decreasing entries, got 7 then 6 at entries 1 and 2");
+  EXPECT_EQ(error_of(s), "d.h5: /edge_ptr: expected non-decreasing entries, got 7 then 6 at entries 1 and 2");
 }
 
 TEST_F(GraphDatasetTest, SplitIdOutOfRange) {
@@ -428,23 +407,19 @@ TEST_F(GraphDatasetTest, SplitLevelMissingOrWrong) {
   EXPECT_EQ(error_of(s), "d.h5: /splits/test: attribute level: missing");
   s = {};
   s.split_levels["/splits/train"] = "edge";
-  EXPECT_EQ(error_of(s),
-            "d.h5: /splits/train: attribute level: expected 'graph' or 'node', got 'edge'");
+  EXPECT_EQ(error_of(s), "d.h5: /splits/train: attribute level: expected 'graph' or 'node', got 'edge'");
   s = {};
   s.split_levels["/splits/val"] = "Graph";
-  EXPECT_EQ(error_of(s),
-            "d.h5: /splits/val: attribute level: expected 'graph' or 'node', got 'Graph'");
+  EXPECT_EQ(error_of(s), "d.h5: /splits/val: attribute level: expected 'graph' or 'node', got 'Graph'");
 }
 
 TEST_F(GraphDatasetTest, MixedSplitLevels) {
   GraphFileSpec s;
   s.split_levels["/splits/test"] = "node";
-  EXPECT_EQ(error_of(s),
-            "d.h5: /splits/test: attribute level: expected 'graph' like /splits/train, got 'node'");
+  EXPECT_EQ(error_of(s), "d.h5: /splits/test: attribute level: expected 'graph' like /splits/train, got 'node'");
   s = {};
   s.node_splits().split_levels["/splits/val"] = "graph";
-  EXPECT_EQ(error_of(s),
-            "d.h5: /splits/val: attribute level: expected 'node' like /splits/train, got 'graph'");
+  EXPECT_EQ(error_of(s), "d.h5: /splits/val: attribute level: expected 'node' like /splits/train, got 'graph'");
 }
 
 TEST(ToString, NamesTheFormatsValues) {
@@ -463,19 +438,14 @@ class H5FileTest : public ::testing::Test {
 
 TEST_F(H5FileTest, EveryElementTypeRoundTrips) {
   const std::vector<torch::Tensor> tensors = {
-      torch::tensor({-1, 2}, torch::kInt8),
-      torch::tensor({-300, 2}, torch::kInt16),
-      torch::tensor({-70000, 2}, torch::kInt32),
-      torch::tensor({{int64_t{-1}}, {int64_t{1} << 40}}, torch::kInt64),
-      torch::tensor({0, 255}, torch::kUInt8),
-      torch::tensor({0.5, -1.5}, torch::kFloat32),
-      torch::tensor({1e300, -0.25}, torch::kFloat64),
-      torch::zeros({0, 3}, torch::kFloat32)};
+      torch::tensor({-1, 2}, torch::kInt8),           torch::tensor({-300, 2}, torch::kInt16),
+      torch::tensor({-70000, 2}, torch::kInt32),      torch::tensor({{int64_t{-1}}, {int64_t{1} << 40}}, torch::kInt64),
+      torch::tensor({0, 255}, torch::kUInt8),         torch::tensor({0.5, -1.5}, torch::kFloat32),
+      torch::tensor({1e300, -0.25}, torch::kFloat64), torch::zeros({0, 3}, torch::kFloat32)};
   {
     H5File h5(file(), H5File::Mode::kCreate);
     h5.create_group("/g");
-    for (std::size_t i = 0; i < tensors.size(); ++i)
-      h5.write("/g/t" + std::to_string(i), tensors[i]);
+    for (std::size_t i = 0; i < tensors.size(); ++i) h5.write("/g/t" + std::to_string(i), tensors[i]);
     h5.write("/strided", torch::arange(6, torch::kInt64).view({2, 3}).t());
   }
   const H5File h5(file(), H5File::Mode::kRead);
@@ -533,8 +503,7 @@ TEST_F(H5FileTest, ErrorsNameTheFileAndObject) {
               0u);
   }
   const H5File h5(file(), H5File::Mode::kRead);
-  EXPECT_EQ(error_of([&] { h5.read("/missing"); }).rfind(file() + ": /missing: cannot read: ", 0),
-            0u);
+  EXPECT_EQ(error_of([&] { h5.read("/missing"); }).rfind(file() + ": /missing: cannot read: ", 0), 0u);
   EXPECT_EQ(error_of([&] {
               H5File(file(), H5File::Mode::kRead).create_group("/g");
             }).rfind(file() + ": /g: cannot create group: ", 0),
@@ -549,7 +518,8 @@ namespace {
 // (none: contiguous), gzip-compressed if `gzip`, stored in the external raw file `external` if
 // given; the first `written_rows` rows are written (as zeros).
 void add_dataset(const std::string& file, const std::string& name, std::vector<hsize_t> dims,
-                 std::vector<hsize_t> chunk, hsize_t written_rows, bool gzip = false, const std::string& external = "") {
+                 std::vector<hsize_t> chunk, hsize_t written_rows, bool gzip = false,
+                 const std::string& external = "") {
   const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
   const hid_t create = H5Pcreate(H5P_DATASET_CREATE);
@@ -588,15 +558,19 @@ TEST_F(H5FileTest, ADatasetIsReadOnlyIfTheFileHoldsAllOfItAndItFitsInMemory) {
   add_dataset(file(), "/complete", {10, 3}, {4, 3}, 10, /*gzip=*/true);  // the last chunk is partial
   const H5File h5(file(), H5File::Mode::kRead);
   const auto error_of = [&](const std::string& dataset) { return gat::testing::error_of([&] { h5.read(dataset); }); };
-  EXPECT_EQ(error_of("/chunked"), file() + ": /chunked: declares shape [1000000000000, 3] of float32 (10.9 TiB), "
-                                           "but the file holds 1 of its 1000000 chunks: expected every element written");
-  EXPECT_EQ(error_of("/contiguous"), file() + ": /contiguous: declares shape [2, 1000000000] of float32 (7.5 GiB), "
-                                              "but the file holds 0 B of it: expected every element written");
-  EXPECT_EQ(error_of("/edges_missing"), file() + ": /edges_missing: declares shape [10, 3] of float32 (120 B), "
-                                                 "but the file holds 1 of its 3 chunks: expected every element written");
-  EXPECT_EQ(error_of("/external"), file() + ": /external: declares shape [1000000000000, 3] of float32 (10.9 TiB), "
-                                            "more than the " + gat::human_bytes(gat::available_memory_bytes()) +
-                                            " of memory of this machine");
+  EXPECT_EQ(error_of("/chunked"), file() +
+                                      ": /chunked: declares shape [1000000000000, 3] of float32 (10.9 TiB), "
+                                      "but the file holds 1 of its 1000000 chunks: expected every element written");
+  EXPECT_EQ(error_of("/contiguous"), file() +
+                                         ": /contiguous: declares shape [2, 1000000000] of float32 (7.5 GiB), "
+                                         "but the file holds 0 B of it: expected every element written");
+  EXPECT_EQ(error_of("/edges_missing"), file() +
+                                            ": /edges_missing: declares shape [10, 3] of float32 (120 B), "
+                                            "but the file holds 1 of its 3 chunks: expected every element written");
+  EXPECT_EQ(error_of("/external"), file() +
+                                       ": /external: declares shape [1000000000000, 3] of float32 (10.9 TiB), "
+                                       "more than the " +
+                                       gat::human_bytes(gat::available_memory_bytes()) + " of memory of this machine");
   EXPECT_TRUE(h5.read("/complete").equal(torch::zeros({10, 3})));
 }
 

@@ -49,11 +49,11 @@ TEST(Metrics, SumsOfPartsEqualTheWhole) {
 TEST(EarlyStopping, FollowsThePaperRule) {
   EarlyStopping s(2);
   using V = EarlyStopping::Verdict;
-  EXPECT_EQ(s.update(1.0, 0.5), V::kKeep);      // first epoch: best on both
-  EXPECT_EQ(s.update(0.9, 0.4), V::kContinue);  // loss improved only: patience reset, model not kept
-  EXPECT_EQ(s.update(0.95, 0.5), V::kContinue); // metric tied, loss worse than 0.9: not kept
-  EXPECT_EQ(s.update(0.9, 0.6), V::kKeep);      // both at least as good
-  EXPECT_EQ(s.update(1.0, 0.1), V::kContinue);  // worse on both: 1 bad epoch
+  EXPECT_EQ(s.update(1.0, 0.5), V::kKeep);       // first epoch: best on both
+  EXPECT_EQ(s.update(0.9, 0.4), V::kContinue);   // loss improved only: patience reset, model not kept
+  EXPECT_EQ(s.update(0.95, 0.5), V::kContinue);  // metric tied, loss worse than 0.9: not kept
+  EXPECT_EQ(s.update(0.9, 0.6), V::kKeep);       // both at least as good
+  EXPECT_EQ(s.update(1.0, 0.1), V::kContinue);   // worse on both: 1 bad epoch
   EXPECT_EQ(s.bad_epochs(), 1);
-  EXPECT_EQ(s.update(1.0, 0.1), V::kStop);      // patience 2 used up
+  EXPECT_EQ(s.update(1.0, 0.1), V::kStop);  // patience 2 used up
 }

@@ -57,8 +57,8 @@ class MpiTest : public ::testing::Test {
   // when the run succeeds.
   Outcome try_train(int ranks, const std::string& extra, std::vector<torch::Tensor>* result) {
     const std::string out = dir_.file("params_" + std::to_string(ranks) + ".pt");
-    const Outcome o = run(mpirun(ranks) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) +
-                              "/inductive.h5 20 " + out + " train.batch_graphs=3 " + extra + " >/dev/null",
+    const Outcome o = run(mpirun(ranks) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) + "/inductive.h5 20 " +
+                              out + " train.batch_graphs=3 " + extra + " >/dev/null",
                           dir_.file("err"));
     if (o.exit_code == 0) torch::load(*result, out);
     return o;
@@ -155,7 +155,8 @@ TEST_F(GatTrainFaults, RankThatThrowsStopsEveryRank) {
   gat::testing::GraphFileSpec bad;
   bad.datasets["/features"][0][0] = NAN;
   gat::testing::write_graph_file(dir_.file("bad.h5"), bad);
-  const Outcome o = run_pair("--config " + config("a.yaml", data_), "--config " + config("b.yaml", dir_.file("bad.h5")));
+  const Outcome o =
+      run_pair("--config " + config("a.yaml", data_), "--config " + config("b.yaml", dir_.file("bad.h5")));
   EXPECT_NE(o.exit_code, 0);
   EXPECT_LT(o.seconds, 30);
   EXPECT_NE(o.err.find("gat_train: error: rank 1: " + dir_.file("bad.h5") + ": /features: expected finite values"),
@@ -170,8 +171,9 @@ TEST_F(GatTrainFaults, DivergenceStopsEveryRankNamingEpochAndStep) {
   const Outcome o = run_pair(args, args);
   EXPECT_EQ(o.exit_code, gat::kDivergedExit);
   EXPECT_LT(o.seconds, 30);
-  EXPECT_NE(o.err.find(": seed 0 epoch 1 step 2: the loss is NaN or Inf (train.on_nonfinite: skip would drop the step)"),
-            std::string::npos)
+  EXPECT_NE(
+      o.err.find(": seed 0 epoch 1 step 2: the loss is NaN or Inf (train.on_nonfinite: skip would drop the step)"),
+      std::string::npos)
       << o.err;
 }
 
@@ -206,10 +208,10 @@ TEST_F(GatTrainFaults, SeedsSpreadOverAnyNumberOfRanksGiveTheSameRuns) {
   // The runs of results.json and the lines of metrics.jsonl, without the wall-clock times.
   auto trained = [&](int ranks, int seeds) {
     const std::string run_dir = dir_.file("seeds" + std::to_string(seeds) + "_ranks" + std::to_string(ranks));
-    const std::string cmd = mpirun(ranks) + std::string(GAT_BINARY_DIR) + "/gat_train --config " +
-                            config("s.yaml", std::string(GAT_TEST_DATA) + "/synthetic.h5") +
-                            " --set train.seeds=" + std::to_string(seeds) +
-                            " --set train.epochs=8 --set train.threads=1 --set train.run_dir=" + run_dir + " >/dev/null";
+    const std::string cmd =
+        mpirun(ranks) + std::string(GAT_BINARY_DIR) + "/gat_train --config " +
+        config("s.yaml", std::string(GAT_TEST_DATA) + "/synthetic.h5") + " --set train.seeds=" + std::to_string(seeds) +
+        " --set train.epochs=8 --set train.threads=1 --set train.run_dir=" + run_dir + " >/dev/null";
     const Outcome o = run(cmd, dir_.file("err"));
     EXPECT_EQ(o.exit_code, 0) << ranks << " ranks, " << seeds << " seeds: " << o.err;
     std::ifstream in(run_dir + "/results.json");
@@ -298,7 +300,8 @@ class Resume : public GatTrainFaults {
   torch::Tensor kept_parameters(const std::string& run_dir) {
     const auto config = gat::config::load_config(resume_config());
     const auto dataset = gat::data::load_graph_dataset(data_);
-    gat::model::GAT model(gat::train::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
+    gat::model::GAT model(
+        gat::train::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
     gat::train::load_model(*model, run_dir + "/best.pt", dataset);
     std::vector<torch::Tensor> flat;
     for (const auto& p : model->parameters()) flat.push_back(p.detach().reshape(-1));
@@ -383,10 +386,12 @@ TEST_F(Resume, ACheckpointOfAnotherConfigIsRefusedNamingTheDifference) {
   ASSERT_TRUE(wait_for_lines(run_dir + "/metrics.jsonl", 2));
   ::kill(pid, SIGTERM);
   ASSERT_EQ(wait_for_status(status), std::to_string(gat::kPreemptedExit));
-  const Outcome o = run(command(1, run_dir, "--resume --log-level warn --set train.lr=0.01") + " >/dev/null", dir_.file("err"));
+  const Outcome o =
+      run(command(1, run_dir, "--resume --log-level warn --set train.lr=0.01") + " >/dev/null", dir_.file("err"));
   EXPECT_EQ(o.exit_code, 2);
-  EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/checkpoint.pt: written for another config or data: this run has "
-                   "'  lr: 0.01', the checkpoint '  lr: 0.005'\n");
+  EXPECT_EQ(o.err, "gat_train: error: " + run_dir +
+                       "/checkpoint.pt: written for another config or data: this run has "
+                       "'  lr: 0.01', the checkpoint '  lr: 0.005'\n");
 }
 
 // A run that diverges stops with the last good checkpoint in place: resuming from it replays the
@@ -397,8 +402,10 @@ TEST_F(Resume, DivergenceLeavesTheLastGoodCheckpoint) {
   const Outcome o = run(command(1, run_dir, diverging) + " >/dev/null", dir_.file("err"));
   ASSERT_EQ(o.exit_code, gat::kDivergedExit) << o.err;
   std::smatch m;
-  ASSERT_TRUE(std::regex_match(o.err, m, std::regex("gat_train: error: seed 0 epoch (\\d+) step \\d+: the (loss|gradient "
-                                                      "of \\S+) is NaN or Inf \\(train.on_nonfinite: skip would drop the step\\)\n")))
+  ASSERT_TRUE(
+      std::regex_match(o.err, m,
+                       std::regex("gat_train: error: seed 0 epoch (\\d+) step \\d+: the (loss|gradient "
+                                  "of \\S+) is NaN or Inf \\(train.on_nonfinite: skip would drop the step\\)\n")))
       << o.err;
   const int epoch = std::stoi(m[1]);
   ASSERT_GE(epoch, 2) << "no epoch finished before the divergence, so no checkpoint to check";
@@ -424,8 +431,9 @@ TEST_F(Resume, AFreshRunFirstRemovesAnEarlierRunsModelResultsAndTemporaries) {
   std::ofstream(run_dir + "/notes.tmp.12") << "not ours either, though named like a temporary";
   const Outcome o = run(command(1, run_dir, "--log-level warn --set train.lr=1e8") + " >/dev/null", dir_.file("err"));
   ASSERT_EQ(o.exit_code, gat::kDivergedExit) << o.err;
-  EXPECT_EQ(o.err.substr(0, o.err.find('\n') + 1),
-            "[rank 0] " + run_dir + ": removed what an earlier run left: checkpoint.pt.tmp.4242, best.pt, results.json\n");
+  EXPECT_EQ(
+      o.err.substr(0, o.err.find('\n') + 1),
+      "[rank 0] " + run_dir + ": removed what an earlier run left: checkpoint.pt.tmp.4242, best.pt, results.json\n");
   for (const char* gone : {"/best.pt", "/results.json", "/checkpoint.pt.tmp.4242"})
     EXPECT_FALSE(std::filesystem::exists(run_dir + gone)) << gone;
   EXPECT_TRUE(std::filesystem::exists(run_dir + "/notes.tmp.txt"));
@@ -438,7 +446,8 @@ TEST_F(Resume, ResumeWithoutACheckpointIsAnError) {
   const std::string run_dir = dir_.file("none");
   const Outcome o = run(command(1, run_dir, "--resume --log-level warn") + " >/dev/null", dir_.file("err"));
   EXPECT_EQ(o.exit_code, 2);
-  EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/checkpoint.pt: no checkpoint to resume from (train.resume: required)\n");
+  EXPECT_EQ(o.err,
+            "gat_train: error: " + run_dir + "/checkpoint.pt: no checkpoint to resume from (train.resume: required)\n");
 }
 
 // A second run in the directory of a live one is refused before it writes anything, and the first
@@ -464,8 +473,10 @@ class StopSignals : public Resume {
   // The pid of rank `rank` among the processes whose command line names `run_dir`.
   int pid_of_rank(const std::string& run_dir, int rank) {
     const std::string pid_file = dir_.file("rank_pid");
-    const std::string cmd = "for p in $(pgrep -f '" + run_dir + "'); do tr '\\0' '\\n' </proc/$p/environ 2>/dev/null | "
-                            "grep -qx OMPI_COMM_WORLD_RANK=" + std::to_string(rank) + " && echo $p; done >" + pid_file;
+    const std::string cmd = "for p in $(pgrep -f '" + run_dir +
+                            "'); do tr '\\0' '\\n' </proc/$p/environ 2>/dev/null | "
+                            "grep -qx OMPI_COMM_WORLD_RANK=" +
+                            std::to_string(rank) + " && echo $p; done >" + pid_file;
     for (int i = 0; i < 500; ++i) {
       [[maybe_unused]] const int status = std::system(cmd.c_str());  // the last grep's: not a verdict
       if (int pid = 0; std::ifstream(pid_file) >> pid) return pid;
@@ -491,7 +502,8 @@ TEST_F(StopSignals, ASigtermToAnyRankStopsRanksThatTrainDifferentSeeds) {
     const std::string cmd = mpirun(2) + std::string(GAT_BINARY_DIR) + "/gat_train --config " +
                             config("s.yaml", std::string(GAT_TEST_DATA) + "/synthetic.h5") +
                             " --set train.seeds=2 --set train.epochs=100000 --set train.patience=100000 "
-                            "--set train.threads=1 --set train.run_dir=" + run_dir;
+                            "--set train.threads=1 --set train.run_dir=" +
+                            run_dir;
     start(cmd, status);
     ASSERT_TRUE(wait_for_lines(run_dir + "/metrics.jsonl", 2));
     const int pid = pid_of_rank(run_dir, rank);
@@ -499,8 +511,10 @@ TEST_F(StopSignals, ASigtermToAnyRankStopsRanksThatTrainDifferentSeeds) {
     ::kill(pid, SIGTERM);
     EXPECT_EQ(status_within(status, 30), std::to_string(gat::kPreemptedExit)) << "rank " << rank;
     const std::string err = gat::read_whole_file(dir_.file("bg_err"));
-    EXPECT_NE(err.find("gat_train: stopped: rank " + std::to_string(rank) + ": a stop signal (SIGTERM or SIGUSR1) after "
-                       "seed " + std::to_string(rank) + " epoch "),
+    EXPECT_NE(err.find("gat_train: stopped: rank " + std::to_string(rank) +
+                       ": a stop signal (SIGTERM or SIGUSR1) after "
+                       "seed " +
+                       std::to_string(rank) + " epoch "),
               std::string::npos)
         << err;
     EXPECT_NE(err.find("; no checkpoint (ranks that train different seeds keep none)"), std::string::npos) << err;
@@ -512,9 +526,10 @@ TEST_F(StopSignals, ASigtermToAnyRankStopsRanksThatTrainDifferentSeeds) {
 // The signal was once only noted there, for a training step that never came.
 TEST_F(StopSignals, ASigtermBeforeTrainingEndsTheProcessAtOnce) {
   const std::string c = config("a.yaml", data_), status = dir_.file("waiting_status");
-  const std::string cmd = "GAT_TEST_STALL_RANK=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 " +
-                          std::string(GAT_MPIEXEC) + " --oversubscribe -np 1 " + GAT_BINARY_DIR + "/gat_train --config " +
-                          c + " : -np 1 " + GAT_TRAIN_STEPS + " " + data_ + " 1 " + dir_.file("unused.pt");
+  const std::string cmd =
+      "GAT_TEST_STALL_RANK=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 " +
+      std::string(GAT_MPIEXEC) + " --oversubscribe -np 1 " + GAT_BINARY_DIR + "/gat_train --config " + c + " : -np 1 " +
+      GAT_TRAIN_STEPS + " " + data_ + " 1 " + dir_.file("unused.pt");
   start(cmd, status);
   const int pid = pid_of_rank(c, 0);
   ASSERT_GT(pid, 0);
@@ -545,7 +560,8 @@ TEST_F(Resume, BadCheckpointCorpusGetsItsExactLines) {
     ++cases;
     const std::string run_dir = dir_.file("case_" + fs::path(name).stem().string());
     fs::create_directory(run_dir);
-    for (const std::string& file : gat::testing::list_dir(stopped)) fs::copy_file(stopped + "/" + file, run_dir + "/" + file);
+    for (const std::string& file : gat::testing::list_dir(stopped))
+      fs::copy_file(stopped + "/" + file, run_dir + "/" + file);
     fs::copy_file(best, run_dir + "/best.pt");
     std::string expected;
     int exit_code = -1;
@@ -566,7 +582,9 @@ TEST_F(Resume, BadCheckpointCorpusGetsItsExactLines) {
       const std::string path = run_dir + "/" + file;
       eval = eval || file == "best.pt";
       std::string bytes = gat::read_whole_file(path);
-      const auto at = [&](long long offset) { return static_cast<std::size_t>(offset < 0 ? bytes.size() + offset : offset); };
+      const auto at = [&](long long offset) {
+        return static_cast<std::size_t>(offset < 0 ? bytes.size() + offset : offset);
+      };
       if (verb == "remove") {
         ASSERT_TRUE(fs::remove(path)) << name << ": " << line;
         continue;
@@ -622,8 +640,10 @@ TEST_F(Resume, ACheckpointOfDataThatChangedIsRefused) {
   ASSERT_NE(after, before);
   const Outcome o = run(command(1, run_dir, on_data + " --resume --log-level warn") + " >/dev/null", dir_.file("err"));
   EXPECT_EQ(o.exit_code, 2);
-  EXPECT_EQ(o.err, "gat_train: error: " + run_dir + "/checkpoint.pt: written for another config or data: this run has "
-                   "'data contents: " + after + "', the checkpoint 'data contents: " + before + "'\n");
+  EXPECT_EQ(o.err, "gat_train: error: " + run_dir +
+                       "/checkpoint.pt: written for another config or data: this run has "
+                       "'data contents: " +
+                       after + "', the checkpoint 'data contents: " + before + "'\n");
 }
 
 }  // namespace

@@ -52,12 +52,15 @@ TEST_F(RunDirectoryTest, AnEmptyDirectoryIsTaken) {
 
 TEST_F(RunDirectoryTest, ADirectoryWithFilesButNoMarkerIsRefusedAndLeftAsItWas) {
   touch("thesis.tex");
-  EXPECT_EQ(error_of(tmp_.path()), tmp_.path() + ": train.run_dir: not empty and not a gat_train run directory (it has no "
-                                                 ".gat-run); choose a new or empty directory");
+  EXPECT_EQ(error_of(tmp_.path()), tmp_.path() +
+                                       ": train.run_dir: not empty and not a gat_train run directory (it has no "
+                                       ".gat-run); choose a new or empty directory");
   EXPECT_EQ(gat::testing::list_dir(tmp_.path()), std::vector<std::string>{"thesis.tex"});
-  EXPECT_EQ(error_of("/"), "/: train.run_dir: not empty and not a gat_train run directory (it has no .gat-run); choose a "
-                           "new or empty directory");
-  EXPECT_EQ(error_of(tmp_.file("thesis.tex")), tmp_.file("thesis.tex") + ": train.run_dir: expected a directory, got a file");
+  EXPECT_EQ(error_of("/"),
+            "/: train.run_dir: not empty and not a gat_train run directory (it has no .gat-run); choose a "
+            "new or empty directory");
+  EXPECT_EQ(error_of(tmp_.file("thesis.tex")),
+            tmp_.file("thesis.tex") + ": train.run_dir: expected a directory, got a file");
 }
 
 TEST_F(RunDirectoryTest, ADirectoryThatALiveRunHoldsIsRefusedNamingThatRun) {

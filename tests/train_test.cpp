@@ -11,9 +11,9 @@
 #include "data/graph_dataset.h"
 #include "data/graph_ids.h"
 #include "dist/communicator.h"
+#include "support/graph_file.h"
 #include "train/experiment.h"
 #include "train/trainer.h"
-#include "support/graph_file.h"
 
 namespace fs = std::filesystem;
 using gat::config::Config;
@@ -56,7 +56,8 @@ TEST_F(TrainTest, TransductiveRunWritesItsDirectoryAndLearns) {
             gat::config::to_yaml(config));
   std::ifstream metrics(run / "metrics.jsonl");
   int lines = 0;
-  for (std::string line; std::getline(metrics, line); ++lines) EXPECT_TRUE(nlohmann::json::parse(line).contains("val_loss"));
+  for (std::string line; std::getline(metrics, line); ++lines)
+    EXPECT_TRUE(nlohmann::json::parse(line).contains("val_loss"));
   EXPECT_EQ(lines, r["runs"][0]["epochs"].get<int>() + r["runs"][1]["epochs"].get<int>());
   for (const std::string& name : gat::testing::list_dir(run.string()))
     EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
@@ -107,9 +108,9 @@ TEST_F(TrainTest, FusedSparseAndDenseAttentionTrainAlike) {
   // The implementations differ only by rounding, epoch after epoch. Without dropout all three;
   // with dropout, fused and sparse draw the same masks from one seed.
   auto curve = [&](const std::string& impl, const std::string& dropout) {
-    return val_losses(test_config("synthetic", (dir_ / (impl + dropout)).string(),
-                                  {"model.attention=" + impl, "model.dropout=" + dropout,
-                                   "model.input_dropout=" + dropout, "train.epochs=10"}));
+    return val_losses(test_config(
+        "synthetic", (dir_ / (impl + dropout)).string(),
+        {"model.attention=" + impl, "model.dropout=" + dropout, "model.input_dropout=" + dropout, "train.epochs=10"}));
   };
   const std::vector<double> dense = curve("dense", "0");
   expect_same_curve(curve("sparse", "0"), dense, "sparse vs dense");
@@ -119,7 +120,8 @@ TEST_F(TrainTest, FusedSparseAndDenseAttentionTrainAlike) {
 
 TEST_F(TrainTest, TwentyStepsOnAGpuMatchTheCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  const Config config = test_config("inductive", (dir_ / "cuda").string(), {"model.input_dropout=0", "model.dropout=0"});
+  const Config config =
+      test_config("inductive", (dir_ / "cuda").string(), {"model.input_dropout=0", "model.dropout=0"});
   const auto dataset = gat::data::load_graph_dataset(config.data.path);
   const std::vector<int64_t> graphs = gat::data::graph_ids(dataset.train);
   auto parameters_after_20_steps = [&](torch::Device device) {
@@ -150,7 +152,8 @@ TEST_F(TrainTest, NonFiniteLossStopsTheRunNamingSeedEpochAndStep) {
     trainer.fit(0, [](const gat::train::EpochRecord&) {});
     FAIL() << "expected an error";
   } catch (const gat::Diverged& e) {
-    EXPECT_STREQ(e.what(), "seed 0 epoch 1 step 2: the loss is NaN or Inf (train.on_nonfinite: skip would drop the step)");
+    EXPECT_STREQ(e.what(),
+                 "seed 0 epoch 1 step 2: the loss is NaN or Inf (train.on_nonfinite: skip would drop the step)");
   }
 }
 

@@ -20,10 +20,12 @@ EdgePlan make_edge_plan(const torch::Tensor& edge_index, int64_t num_nodes, bool
   std::vector<char> keep(given, 1);
   for (int64_t e = 0; e < given; ++e) {
     const int64_t s = src_in[e], t = dst_in[e];
-    TORCH_CHECK(s >= 0 && s < num_nodes && t >= 0 && t < num_nodes, "make_edge_plan: edge ", e, " (", s, " -> ",
-                t, ") is outside nodes [0, ", num_nodes, ")");
-    if (add_self_loops && s == t) keep[e] = 0;
-    else ++in_degree[t + 1];
+    TORCH_CHECK(s >= 0 && s < num_nodes && t >= 0 && t < num_nodes, "make_edge_plan: edge ", e, " (", s, " -> ", t,
+                ") is outside nodes [0, ", num_nodes, ")");
+    if (add_self_loops && s == t)
+      keep[e] = 0;
+    else
+      ++in_degree[t + 1];
   }
   if (add_self_loops)
     for (int64_t i = 0; i < num_nodes; ++i) ++in_degree[i + 1];

@@ -2,9 +2,9 @@
 // from the profiler's events rather than by Kineto, which Debian's LibTorch is built without.
 #include "common/op_trace.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/csrc/autograd/profiler_kineto.h>
 #include <torch/version.h>
+#include <nlohmann/json.hpp>
 
 #include <set>
 

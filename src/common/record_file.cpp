@@ -32,8 +32,8 @@ void RecordFile::append(const std::string& record) {
       const int error = n < 0 ? errno : ENOSPC;
       if (before >= 0 && ::ftruncate(fd_, before) != 0) {
         const int cut = errno;
-        throw Error(path_ + ": cannot write: " + std::strerror(error) + ", and cannot remove the part written: " +
-                    std::strerror(cut));
+        throw Error(path_ + ": cannot write: " + std::strerror(error) +
+                    ", and cannot remove the part written: " + std::strerror(cut));
       }
       throw Error(path_ + ": cannot write: " + std::strerror(error));
     }

@@ -8,12 +8,18 @@ namespace {
 std::string type_name(std::filesystem::file_type type) {
   using std::filesystem::file_type;
   switch (type) {
-    case file_type::directory: return "a directory";
-    case file_type::fifo: return "a FIFO (named pipe)";
-    case file_type::character: return "a character device";
-    case file_type::block: return "a block device";
-    case file_type::socket: return "a socket";
-    default: return "something other than a regular file";
+    case file_type::directory:
+      return "a directory";
+    case file_type::fifo:
+      return "a FIFO (named pipe)";
+    case file_type::character:
+      return "a character device";
+    case file_type::block:
+      return "a block device";
+    case file_type::socket:
+      return "a socket";
+    default:
+      return "something other than a regular file";
   }
 }
 

@@ -21,8 +21,8 @@ bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= '
 
 std::string sealed_zip(std::string zip) {
   const std::size_t end_record = zip.size() < kEndRecordSize ? 0 : zip.size() - kEndRecordSize;
-  if (zip.size() < kEndRecordSize || zip.compare(end_record, 4, kEndRecordSignature) != 0 ||
-      zip[zip.size() - 2] != 0 || zip[zip.size() - 1] != 0)
+  if (zip.size() < kEndRecordSize || zip.compare(end_record, 4, kEndRecordSignature) != 0 || zip[zip.size() - 2] != 0 ||
+      zip[zip.size() - 1] != 0)
     throw std::logic_error("sealed_zip: not a zip that ends with an end record without a comment");
   zip[zip.size() - 2] = static_cast<char>(kSealSize & 0xff);  // little endian
   zip[zip.size() - 1] = static_cast<char>(kSealSize >> 8);

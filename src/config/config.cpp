@@ -76,10 +76,14 @@ void visit(Config& c, Visit& v) {
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Null: return "nothing";
-    default: return "\"" + node.Scalar() + "\"";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Null:
+      return "nothing";
+    default:
+      return "\"" + node.Scalar() + "\"";
   }
 }
 
@@ -91,8 +95,7 @@ class Decoder {
 
   template <class Section>
   void decode(Section& section) {
-    if (!node_.IsMap()) fail(prefix_.empty() ? "top level" : prefix_.substr(0, prefix_.size() - 1),
-                             "a mapping", node_);
+    if (!node_.IsMap()) fail(prefix_.empty() ? "top level" : prefix_.substr(0, prefix_.size() - 1), "a mapping", node_);
     std::set<std::string> known;
     auto collect = [&](const char* name, auto&) { known.insert(name); };
     visit(section, collect);
@@ -108,8 +111,8 @@ class Decoder {
       // yaml-cpp keeps both entries of a repeated key and node_[key] finds only the first.
       if (!seen.insert(key).second) {
         const YAML::Mark at = item.first.Mark();
-        throw Error(source_ + ":" + std::to_string(at.line + 1) + ":" + std::to_string(at.column + 1) + ": " +
-                    prefix_ + key + ": duplicate key");
+        throw Error(source_ + ":" + std::to_string(at.line + 1) + ":" + std::to_string(at.column + 1) + ": " + prefix_ +
+                    key + ": duplicate key");
       }
       if (!known.count(key)) {
         std::string expected;
@@ -243,8 +246,7 @@ void merge_mapping(YAML::Node target, const YAML::Node& value, const std::string
 // is merged into an existing mapping (merge_mapping).
 void apply_override(YAML::Node& root, const std::string& text) {
   const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw Error("--set " + text + ": expected KEY=VALUE, e.g. train.lr=0.01");
+  if (eq == std::string::npos || eq == 0) throw Error("--set " + text + ": expected KEY=VALUE, e.g. train.lr=0.01");
   const std::string key = text.substr(0, eq);
   YAML::Node value;
   try {
@@ -262,8 +264,7 @@ void apply_override(YAML::Node& root, const std::string& text) {
   std::vector<YAML::Node> chain{root};
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     YAML::Node next = chain.back()[parts[i]];
-    if (next.IsDefined() && !next.IsMap())
-      throw Error("--set " + text + ": " + parts[i] + " is not a mapping");
+    if (next.IsDefined() && !next.IsMap()) throw Error("--set " + text + ": " + parts[i] + " is not a mapping");
     if (!next.IsDefined()) chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
     chain.push_back(chain.back()[parts[i]]);
   }
@@ -333,10 +334,10 @@ std::optional<YAML::Mark> second_document(const std::string& yaml) {
 void validate(const Config& c, const std::string& src) {
   require(!c.data.path.empty(), src, "data.path", "the path of a gat-graphs HDF5 file", "nothing");
   const ModelConfig& m = c.model;
-  require(m.heads.size() == m.hidden.size() + 1, src, "model.heads",
-          "one entry per hidden layer plus one for the output layer (" +
-              std::to_string(m.hidden.size() + 1) + " entries)",
-          str(m.heads));
+  require(
+      m.heads.size() == m.hidden.size() + 1, src, "model.heads",
+      "one entry per hidden layer plus one for the output layer (" + std::to_string(m.hidden.size() + 1) + " entries)",
+      str(m.heads));
   for (std::size_t i = 0; i < m.hidden.size(); ++i)
     require(m.hidden[i] > 0, src, "model.hidden[" + std::to_string(i) + "]", "an integer > 0",
             std::to_string(m.hidden[i]));
@@ -369,8 +370,7 @@ void validate(const Config& c, const std::string& src) {
               "] (the last seed, train.seed + train.seeds - 1, must be at most 2^53: seeds travel as float64)",
           std::to_string(t.seed));
   require(t.batch_graphs > 0, src, "train.batch_graphs", "an integer > 0", std::to_string(t.batch_graphs));
-  require(t.threads >= 0, src, "train.threads", "an integer >= 0 (0 = all available cores)",
-          std::to_string(t.threads));
+  require(t.threads >= 0, src, "train.threads", "an integer >= 0 (0 = all available cores)", std::to_string(t.threads));
   require(t.checkpoint_every >= 0, src, "train.checkpoint_every", "an integer >= 0 (0 = only on SIGTERM/SIGUSR1)",
           std::to_string(t.checkpoint_every));
   require(c.dist.bucket_mb > 0, src, "dist.bucket_mb", "a number > 0", str(c.dist.bucket_mb));
@@ -385,8 +385,7 @@ void validate(const Config& c, const std::string& src) {
 
 }  // namespace
 
-Config parse_config(const std::string& yaml, const std::string& source,
-                    const std::vector<std::string>& overrides) {
+Config parse_config(const std::string& yaml, const std::string& source, const std::vector<std::string>& overrides) {
   YAML::Node root;
   std::optional<YAML::Mark> second;
   try {
@@ -406,7 +405,8 @@ Config parse_config(const std::string& yaml, const std::string& source,
                         : ": YAML syntax error: content after the end of the document"));
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  if (!root.IsMap()) throw Error(source + ": expected a mapping of sections (data, model, train, dist), got " + describe(root));
+  if (!root.IsMap())
+    throw Error(source + ": expected a mapping of sections (data, model, train, dist), got " + describe(root));
   for (const auto& o : overrides) apply_override(root, o);
   Config config;
   Decoder(source, "", root).decode(config);
@@ -427,8 +427,7 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   std::stringstream text;
   text << in.rdbuf();
   Config config = parse_config(text.str(), path, overrides);
-  if (config.train.run_dir.empty())
-    config.train.run_dir = "runs/" + std::filesystem::path(path).stem().string();
+  if (config.train.run_dir.empty()) config.train.run_dir = "runs/" + std::filesystem::path(path).stem().string();
   return config;
 }
 

@@ -47,7 +47,7 @@ struct TrainConfig {
   // a NaN or Inf loss or gradient: stop (the run fails naming epoch, step and tensor) | skip (drop
   // the step, count it)
   OnNonfinite on_nonfinite = OnNonfinite::kStop;
-  std::string run_dir;         // where results go; empty = runs/<config file name without .yaml>
+  std::string run_dir;            // where results go; empty = runs/<config file name without .yaml>
   int64_t checkpoint_every = 10;  // epochs between checkpoints in run_dir (0: only on SIGTERM/SIGUSR1)
   // off | auto (continue from run_dir's checkpoint if there is one) | required (there must be one;
   // gat_train --resume)
@@ -56,8 +56,8 @@ struct TrainConfig {
 
 // dist: how ranks synchronise gradients (graph-level datasets on several ranks).
 struct DistConfig {
-  double bucket_mb = 25;  // gradient bucket size in MiB, as PyTorch DDP's default
-  bool overlap = true;    // all-reduce full buckets while backward goes on
+  double bucket_mb = 25;    // gradient bucket size in MiB, as PyTorch DDP's default
+  bool overlap = true;      // all-reduce full buckets while backward goes on
   double timeout_s = 1800;  // the longest any collective may wait for the other ranks; 0 = forever
   // mpi | nccl (GPU tensors; needs train.device on a GPU) | auto (nccl on a GPU in a build with
   // NCCL, else mpi)
@@ -77,8 +77,7 @@ struct Config {
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // Same, from YAML text; `source` names it in messages.
-Config parse_config(const std::string& yaml, const std::string& source,
-                    const std::vector<std::string>& overrides = {});
+Config parse_config(const std::string& yaml, const std::string& source, const std::vector<std::string>& overrides = {});
 
 // Every key with its resolved value, as YAML that parse_config reads back to the same Config.
 std::string to_yaml(const Config& config);

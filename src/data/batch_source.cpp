@@ -58,8 +58,8 @@ EdgePlan BatchSource::plan_of(const std::vector<int64_t>& graphs) {
   for (int64_t g : graphs) {
     std::optional<EdgePlan>& plan = graph_plans_[g];
     if (!plan)
-      plan = to_device(make_edge_plan(graph_edges(dataset_, g), nodes_of(dataset_, g), options_.add_self_loops),
-                       device_);
+      plan =
+          to_device(make_edge_plan(graph_edges(dataset_, g), nodes_of(dataset_, g), options_.add_self_loops), device_);
     plans.push_back(&*plan);
   }
   return join_plans(plans);

@@ -75,9 +75,9 @@ class BatchSource {
   const GraphDataset& dataset_;
   BatchSourceOptions options_;
   torch::Device device_;
-  torch::Tensor features_;  // the model's input features; graph-level: on device_
-  torch::Tensor labels_;    // the dataset's labels; graph-level: on device_
-  Batch train_nodes_;       // node-level: every graph, scoring the train nodes
+  torch::Tensor features_;                            // the model's input features; graph-level: on device_
+  torch::Tensor labels_;                              // the dataset's labels; graph-level: on device_
+  Batch train_nodes_;                                 // node-level: every graph, scoring the train nodes
   std::vector<std::optional<EdgePlan>> graph_plans_;  // by graph id, once used
 };
 

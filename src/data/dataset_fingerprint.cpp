@@ -23,7 +23,8 @@ std::string content_fingerprint(const GraphDataset& dataset) {
   add_tensor(sum, "edge_index", dataset.edge_index);
   add_tensor(sum, "graph_ptr", dataset.graph_ptr);
   add_tensor(sum, "edge_ptr", dataset.edge_ptr);
-  for (const auto& [name, split] : {std::pair{"train", &dataset.train}, {"val", &dataset.val}, {"test", &dataset.test}}) {
+  for (const auto& [name, split] :
+       {std::pair{"train", &dataset.train}, {"val", &dataset.val}, {"test", &dataset.test}}) {
     sum.add(to_string(split->level));
     add_tensor(sum, name, split->ids);
   }

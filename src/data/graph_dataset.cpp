@@ -89,21 +89,19 @@ class Checker {
     return file_.read(dataset);
   }
 
-  void expect_shape(const std::string& dataset, const torch::Tensor& t,
-                    const std::vector<int64_t>& shape, const std::string& meaning) const {
+  void expect_shape(const std::string& dataset, const torch::Tensor& t, const std::vector<int64_t>& shape,
+                    const std::string& meaning) const {
     if (t.sizes() != c10::IntArrayRef(shape))
-      fail(dataset,
-           "expected shape " + shape_string(shape) + meaning + ", got " + shape_string(t.sizes()));
+      fail(dataset, "expected shape " + shape_string(shape) + meaning + ", got " + shape_string(t.sizes()));
   }
 
   // Every entry of int64 `ids` in [0, end); names the first offender (row-major).
-  void expect_ids_in_range(const std::string& dataset, const torch::Tensor& ids, int64_t end,
-                           const std::string& what,
+  void expect_ids_in_range(const std::string& dataset, const torch::Tensor& ids, int64_t end, const std::string& what,
                            const std::function<std::string(int64_t)>& where) const {
     const auto i = first_bad<int64_t>(ids, [end](int64_t id) { return id < 0 || id >= end; });
     if (!i) return;
-    fail(dataset, what + " " + std::to_string(ids.data_ptr<int64_t>()[*i]) + where(*i) +
-                      " is out of range [0, " + std::to_string(end) + ")");
+    fail(dataset, what + " " + std::to_string(ids.data_ptr<int64_t>()[*i]) + where(*i) + " is out of range [0, " +
+                      std::to_string(end) + ")");
   }
 
   // ptr[0] = 0, non-decreasing, ptr[last] = end. G is small, so one loop over the data suffices.
@@ -113,13 +111,12 @@ class Checker {
     if (p[0] != 0) fail(dataset, "expected first entry 0, got " + std::to_string(p[0]));
     for (int64_t i = 1; i < ptr.size(0); ++i)
       if (p[i] < p[i - 1])
-        fail(dataset, "expected non-decreasing entries, got " + std::to_string(p[i - 1]) +
-                          " then " + std::to_string(p[i]) + " at entries " + std::to_string(i - 1) +
-                          " and " + std::to_string(i));
+        fail(dataset, "expected non-decreasing entries, got " + std::to_string(p[i - 1]) + " then " +
+                          std::to_string(p[i]) + " at entries " + std::to_string(i - 1) + " and " + std::to_string(i));
     const int64_t last = p[ptr.size(0) - 1];
     if (last != end)
-      fail(dataset, "expected last entry " + std::to_string(end) + " (the number of " + what +
-                        "), got " + std::to_string(last));
+      fail(dataset,
+           "expected last entry " + std::to_string(end) + " (the number of " + what + "), got " + std::to_string(last));
   }
 
  private:
@@ -128,11 +125,9 @@ class Checker {
 
 void read_root_attributes(const Checker& check, GraphDataset& d) {
   const std::string format = check.string_attribute("/", "format");
-  if (format != "gat-graphs")
-    check.fail("/", "attribute format: expected 'gat-graphs', got " + quoted(format));
+  if (format != "gat-graphs") check.fail("/", "attribute format: expected 'gat-graphs', got " + quoted(format));
   const int64_t version = check.int_attribute("/", "version");
-  if (version != 1)
-    check.fail("/", "attribute version: expected 1, got " + std::to_string(version));
+  if (version != 1) check.fail("/", "attribute version: expected 1, got " + std::to_string(version));
   const std::string task = check.string_attribute("/", "task");
   if (task == "multiclass") {
     d.task = Task::kMulticlass;
@@ -142,22 +137,21 @@ void read_root_attributes(const Checker& check, GraphDataset& d) {
     check.fail("/", "attribute task: expected 'multiclass' or 'multilabel', got " + quoted(task));
   }
   d.num_classes = check.int_attribute("/", "num_classes");
-  if (d.num_classes <= 0)
-    check.fail("/", "attribute num_classes: expected > 0, got " + std::to_string(d.num_classes));
+  if (d.num_classes <= 0) check.fail("/", "attribute num_classes: expected > 0, got " + std::to_string(d.num_classes));
 }
 
 void read_features(const Checker& check, GraphDataset& d) {
   d.features = check.read("/features", "float32", 2);
   if (d.features.size(0) < 1 || d.features.size(1) < 1)
-    check.fail("/features", "expected at least one node and one feature, got shape " +
-                                shape_string(d.features.sizes()));
+    check.fail("/features",
+               "expected at least one node and one feature, got shape " + shape_string(d.features.sizes()));
   const auto i = first_bad<float>(d.features, [](float x) { return !std::isfinite(x); });
   if (!i) return;
   std::ostringstream value;  // prints nan, inf or -inf
   value << d.features.data_ptr<float>()[*i];
   const int64_t f = d.num_features();
-  check.fail("/features", "expected finite values, got " + value.str() + " at row " +
-                              std::to_string(*i / f) + ", column " + std::to_string(*i % f));
+  check.fail("/features", "expected finite values, got " + value.str() + " at row " + std::to_string(*i / f) +
+                              ", column " + std::to_string(*i % f));
 }
 
 void read_labels(const Checker& check, GraphDataset& d) {
@@ -173,9 +167,8 @@ void read_labels(const Checker& check, GraphDataset& d) {
   check.expect_shape("/labels", d.labels, {n, d.num_classes}, " (nodes x num_classes)");
   const auto i = first_bad<uint8_t>(d.labels, [](uint8_t label) { return label > 1; });
   if (!i) return;
-  check.fail("/labels", "expected 0 or 1, got " + std::to_string(d.labels.data_ptr<uint8_t>()[*i]) +
-                            " at node " + std::to_string(*i / d.num_classes) + ", label " +
-                            std::to_string(*i % d.num_classes));
+  check.fail("/labels", "expected 0 or 1, got " + std::to_string(d.labels.data_ptr<uint8_t>()[*i]) + " at node " +
+                            std::to_string(*i / d.num_classes) + ", label " + std::to_string(*i % d.num_classes));
 }
 
 void read_edges(const Checker& check, GraphDataset& d) {
@@ -188,8 +181,7 @@ void read_edges(const Checker& check, GraphDataset& d) {
 
   d.graph_ptr = check.read("/graph_ptr", "int64", 1);
   if (d.graph_ptr.size(0) < 2)
-    check.fail("/graph_ptr",
-               "expected shape [G + 1] with G >= 1, got " + shape_string(d.graph_ptr.sizes()));
+    check.fail("/graph_ptr", "expected shape [G + 1] with G >= 1, got " + shape_string(d.graph_ptr.sizes()));
   check.expect_offsets("/graph_ptr", d.graph_ptr, d.num_nodes(), "nodes");
   const int64_t g = d.num_graphs();
   d.edge_ptr = check.read("/edge_ptr", "int64", 1);
@@ -206,9 +198,8 @@ void read_edges(const Checker& check, GraphDataset& d) {
       const int64_t lo = node_ptr[graph], hi = node_ptr[graph + 1];
       for (int64_t col = edge_ptr[graph]; col < edge_ptr[graph + 1]; ++col)
         if (ids[col] < lo || ids[col] >= hi)
-          check.fail("/edge_index", "node id " + std::to_string(ids[col]) + " in column " +
-                                        std::to_string(col) + " lies outside graph " +
-                                        std::to_string(graph) + "'s node range [" +
+          check.fail("/edge_index", "node id " + std::to_string(ids[col]) + " in column " + std::to_string(col) +
+                                        " lies outside graph " + std::to_string(graph) + "'s node range [" +
                                         std::to_string(lo) + ", " + std::to_string(hi) + ")");
     }
   }

@@ -22,7 +22,7 @@ struct Split {
 
 // Everything in the file, validated (docs/data_format.md lists the rules). All tensors are CPU.
 struct GraphDataset {
-  std::string path;          // the file it came from, for messages
+  std::string path;  // the file it came from, for messages
   Task task = Task::kMulticlass;
   int64_t num_classes = 0;
   torch::Tensor features;    // float32 [N, F], finite

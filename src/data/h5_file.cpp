@@ -62,24 +62,33 @@ std::string type_name(const H5::DataType& type) {
       const bool is_signed = H5Tget_sign(type.getId()) != H5T_SGN_NONE;
       return (is_signed ? "int" : "uint") + std::to_string(8 * type.getSize());
     }
-    case H5T_FLOAT: return "float" + std::to_string(8 * type.getSize());
-    case H5T_STRING: return "string";
-    case H5T_COMPOUND: return "compound";
-    case H5T_ENUM: return "enum";
-    case H5T_ARRAY: return "array";
-    case H5T_VLEN: return "vlen";
-    case H5T_BITFIELD: return "bitfield";
-    case H5T_OPAQUE: return "opaque";
-    case H5T_REFERENCE: return "reference";
-    default: return "an unsupported type";
+    case H5T_FLOAT:
+      return "float" + std::to_string(8 * type.getSize());
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_VLEN:
+      return "vlen";
+    case H5T_BITFIELD:
+      return "bitfield";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_REFERENCE:
+      return "reference";
+    default:
+      return "an unsupported type";
   }
 }
 
 // The element types read and written, by the names type_name() gives them in a file.
 constexpr std::pair<const char*, torch::Dtype> kElementTypes[] = {
-    {"int8", torch::kInt8},      {"int16", torch::kInt16}, {"int32", torch::kInt32},
-    {"int64", torch::kInt64},    {"uint8", torch::kUInt8}, {"float32", torch::kFloat32},
-    {"float64", torch::kFloat64}};
+    {"int8", torch::kInt8},   {"int16", torch::kInt16},     {"int32", torch::kInt32},    {"int64", torch::kInt64},
+    {"uint8", torch::kUInt8}, {"float32", torch::kFloat32}, {"float64", torch::kFloat64}};
 
 std::optional<torch::Dtype> torch_dtype(const std::string& name) {
   for (const auto& [element, dtype] : kElementTypes)
@@ -89,14 +98,22 @@ std::optional<torch::Dtype> torch_dtype(const std::string& name) {
 
 const H5::PredType& native_type(torch::Dtype dtype, const std::string& where) {
   switch (dtype) {
-    case torch::kInt8: return H5::PredType::NATIVE_INT8;
-    case torch::kInt16: return H5::PredType::NATIVE_INT16;
-    case torch::kInt32: return H5::PredType::NATIVE_INT32;
-    case torch::kInt64: return H5::PredType::NATIVE_INT64;
-    case torch::kUInt8: return H5::PredType::NATIVE_UINT8;
-    case torch::kFloat32: return H5::PredType::NATIVE_FLOAT;
-    case torch::kFloat64: return H5::PredType::NATIVE_DOUBLE;
-    default: throw Error(where + ": cannot write elements of type " + c10::toString(dtype));
+    case torch::kInt8:
+      return H5::PredType::NATIVE_INT8;
+    case torch::kInt16:
+      return H5::PredType::NATIVE_INT16;
+    case torch::kInt32:
+      return H5::PredType::NATIVE_INT32;
+    case torch::kInt64:
+      return H5::PredType::NATIVE_INT64;
+    case torch::kUInt8:
+      return H5::PredType::NATIVE_UINT8;
+    case torch::kFloat32:
+      return H5::PredType::NATIVE_FLOAT;
+    case torch::kFloat64:
+      return H5::PredType::NATIVE_DOUBLE;
+    default:
+      throw Error(where + ": cannot write elements of type " + c10::toString(dtype));
   }
 }
 
@@ -116,8 +133,7 @@ std::string shape_text(const std::vector<hsize_t>& dims) {
 // could never fit in memory: a header alone can declare 10^12 rows in a file of 40 KB, and HDF5
 // reads chunks never written as fill values. Sizes are counted in long double, so no product
 // overflows.
-void check_size(const H5::DataSet& data, const std::string& type, std::size_t element_bytes,
-                const std::string& where) {
+void check_size(const H5::DataSet& data, const std::string& type, std::size_t element_bytes, const std::string& where) {
   const H5::DataSpace space = data.getSpace();
   std::vector<hsize_t> extent(space.getSimpleExtentNdims());
   space.getSimpleExtentDims(extent.data());
@@ -155,10 +171,14 @@ void check_size(const H5::DataSet& data, const std::string& type, std::size_t el
 
 std::string object_type_name(H5O_type_t type) {
   switch (type) {
-    case H5O_TYPE_GROUP: return "a group";
-    case H5O_TYPE_DATASET: return "a dataset";
-    case H5O_TYPE_NAMED_DATATYPE: return "a named datatype";
-    default: return "an unknown object";
+    case H5O_TYPE_GROUP:
+      return "a group";
+    case H5O_TYPE_DATASET:
+      return "a dataset";
+    case H5O_TYPE_NAMED_DATATYPE:
+      return "a named datatype";
+    default:
+      return "an unknown object";
   }
 }
 
@@ -185,8 +205,7 @@ struct H5File::Impl {
 
   H5::DataSet open_dataset(const std::string& where, const std::string& path) {
     const H5O_type_t type = file.childObjType(path);
-    if (type != H5O_TYPE_DATASET)
-      throw Error(where + ": expected a dataset, got " + object_type_name(type));
+    if (type != H5O_TYPE_DATASET) throw Error(where + ": expected a dataset, got " + object_type_name(type));
     return file.openDataSet(path);
   }
 
@@ -204,8 +223,7 @@ struct H5File::Impl {
 
   // The attribute `name` of `object`, or nullopt if absent; it must hold one value of `type`.
   std::optional<H5::Attribute> open_attribute(const std::string& where, const std::string& object,
-                                              const std::string& name, H5T_class_t type,
-                                              const std::string& expected) {
+                                              const std::string& name, H5T_class_t type, const std::string& expected) {
     return with_object(object, [&](H5::H5Object& o) -> std::optional<H5::Attribute> {
       if (!o.attrExists(name)) return std::nullopt;
       H5::Attribute attribute = o.openAttribute(name);
@@ -229,9 +247,7 @@ H5File::H5File(const std::string& path, Mode mode) : path_(path), impl_(std::mak
     if (!h5_check(path, "cannot open as HDF5", [&] { return H5::H5File::isHdf5(path); }))
       throw Error(path + ": not an HDF5 file");
   }
-  const unsigned flags = mode == Mode::kRead        ? H5F_ACC_RDONLY
-                         : mode == Mode::kReadWrite ? H5F_ACC_RDWR
-                                                    : H5F_ACC_TRUNC;
+  const unsigned flags = mode == Mode::kRead ? H5F_ACC_RDONLY : mode == Mode::kReadWrite ? H5F_ACC_RDWR : H5F_ACC_TRUNC;
   h5_check(path, creates ? "cannot create" : "cannot open as HDF5", [&] {
     H5::FileAccPropList access;
     if (mode == Mode::kCreateInMemory) access.setCore(1 << 20, /*backing_store=*/false);
@@ -246,8 +262,7 @@ H5File& H5File::operator=(H5File&&) noexcept = default;
 bool H5File::has(const std::string& object) const {
   return h5_check(path_ + ": " + object, "cannot look up", [&] {
     // HDF5 fails rather than answers false when a parent is missing, so walk down from the root.
-    for (std::size_t slash = object.find('/', 1); slash != std::string::npos;
-         slash = object.find('/', slash + 1))
+    for (std::size_t slash = object.find('/', 1); slash != std::string::npos; slash = object.find('/', slash + 1))
       if (!impl_->file.nameExists(object.substr(0, slash))) return false;
     return impl_->file.nameExists(object);
   });
@@ -261,8 +276,7 @@ std::string H5File::dtype(const std::string& dataset) const {
 
 std::vector<int64_t> H5File::shape(const std::string& dataset) const {
   const std::string where = path_ + ": " + dataset;
-  return h5_check(where, "cannot read shape",
-                  [&] { return dims(impl_->open_dataset(where, dataset).getSpace()); });
+  return h5_check(where, "cannot read shape", [&] { return dims(impl_->open_dataset(where, dataset).getSpace()); });
 }
 
 torch::Tensor H5File::read(const std::string& dataset) const {
@@ -280,8 +294,7 @@ torch::Tensor H5File::read(const std::string& dataset) const {
   });
 }
 
-std::optional<std::string> H5File::string_attribute(const std::string& object,
-                                                    const std::string& name) const {
+std::optional<std::string> H5File::string_attribute(const std::string& object, const std::string& name) const {
   const std::string where = path_ + ": " + object;
   return h5_check(where, "cannot read attribute " + name, [&]() -> std::optional<std::string> {
     const auto attribute = impl_->open_attribute(where, object, name, H5T_STRING, "a string");
@@ -290,8 +303,7 @@ std::optional<std::string> H5File::string_attribute(const std::string& object,
   });
 }
 
-std::optional<int64_t> H5File::int_attribute(const std::string& object,
-                                             const std::string& name) const {
+std::optional<int64_t> H5File::int_attribute(const std::string& object, const std::string& name) const {
   const std::string where = path_ + ": " + object;
   return h5_check(where, "cannot read attribute " + name, [&]() -> std::optional<int64_t> {
     const auto attribute = impl_->open_attribute(where, object, name, H5T_INTEGER, "an integer");
@@ -329,18 +341,16 @@ std::string H5File::image() const {
   });
 }
 
-void H5File::write_attribute(const std::string& object, const std::string& name,
-                             const std::string& value, StringType type) {
+void H5File::write_attribute(const std::string& object, const std::string& name, const std::string& value,
+                             StringType type) {
   h5_check(path_ + ": " + object, "cannot write attribute " + name, [&] {
     // Like numpy's bytes_: exactly as long as the value, NUL-padded (HDF5 needs a size >= 1).
-    H5::StrType string_type(H5::PredType::C_S1, type == StringType::kVariable
-                                                    ? H5T_VARIABLE
-                                                    : std::max<std::size_t>(value.size(), 1));
+    H5::StrType string_type(H5::PredType::C_S1,
+                            type == StringType::kVariable ? H5T_VARIABLE : std::max<std::size_t>(value.size(), 1));
     if (type == StringType::kFixed) string_type.setStrpad(H5T_STR_NULLPAD);
     string_type.setCset(H5T_CSET_UTF8);  // as h5py writes str
     impl_->with_object(object, [&](H5::H5Object& o) {
-      const H5::Attribute attribute =
-          o.createAttribute(name, string_type, H5::DataSpace(H5S_SCALAR));
+      const H5::Attribute attribute = o.createAttribute(name, string_type, H5::DataSpace(H5S_SCALAR));
       if (type == StringType::kVariable)
         attribute.write(string_type, value);
       else

@@ -42,8 +42,7 @@ class H5File {
 
   // An attribute of `object` ("/" for the root), or nullopt if absent; throws when it exists with
   // another type or more than one element.
-  std::optional<std::string> string_attribute(const std::string& object,
-                                              const std::string& name) const;
+  std::optional<std::string> string_attribute(const std::string& object, const std::string& name) const;
   std::optional<int64_t> int_attribute(const std::string& object, const std::string& name) const;
 
   void create_group(const std::string& group);

@@ -6,11 +6,11 @@
 namespace gat::data {
 
 struct RandomGraphsOptions {
-  int64_t graphs = 2;       // all of them in the train split (graph level); val and test hold graph 0
-  int64_t nodes = 2245;     // per graph (the PPI average)
-  int64_t degree = 14;      // directed edges drawn per node, before symmetrising and removing duplicates
+  int64_t graphs = 2;    // all of them in the train split (graph level); val and test hold graph 0
+  int64_t nodes = 2245;  // per graph (the PPI average)
+  int64_t degree = 14;   // directed edges drawn per node, before symmetrising and removing duplicates
   int64_t features = 50;
-  int64_t classes = 121;    // multilabel, each label on with probability 0.3
+  int64_t classes = 121;  // multilabel, each label on with probability 0.3
   uint64_t seed = 0;
 };
 

@@ -22,7 +22,8 @@ std::pair<std::string, std::string> first_difference(const std::string& a, const
   std::istringstream in_a(a), in_b(b);
   std::string line_a, line_b;
   while (true) {
-    const bool more_a = static_cast<bool>(std::getline(in_a, line_a)), more_b = static_cast<bool>(std::getline(in_b, line_b));
+    const bool more_a = static_cast<bool>(std::getline(in_a, line_a)),
+               more_b = static_cast<bool>(std::getline(in_b, line_b));
     if (!more_a) line_a = "(end)";
     if (!more_b) line_b = "(end)";
     if (line_a != line_b || (!more_a && !more_b)) return {line_a, line_b};

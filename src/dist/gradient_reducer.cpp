@@ -88,8 +88,10 @@ void GradientReducer::finish() {
     for (std::size_t slot = 0; slot < b.params.size(); ++slot) {
       torch::Tensor& p = params_[b.params[slot]];
       const torch::Tensor sum = b.flat.narrow(0, b.offsets[slot], p.numel()).view(p.sizes());
-      if (p.grad().defined()) p.mutable_grad().copy_(sum);
-      else p.mutable_grad() = sum.clone();
+      if (p.grad().defined())
+        p.mutable_grad().copy_(sum);
+      else
+        p.mutable_grad() = sum.clone();
     }
   }
 }

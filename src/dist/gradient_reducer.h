@@ -36,11 +36,11 @@ class GradientReducer {
 
  private:
   struct Bucket {
-    std::vector<std::size_t> params;   // indices into params_, in the order they are packed
-    std::vector<int64_t> offsets;      // element offset of each parameter in `flat`
-    torch::Tensor flat;                // the packed gradients, all-reduced in place
-    std::size_t pending = 0;           // parameters whose gradient has not arrived this step
-    std::unique_ptr<Work> work;        // the all-reduce in flight, once started
+    std::vector<std::size_t> params;  // indices into params_, in the order they are packed
+    std::vector<int64_t> offsets;     // element offset of each parameter in `flat`
+    torch::Tensor flat;               // the packed gradients, all-reduced in place
+    std::size_t pending = 0;          // parameters whose gradient has not arrived this step
+    std::unique_ptr<Work> work;       // the all-reduce in flight, once started
   };
 
   void on_gradient(std::size_t param, const torch::Tensor& grad);

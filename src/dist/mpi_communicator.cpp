@@ -15,9 +15,9 @@ namespace gat::dist {
 namespace {
 
 // Every MPI call goes through this check: the error names the call, the rank and MPI's own text.
-#define MPI_CHECK(call)                                                                         \
-  do {                                                                                          \
-    const int mpi_rc = (call);                                                                  \
+#define MPI_CHECK(call)                                                                                \
+  do {                                                                                                 \
+    const int mpi_rc = (call);                                                                         \
     if (mpi_rc != MPI_SUCCESS) throw std::runtime_error(mpi_error(#call, mpi_rc, __FILE__, __LINE__)); \
   } while (0)
 
@@ -34,12 +34,18 @@ std::string mpi_error(const char* call, int rc, const char* file, int line) {
 
 MPI_Datatype mpi_type(const torch::Tensor& t) {
   switch (t.scalar_type()) {
-    case torch::kFloat32: return MPI_FLOAT;
-    case torch::kFloat64: return MPI_DOUBLE;
-    case torch::kInt64: return MPI_INT64_T;
-    case torch::kInt32: return MPI_INT32_T;
-    case torch::kUInt8: return MPI_UINT8_T;
-    default: throw std::runtime_error(std::string("MpiCommunicator: unsupported dtype ") + c10::toString(t.scalar_type()));
+    case torch::kFloat32:
+      return MPI_FLOAT;
+    case torch::kFloat64:
+      return MPI_DOUBLE;
+    case torch::kInt64:
+      return MPI_INT64_T;
+    case torch::kInt32:
+      return MPI_INT32_T;
+    case torch::kUInt8:
+      return MPI_UINT8_T;
+    default:
+      throw std::runtime_error(std::string("MpiCommunicator: unsupported dtype ") + c10::toString(t.scalar_type()));
   }
 }
 
@@ -110,7 +116,8 @@ void wait_within(MPI_Request* request, double timeout_s, int rank, const std::st
 }
 
 std::string describe(const char* collective, const torch::Tensor& t) {
-  return std::string(collective) + " of " + std::to_string(t.numel()) + " " + std::string(c10::toString(t.scalar_type()));
+  return std::string(collective) + " of " + std::to_string(t.numel()) + " " +
+         std::string(c10::toString(t.scalar_type()));
 }
 
 }  // namespace
@@ -118,8 +125,8 @@ std::string describe(const char* collective, const torch::Tensor& t) {
 void MpiCommunicator::broadcast(torch::Tensor& tensor, int root) {
   torch::Tensor host = host_buffer(tensor, "broadcast");
   MPI_Request request;
-  MPI_CHECK(MPI_Ibcast(host.data_ptr(), static_cast<int>(host.numel()), mpi_type(host), root, MPI_COMM_WORLD,
-                       &request));
+  MPI_CHECK(
+      MPI_Ibcast(host.data_ptr(), static_cast<int>(host.numel()), mpi_type(host), root, MPI_COMM_WORLD, &request));
   wait_within(&request, timeout_s_, rank_, describe("broadcast", host));
   copy_back(tensor, host);
 }

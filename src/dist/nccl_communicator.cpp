@@ -16,12 +16,18 @@ namespace {
 
 ncclDataType_t nccl_type(const torch::Tensor& t) {
   switch (t.scalar_type()) {
-    case torch::kFloat32: return ncclFloat32;
-    case torch::kFloat64: return ncclFloat64;
-    case torch::kInt64: return ncclInt64;
-    case torch::kInt32: return ncclInt32;
-    case torch::kUInt8: return ncclUint8;
-    default: throw std::runtime_error(std::string("NcclCommunicator: unsupported dtype ") + c10::toString(t.scalar_type()));
+    case torch::kFloat32:
+      return ncclFloat32;
+    case torch::kFloat64:
+      return ncclFloat64;
+    case torch::kInt64:
+      return ncclInt64;
+    case torch::kInt32:
+      return ncclInt32;
+    case torch::kUInt8:
+      return ncclUint8;
+    default:
+      throw std::runtime_error(std::string("NcclCommunicator: unsupported dtype ") + c10::toString(t.scalar_type()));
   }
 }
 

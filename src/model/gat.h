@@ -10,8 +10,7 @@
 namespace gat::model {
 
 struct GATOptions {
-  GATOptions(int64_t in_channels, int64_t out_channels)
-      : in_channels_(in_channels), out_channels_(out_channels) {}
+  GATOptions(int64_t in_channels, int64_t out_channels) : in_channels_(in_channels), out_channels_(out_channels) {}
 
   /// Input features per node.
   TORCH_ARG(int64_t, in_channels);

@@ -12,8 +12,7 @@ torch::Tensor dropout_features(const torch::Tensor& x, double p, bool training) 
   if (!training || p == 0) return x;
   if (!x.is_sparse()) return ops::dropout(x, p, training);
   const torch::Tensor c = x.coalesce();
-  return torch::sparse_coo_tensor(c.indices(), ops::dropout(c.values(), p, training), c.sizes())
-      ._coalesced_(true);
+  return torch::sparse_coo_tensor(c.indices(), ops::dropout(c.values(), p, training), c.sizes())._coalesced_(true);
 }
 
 GATConvImpl::GATConvImpl(const GATConvOptions& options_) : options(options_) { reset(); }
@@ -30,8 +29,8 @@ void GATConvImpl::reset() {
   bias = options.bias() ? register_parameter("bias", torch::empty({output_channels()})) : torch::Tensor();
   res = nullptr;
   if (options.residual() && options.in_channels() != output_channels())
-    res = register_module("res", torch::nn::Linear(
-                                     torch::nn::LinearOptions(options.in_channels(), output_channels()).bias(false)));
+    res = register_module(
+        "res", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), output_channels()).bias(false)));
   reset_parameters();
 }
 
@@ -54,8 +53,7 @@ torch::Tensor GATConvImpl::forward(const torch::Tensor& x, const torch::Tensor& 
   return forward_planned(x, gat::plan_on(x, edge_index, options.add_self_loops()));
 }
 
-torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePlan& plan,
-                                           torch::Tensor* attention) {
+torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePlan& plan, torch::Tensor* attention) {
   TORCH_CHECK(plan.num_nodes == x.size(0) && plan.self_loops == options.add_self_loops(),
               "GATConv: the edge plan was made for other nodes or another add_self_loops");
   const int64_t n = x.size(0), h = options.heads(), f = options.out_channels();

@@ -3,8 +3,8 @@
 
 #include <torch/torch.h>
 
-#include "model/gat_conv_options.h"
 #include "common/edge_plan.h"
+#include "model/gat_conv_options.h"
 
 namespace gat::model {
 
@@ -22,8 +22,7 @@ namespace gat::model {
 class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
  public:
   explicit GATConvImpl(const GATConvOptions& options);
-  GATConvImpl(int64_t in_channels, int64_t out_channels)
-      : GATConvImpl(GATConvOptions(in_channels, out_channels)) {}
+  GATConvImpl(int64_t in_channels, int64_t out_channels) : GATConvImpl(GATConvOptions(in_channels, out_channels)) {}
 
   void reset() override;
   void reset_parameters();
@@ -32,8 +31,7 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   // A separate name: ModuleHolder's operator() needs forward() to have one signature. With
   // `attention`, also stores there alpha of every plan edge column, [E, heads] (eq. 3), for
   // gat_explain: as computed in this forward, so only without dropout is it what was applied.
-  torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan,
-                                torch::Tensor* attention = nullptr);
+  torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan, torch::Tensor* attention = nullptr);
 
   // Width of forward()'s output.
   int64_t output_channels() const;

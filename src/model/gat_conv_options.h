@@ -8,8 +8,7 @@
 namespace gat::model {
 
 struct GATConvOptions {
-  GATConvOptions(int64_t in_channels, int64_t out_channels)
-      : in_channels_(in_channels), out_channels_(out_channels) {}
+  GATConvOptions(int64_t in_channels, int64_t out_channels) : in_channels_(in_channels), out_channels_(out_channels) {}
 
   /// Features of each input node.
   TORCH_ARG(int64_t, in_channels);

@@ -30,8 +30,7 @@ torch::Tensor attention_coefficients_dense(const torch::Tensor& score_src, const
   torch::Tensor mask = torch::zeros({n, n}, score_src.options().dtype(torch::kBool));
   mask.index_put_({edge_index[1], edge_index[0]}, true);  // [target, source]
   // e[h, i, j] = LeakyReLU(score_dst[i, h] + score_src[j, h])
-  const torch::Tensor e = torch::leaky_relu(score_dst.t().unsqueeze(2) + score_src.t().unsqueeze(1),
-                                            negative_slope);
+  const torch::Tensor e = torch::leaky_relu(score_dst.t().unsqueeze(2) + score_src.t().unsqueeze(1), negative_slope);
   const torch::Tensor masked = e.detach().masked_fill(mask.logical_not(), -INFINITY);
   torch::Tensor max = std::get<0>(masked.max(2, /*keepdim=*/true));
   max = max.masked_fill(max.isinf(), 0);  // rows without edges

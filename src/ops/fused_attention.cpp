@@ -124,15 +124,14 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
 #if GAT_WITH_CUDA
       if (x.is_cuda()) {
         const c10::cuda::CUDAGuard guard(x.device());
-        cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, x.data_ptr<scalar_t>(), ss, sd, mask,
-                                                ptr64(plan.target_ptr), ptr64(plan.edge_index), slope,
-                                                alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(),
-                                                c10::cuda::getCurrentCUDAStream());
+        cuda::fused_attention_forward<scalar_t>(
+            z.n, z.h, z.f, x.data_ptr<scalar_t>(), ss, sd, mask, ptr64(plan.target_ptr), ptr64(plan.edge_index), slope,
+            alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), c10::cuda::getCurrentCUDAStream());
         return;
       }
 #endif
-      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss, sd, mask, ptr64(plan.target_ptr),
-                               ptr64(plan.edge_index), slope, alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>());
+      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss, sd, mask, ptr64(plan.target_ptr), ptr64(plan.edge_index),
+                               slope, alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>());
     });
     ctx->save_for_backward({x, s, alpha});
     if (dropout_mask) ctx->saved_data["mask"] = *dropout_mask;
@@ -174,11 +173,10 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
         return;
       }
 #endif
-      backward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
-                                g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index),
-                                ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source),
-                                static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss,
-                                gss + 1);
+      backward_kernel<scalar_t>(
+          z, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(),
+          ptr64(target_ptr), ptr64(edge_index), ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source),
+          static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss, gss + 1);
     });
     // One entry per forward argument: mask, plan and slope get none.
     return {gx, gs, torch::Tensor(), torch::Tensor(), torch::Tensor()};
@@ -192,11 +190,10 @@ std::string cpu_kernels() { return use_avx2() ? "avx2" : "baseline"; }
 torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& scores, const EdgePlan& plan,
                               double negative_slope, const torch::Tensor& dropout_mask) {
   const int64_t n = plan.num_nodes, h = projected.size(1);
-  TORCH_CHECK(projected.dim() == 3 && projected.size(0) == n,
-              "fused_attention: projected must be [", n, ", H, F], got ", projected.sizes());
-  TORCH_CHECK(projected.is_cpu() || (kBuiltWithCuda && projected.is_cuda()),
-              "fused_attention: projected is on ", projected.device(), "; this build runs the kernel on ",
-              kBuiltWithCuda ? "CPU and CUDA" : "the CPU only");
+  TORCH_CHECK(projected.dim() == 3 && projected.size(0) == n, "fused_attention: projected must be [", n,
+              ", H, F], got ", projected.sizes());
+  TORCH_CHECK(projected.is_cpu() || (kBuiltWithCuda && projected.is_cuda()), "fused_attention: projected is on ",
+              projected.device(), "; this build runs the kernel on ", kBuiltWithCuda ? "CPU and CUDA" : "the CPU only");
   for (const torch::Tensor* t : {&scores, &plan.edge_index, &plan.target_ptr, &plan.source_ptr, &plan.by_source})
     TORCH_CHECK(t->device() == projected.device(), "fused_attention: scores and edge plan must be on ",
                 projected.device(), ", one is on ", t->device());

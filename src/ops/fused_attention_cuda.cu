@@ -31,18 +31,18 @@ namespace gat::ops::cuda {
 namespace {
 
 // Every CUDA call and launch is checked; the error names the call and CUDA's reason.
-#define CUDA_CHECK(call)                                                                          \
-  do {                                                                                            \
-    const cudaError_t cuda_rc = (call);                                                           \
-    if (cuda_rc != cudaSuccess)                                                                   \
-      throw std::runtime_error(std::string(#call) + " failed (" + __FILE__ + ":" +                \
-                               std::to_string(__LINE__) + "): " + cudaGetErrorString(cuda_rc));   \
+#define CUDA_CHECK(call)                                                                                      \
+  do {                                                                                                        \
+    const cudaError_t cuda_rc = (call);                                                                       \
+    if (cuda_rc != cudaSuccess)                                                                               \
+      throw std::runtime_error(std::string(#call) + " failed (" + __FILE__ + ":" + std::to_string(__LINE__) + \
+                               "): " + cudaGetErrorString(cuda_rc));                                          \
   } while (0)
 
 constexpr int kWarp = 32;
 constexpr unsigned kAllLanes = 0xffffffffu;
-constexpr int kThreads = 256;      // per block, for the warp and thread kernels
-constexpr int kColumnThreads = 128;  // per block of aggregate_kernel, at most
+constexpr int kThreads = 256;         // per block, for the warp and thread kernels
+constexpr int kColumnThreads = 128;   // per block of aggregate_kernel, at most
 constexpr int kColumnsPerThread = 8;  // so one pass of a block covers 1,024 columns (H x F of PPI)
 constexpr int kEdgeChunk = 32;        // edges a block of aggregate_staged_kernel stages at a time
 constexpr int kMaxStagedHeads = 8;    // heads it has room for; more take aggregate_kernel
@@ -77,8 +77,8 @@ __device__ int64_t warp_index() { return (int64_t(blockIdx.x) * blockDim.x + thr
 __device__ int lane_index() { return threadIdx.x % kWarp; }
 
 template <typename T>
-__global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, const int64_t* ptr,
-                               const int64_t* src, T slope, T* alpha) {
+__global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, const int64_t* ptr, const int64_t* src,
+                               T slope, T* alpha) {
   const int64_t w = warp_index();
   if (w >= n * h) return;  // w is the same on all lanes: whole warps leave together
   const int lane = lane_index();
@@ -96,7 +96,7 @@ __global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, c
     }
   }
   const T max = warp_max(m);
-  if (max == T(-INFINITY)) return;  // no incoming edges
+  if (max == T(-INFINITY)) return;           // no incoming edges
   const T sum = warp_sum(s * exp(m - max));  // a lane without edges adds 0 * exp(-inf) = 0
   for (int64_t k = k0 + lane; k < k1; k += kWarp)
     alpha[k * h + head] = exp(leaky(ss[score_at(h, src[k], head)] + dst_score, slope) - max) / sum;
@@ -106,8 +106,8 @@ __global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, c
 // mask_k,h(c) alpha_k,h(c) feat[nbr[k], c], with h(c) = c / f. The forward pass runs it over the
 // CSR rows with feat = Wh; the backward over the CSC rows with feat = dL/dout.
 template <typename T, int R>
-__global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, const T* alpha, const T* mask,
-                                 const int64_t* ptr, const int64_t* perm, const int64_t* nbr, T* out) {
+__global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, const T* alpha, const T* mask, const int64_t* ptr,
+                                 const int64_t* perm, const int64_t* nbr, T* out) {
   const int64_t row = blockIdx.x, hf = h * f, p0 = ptr[row], p1 = ptr[row + 1];
   for (int64_t base = 0; base < hf; base += int64_t(blockDim.x) * R) {
     T acc[R];
@@ -166,9 +166,8 @@ __device__ float component(float v, int) { return v; }
 // columns as one V-float load each (a group may span two heads: each column keeps its own head).
 // Same sums in the same order as aggregate_kernel.
 template <int V, int R>
-__global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat, const float* alpha,
-                                        const float* mask, const int64_t* ptr, const int64_t* perm,
-                                        const int64_t* nbr, float* out) {
+__global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat, const float* alpha, const float* mask,
+                                        const int64_t* ptr, const int64_t* perm, const int64_t* nbr, float* out) {
   using Vector = typename FloatVector<V>::type;
   __shared__ int64_t staged_nbr[kEdgeChunk];
   __shared__ float staged_weight[kEdgeChunk * kMaxStagedHeads];
@@ -321,20 +320,20 @@ void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, const T* alpha, c
     auto* out_f = reinterpret_cast<float*>(out);
     switch (float_vector_width<T>(h * f, {feat, out})) {
       case 4:
-        aggregate_staged_kernel<4, kColumnsPerThread / 4><<<blocks, threads, 0, stream>>>(
-            h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
+        aggregate_staged_kernel<4, kColumnsPerThread / 4>
+            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
         break;
       case 2:
-        aggregate_staged_kernel<2, kColumnsPerThread / 2><<<blocks, threads, 0, stream>>>(
-            h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
+        aggregate_staged_kernel<2, kColumnsPerThread / 2>
+            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
         break;
       default:
-        aggregate_staged_kernel<1, kColumnsPerThread><<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f,
-                                                                                        ptr, perm, nbr, out_f);
+        aggregate_staged_kernel<1, kColumnsPerThread>
+            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
     }
   } else {
-    aggregate_kernel<T, kColumnsPerThread><<<blocks, threads, 0, stream>>>(h, f, feat, alpha, mask, ptr, perm, nbr,
-                                                                           out);
+    aggregate_kernel<T, kColumnsPerThread>
+        <<<blocks, threads, 0, stream>>>(h, f, feat, alpha, mask, ptr, perm, nbr, out);
   }
   CUDA_CHECK(cudaGetLastError());
 }
@@ -354,10 +353,10 @@ void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, const 
 
 template <typename T>
 void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, const T* score_src,
-                              const T* score_dst, const T* mask, const T* alpha, const T* g,
-                              const int64_t* target_ptr, const int64_t* source, const int64_t* target,
-                              const int64_t* source_ptr, const int64_t* by_source, T negative_slope, T* t,
-                              T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream) {
+                              const T* score_dst, const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
+                              const int64_t* source, const int64_t* target, const int64_t* source_ptr,
+                              const int64_t* by_source, T negative_slope, T* t, T* grad_x, T* grad_score_src,
+                              T* grad_score_dst, cudaStream_t stream) {
   if (n == 0 || h == 0) return;
   if (e > 0) {
     if (float_vector_width<T>(f, {g, x}) == 4)
@@ -365,26 +364,25 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
           e, h, f, reinterpret_cast<const float*>(g), reinterpret_cast<const float*>(x),
           reinterpret_cast<const float*>(mask), source, target, reinterpret_cast<float*>(t));
     else
-      edge_dot_kernel<T, T><<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, mask, source,
-                                                                                      target, t);
+      edge_dot_kernel<T, T>
+          <<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, mask, source, target, t);
     CUDA_CHECK(cudaGetLastError());
   }
   aggregate<T>(n, h, f, g, alpha, mask, source_ptr, by_source, target, grad_x, stream);
   softmax_backward_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
       n, h, score_src, score_dst, alpha, target_ptr, source, negative_slope, t, grad_score_dst);
   CUDA_CHECK(cudaGetLastError());
-  source_score_grad_kernel<T><<<blocks_for(n * h, kThreads), kThreads, 0, stream>>>(n, h, t, source_ptr, by_source,
-                                                                                     grad_score_src);
+  source_score_grad_kernel<T>
+      <<<blocks_for(n * h, kThreads), kThreads, 0, stream>>>(n, h, t, source_ptr, by_source, grad_score_src);
   CUDA_CHECK(cudaGetLastError());
 }
 
-#define GAT_INSTANTIATE(T)                                                                                    \
-  template void fused_attention_forward<T>(int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*, \
-                                           const int64_t*, const int64_t*, T, T*, T*, cudaStream_t);          \
-  template void fused_attention_backward<T>(int64_t, int64_t, int64_t, int64_t, const T*, const T*, const T*, \
-                                            const T*, const T*, const T*, const int64_t*, const int64_t*,     \
-                                            const int64_t*, const int64_t*, const int64_t*, T, T*, T*, T*, T*, \
-                                            cudaStream_t);
+#define GAT_INSTANTIATE(T)                                                                                            \
+  template void fused_attention_forward<T>(int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*,         \
+                                           const int64_t*, const int64_t*, T, T*, T*, cudaStream_t);                  \
+  template void fused_attention_backward<T>(                                                                          \
+      int64_t, int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*, const T*, const T*, const int64_t*, \
+      const int64_t*, const int64_t*, const int64_t*, const int64_t*, T, T*, T*, T*, T*, cudaStream_t);
 GAT_INSTANTIATE(float)
 GAT_INSTANTIATE(double)
 #undef GAT_INSTANTIATE

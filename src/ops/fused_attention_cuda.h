@@ -21,8 +21,8 @@ void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, const 
 // Backward: given g = dL/dout, writes dL/dx, dL/dscore_src, dL/dscore_dst; t [E, H] is scratch.
 // e: edges of the plan.
 template <typename T>
-void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, const T* score_src, const T* score_dst,
-                              const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
+void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, const T* score_src,
+                              const T* score_dst, const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
                               const int64_t* source, const int64_t* target, const int64_t* source_ptr,
                               const int64_t* by_source, T negative_slope, T* t, T* grad_x, T* grad_score_src,
                               T* grad_score_dst, cudaStream_t stream);

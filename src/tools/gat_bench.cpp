@@ -5,28 +5,28 @@
 // be read off; its timed steps take the four batches in turn. Under mpirun the step's global batch
 // is split across ranks as in training. On a GPU (train.device) steps are timed with CUDA events
 // and the peak GPU memory is reported.
-#include <nlohmann/json.hpp>
 #include <sys/resource.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <iostream>
 #include <memory>
 #include <utility>
 
+#include "common/device.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/memory.h"
-#include "common/device.h"
 #include "common/op_trace.h"
 #include "config/choice_names.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "data/graph_ids.h"
 #include "data/random_graphs.h"
-#include "train/model_memory.h"
 #include "tools/run_setup.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
+#include "train/model_memory.h"
 #include "train/trainer.h"
 
 namespace {
@@ -196,10 +196,10 @@ int main(int argc, char** argv) {
                                     "Write the timed steps' LibTorch ops and GPU kernels to this file as a Chrome "
                                     "trace (bench/trace_summary.py sums it up); timings include the profiler's cost");
   gat::data::RandomGraphsOptions shape;
-  auto* graphs_flag = app.add_option("--graphs", shape.graphs,
-                                     "Time a batch of this many random graphs instead of the config's data")
-                          ->check(CLI::PositiveNumber)
-                          ->excludes(data_flag);
+  auto* graphs_flag =
+      app.add_option("--graphs", shape.graphs, "Time a batch of this many random graphs instead of the config's data")
+          ->check(CLI::PositiveNumber)
+          ->excludes(data_flag);
   app.add_option("--nodes", shape.nodes, "Nodes per random graph")->needs(graphs_flag)->check(CLI::PositiveNumber);
   app.add_option("--degree", shape.degree, "Directed edges drawn per node (both directions are kept)")
       ->needs(graphs_flag)

@@ -9,10 +9,10 @@
 #include "data/dataset_shape.h"
 #include "data/graph_dataset.h"
 #include "dist/consistency.h"
-#include "train/model_memory.h"
 #include "tools/run_setup.h"
 #include "tools/tool_main.h"
 #include "train/experiment.h"
+#include "train/model_memory.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Train a Graph Attention Network from a YAML config."};
@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   app.add_option("--set", overrides, "Override a key, e.g. --set train.lr=0.01 --set model.heads=[8,1]");
   bool resume = false;
   app.add_flag("--resume", resume, "Continue from the run directory's newest checkpoint (train.resume: required)");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off (ranks > 0 log warnings only, unless debug)");
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error or off (ranks > 0 log warnings only, unless debug)");
   return gat::tools::run_tool("gat_train", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::keep_freed_memory();
     const bool quiet = host.rank() > 0 && log_level != "debug" && log_level != "trace";
@@ -33,11 +34,13 @@ int main(int argc, char** argv) {
     gat::dist::Communicator& comm = setup.comm();
     const gat::data::GraphDataset dataset = gat::train::load_dataset(config);
     gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kTraining);
-    gat::dist::check_same_on_all_ranks(comm, "config and data", gat::config::to_yaml(config) + gat::data::describe_shape(dataset));
-    gat::log::info("{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads ({} kernels) on {}",
-                   config.data.path, dataset.num_graphs(), dataset.num_nodes(), dataset.num_edges(),
-                   dataset.num_features(), dataset.num_classes, gat::data::to_string(dataset.task), comm.size(),
-                   setup.threads(), setup.cpu_kernels(), setup.device().str());
+    gat::dist::check_same_on_all_ranks(comm, "config and data",
+                                       gat::config::to_yaml(config) + gat::data::describe_shape(dataset));
+    gat::log::info(
+        "{}: {} graphs, {} nodes, {} edges, {} features, {} classes ({}); {} ranks x {} threads ({} kernels) on {}",
+        config.data.path, dataset.num_graphs(), dataset.num_nodes(), dataset.num_edges(), dataset.num_features(),
+        dataset.num_classes, gat::data::to_string(dataset.task), comm.size(), setup.threads(), setup.cpu_kernels(),
+        setup.device().str());
     const nlohmann::json results = gat::train::run_experiment(config, dataset, comm, setup.device());
     if (comm.rank() == 0) std::cout << results.dump() << std::endl;
   });

@@ -34,9 +34,8 @@ struct SavedModelArgs {
   config::Config load_config() const {
     // Before the config beside it is looked for, which a directory given here would misplace.
     if (auto error = special_file_error(checkpoint, "a model saved by gat_train (RUN_DIR/best.pt)")) throw *error;
-    const std::string path = config_path.empty()
-                                 ? (std::filesystem::path(checkpoint).parent_path() / "config.yaml").string()
-                                 : config_path;
+    const std::string path =
+        config_path.empty() ? (std::filesystem::path(checkpoint).parent_path() / "config.yaml").string() : config_path;
     std::vector<std::string> all = overrides;
     if (!data_path.empty()) all.push_back("data.path=" + data_path);
     return config::load_config(path, all);

@@ -18,8 +18,7 @@ bool fused_step(torch::optim::Adam& optimizer) {
   const auto& options = static_cast<const torch::optim::AdamOptions&>(group.options());
   if (options.amsgrad() || group.params().empty()) return false;
   for (const torch::Tensor& p : group.params())
-    if (!p.is_cuda() || !p.grad().defined() || p.scalar_type() != torch::kFloat32 || p.grad().is_sparse())
-      return false;
+    if (!p.is_cuda() || !p.grad().defined() || p.scalar_type() != torch::kFloat32 || p.grad().is_sparse()) return false;
 
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
@@ -35,8 +34,7 @@ bool fused_step(torch::optim::Adam& optimizer) {
     auto& state = static_cast<torch::optim::AdamParamState&>(*slot);
     state.step(state.step() + 1);
     torch::Tensor& step = step_tensors[state.step()];
-    if (!step.defined())
-      step = torch::full({}, static_cast<double>(state.step()), p.options().dtype(torch::kFloat32));
+    if (!step.defined()) step = torch::full({}, static_cast<double>(state.step()), p.options().dtype(torch::kFloat32));
     params.push_back(p);
     grads.push_back(p.grad());
     exp_avgs.push_back(state.exp_avg());

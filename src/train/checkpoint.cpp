@@ -50,11 +50,12 @@ std::string resume_key(const config::Config& config, const data::GraphDataset& d
   c.train.checkpoint_every = defaults.train.checkpoint_every;
   c.train.resume = defaults.train.resume;
   c.dist = defaults.dist;
-  return config::to_yaml(c) + data::describe_shape(dataset) + "data contents: " + data::content_fingerprint(dataset) + "\n";
+  return config::to_yaml(c) + data::describe_shape(dataset) + "data contents: " + data::content_fingerprint(dataset) +
+         "\n";
 }
 
-void save_checkpoint(const std::string& run_dir, const std::string& key, const RunProgress& progress,
-                     Trainer& trainer, dist::Communicator& comm) {
+void save_checkpoint(const std::string& run_dir, const std::string& key, const RunProgress& progress, Trainer& trainer,
+                     dist::Communicator& comm) {
   torch::serialize::OutputArchive archive;
   write_progress(archive, key, progress);
   save_training_state(archive, trainer);  // a collective: every rank gets here

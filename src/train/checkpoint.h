@@ -24,8 +24,8 @@ std::string resume_key(const config::Config& config, const data::GraphDataset& d
 // Called on every rank (the trainer gathers the ranks' random generators). Rank 0 moves the last
 // checkpoint.pt of run_dir to checkpoint.prev.pt and writes the new one through a temp file that
 // is fsynced and renamed: a crash at any point leaves one whole checkpoint behind.
-void save_checkpoint(const std::string& run_dir, const std::string& key, const RunProgress& progress,
-                     Trainer& trainer, dist::Communicator& comm);
+void save_checkpoint(const std::string& run_dir, const std::string& key, const RunProgress& progress, Trainer& trainer,
+                     dist::Communicator& comm);
 
 // The newest whole checkpoint of run_dir, read by rank 0 and sent to every rank, its tensors on
 // `device`; nullopt when there is none. A checkpoint.pt that is cut short or fails its checksum is

@@ -47,8 +47,12 @@ class FieldWriter {
   void integer(const char* key, int64_t value, int64_t /*min*/) { archive_.write(key, c10::IValue(value)); }
   void real(const char* key, double value) { archive_.write(key, c10::IValue(value)); }
   void text(const char* key, const std::string& value) { archive_.write(key, c10::IValue(value)); }
-  void tensor(const char* key, const torch::Tensor& value, torch::Dtype, int64_t, int64_t) { archive_.write(key, value); }
-  void ids(const char* key, const std::vector<int64_t>& value) { archive_.write(key, torch::tensor(value, torch::kInt64)); }
+  void tensor(const char* key, const torch::Tensor& value, torch::Dtype, int64_t, int64_t) {
+    archive_.write(key, value);
+  }
+  void ids(const char* key, const std::vector<int64_t>& value) {
+    archive_.write(key, torch::tensor(value, torch::kInt64));
+  }
   void seed_result(const char* key, const SeedResult& value) { archive_.write(key, to_row(value)); }
   void tensors(const char* key, const std::vector<torch::Tensor>& value) {
     torch::serialize::OutputArchive list;
@@ -71,7 +75,8 @@ class FieldReader {
 
   void integer(const std::string& key, int64_t& out, int64_t min = INT64_MIN, int64_t max = INT64_MAX) {
     const c10::IValue v = get(key);
-    if (!v.isInt() || v.toInt() < min || v.toInt() > max) fail(key, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    if (!v.isInt() || v.toInt() < min || v.toInt() > max)
+      fail(key, "expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
     out = v.toInt();
   }
   void real(const std::string& key, double& out) {
@@ -89,7 +94,8 @@ class FieldReader {
     torch::Tensor t;
     if (!archive_.try_read(key, t)) fail(key, "missing");
     if (t.scalar_type() != dtype || t.dim() != dims || (columns > 0 && t.size(dims - 1) != columns))
-      fail(key, "expected a " + std::string(c10::toString(dtype)) + " tensor of " + std::to_string(dims) + " dimensions");
+      fail(key,
+           "expected a " + std::string(c10::toString(dtype)) + " tensor of " + std::to_string(dims) + " dimensions");
     out = t.cpu().contiguous();
   }
   void ids(const std::string& key, std::vector<int64_t>& out) {
@@ -167,11 +173,12 @@ LoadedCheckpoint read_checkpoint(const std::string& bytes, const std::string& pa
   try {
     loaded.archive->load_from(bytes.data(), bytes.size(), device);
     FieldReader fields(*loaded.archive, path);
-    if (fields.text("format") != kFormat) throw Error(path + ": expected a checkpoint of format '" + std::string(kFormat) + "'");
+    if (fields.text("format") != kFormat)
+      throw Error(path + ": expected a checkpoint of format '" + std::string(kFormat) + "'");
     if (const std::string theirs = fields.text("key"); theirs != key) {
       const auto [here, there] = dist::first_difference(key, theirs);
-      throw Error(path + ": written for another config or data: this run has '" + here + "', the checkpoint '" +
-                  there + "'");
+      throw Error(path + ": written for another config or data: this run has '" + here + "', the checkpoint '" + there +
+                  "'");
     }
     visit(loaded.progress, fields);
   } catch (const c10::Error& e) {  // LibTorch's own checks on what the archive holds

@@ -24,13 +24,19 @@ namespace gat::train {
 namespace {
 
 nlohmann::json to_json(const SeedResult& r) {
-  return {{"seed", r.seed},         {"test", r.test},     {"val", r.val},         {"val_loss", r.val_loss},
-          {"best_epoch", r.best_epoch}, {"epochs", r.epochs}, {"seconds", r.seconds}, {"skipped_steps", r.skipped_steps}};
+  return {{"seed", r.seed},
+          {"test", r.test},
+          {"val", r.val},
+          {"val_loss", r.val_loss},
+          {"best_epoch", r.best_epoch},
+          {"epochs", r.epochs},
+          {"seconds", r.seconds},
+          {"skipped_steps", r.skipped_steps}};
 }
 
 nlohmann::json to_json(const EpochRecord& r) {
-  return {{"seed", r.seed}, {"epoch", r.epoch}, {"train_loss", r.train_loss}, {"val_loss", r.val_loss},
-          {"val", r.val},   {"seconds", r.seconds}};
+  return {{"seed", r.seed},         {"epoch", r.epoch}, {"train_loss", r.train_loss},
+          {"val_loss", r.val_loss}, {"val", r.val},     {"seconds", r.seconds}};
 }
 
 // Epoch records travel between ranks as float64 rows, as SeedResults do.
@@ -59,8 +65,9 @@ void require_train_and_val_nodes(const data::GraphDataset& dataset) {
   if (data::split_nodes(dataset, dataset.train) == 0)
     throw Error(dataset.path + ": /splits/train: expected nodes to train on, got an empty split");
   if (data::split_nodes(dataset, dataset.val) == 0)
-    throw Error(dataset.path + ": /splits/val: expected nodes to validate on (early stopping and the kept model "
-                               "depend on them), got an empty split");
+    throw Error(dataset.path +
+                ": /splits/val: expected nodes to validate on (early stopping and the kept model "
+                "depend on them), got an empty split");
 }
 
 // trainer.fit, where a stop signal ends the whole job: when the ranks train different seeds
@@ -90,8 +97,9 @@ struct SeedPlan {
 SeedPlan plan_seeds(const config::Config& config, const data::GraphDataset& dataset, const dist::Communicator& comm) {
   const SeedPlan plan{dataset.train.level == data::SplitLevel::kGraph, comm.size(), config.train.seeds};
   if (config.train.resume == ResumeMode::kRequired && !plan.checkpoints())
-    throw Error("train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
-                "keep no checkpoints");
+    throw Error(
+        "train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
+        "keep no checkpoints");
   return plan;
 }
 
@@ -103,7 +111,7 @@ struct RunStart {
   std::string key;                      // what a checkpoint must have been written for
   std::optional<LoadedCheckpoint> resumed;
   RunProgress progress;
-  std::optional<RecordFile> metrics;    // rank 0's metrics.jsonl
+  std::optional<RecordFile> metrics;  // rank 0's metrics.jsonl
 
   RunStart(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
            const torch::Device& device, const SeedPlan& plan)
@@ -191,11 +199,17 @@ std::vector<std::vector<EpochRecord>> train_seeds(const config::Config& config, 
     }
     std::optional<ResumePoint> point;
     if (run.resumed && k == run.resumed->progress.seed_index)
-      point = ResumePoint{run.resumed->progress.fit, [&](Trainer& t) { restore_training_state(*run.resumed->archive, t); }};
-    const SeedResult r = fit_seed(trainer, config.train.seed + k, [&](const EpochRecord& e) {
-      if (writer) epoch_log.write(e);
-      else if (!plan.data_parallel) epochs[k].push_back(e);
-    }, checkpointing, point ? &*point : nullptr, plan.checkpoints());
+      point =
+          ResumePoint{run.resumed->progress.fit, [&](Trainer& t) { restore_training_state(*run.resumed->archive, t); }};
+    const SeedResult r = fit_seed(
+        trainer, config.train.seed + k,
+        [&](const EpochRecord& e) {
+          if (writer)
+            epoch_log.write(e);
+          else if (!plan.data_parallel)
+            epochs[k].push_back(e);
+        },
+        checkpointing, point ? &*point : nullptr, plan.checkpoints());
     epoch_log.progress_line().clear();
     log::info("seed {}: test_{} {:.4f} (val {:.4f}, best epoch {} of {}, {:.1f} s)", r.seed,
               metric_name(trainer.batches().dataset().task), r.test, r.val, r.best_epoch, r.epochs, r.seconds);
@@ -267,7 +281,8 @@ nlohmann::json summarize(const config::Config& config, const data::GraphDataset&
   for (const auto& r : runs)
     log::info("{:>6} {:>7} {:>10} {:>14.4f} {:>14.4f} {:>9.1f}", r.seed, r.epochs, r.best_epoch, r.val, r.test,
               r.seconds);
-  if (seeds > 1) log::info("{:>25} {:>14.4f} {:>14.4f} (mean; test std {:.4f})", "", val_mean, test_mean, std::sqrt(test_var));
+  if (seeds > 1)
+    log::info("{:>25} {:>14.4f} {:>14.4f} (mean; test std {:.4f})", "", val_mean, test_mean, std::sqrt(test_var));
   if (!has_test)
     for (auto& run : per_seed) run.erase("test");
   nlohmann::json out = {
@@ -301,8 +316,8 @@ data::GraphDataset load_dataset(const config::Config& config) {
   return config.data.ignore_edges ? data::without_edges(std::move(dataset)) : dataset;
 }
 
-nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset,
-                              dist::Communicator& comm, const torch::Device& device) {
+nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
+                              const torch::Device& device) {
   const auto start = std::chrono::steady_clock::now();
   const bool writer = comm.rank() == 0;
   require_train_and_val_nodes(dataset);

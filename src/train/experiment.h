@@ -17,7 +17,7 @@ data::GraphDataset load_dataset(const config::Config& config);
 // train.run_dir: config.yaml (resolved), metrics.jsonl (one line per epoch), best.pt (the seed with
 // the best validation score) and results.json, each file complete or absent.
 // Training runs on `device` (common/device.h); best.pt always holds CPU tensors.
-nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset,
-                              dist::Communicator& comm, const torch::Device& device = torch::kCPU);
+nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
+                              const torch::Device& device = torch::kCPU);
 
 }  // namespace gat::train

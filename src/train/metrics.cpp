@@ -13,9 +13,7 @@ EvalSums& EvalSums::operator+=(const EvalSums& o) {
   return *this;
 }
 
-torch::Tensor EvalSums::to_tensor() const {
-  return torch::tensor({loss, nodes, correct, tp, fp, fn}, torch::kFloat64);
-}
+torch::Tensor EvalSums::to_tensor() const { return torch::tensor({loss, nodes, correct, tp, fp, fn}, torch::kFloat64); }
 
 EvalSums EvalSums::from_tensor(const torch::Tensor& t) {
   const auto a = t.accessor<double, 1>();
@@ -29,17 +27,14 @@ EvalSums EvalSums::from_tensor(const torch::Tensor& t) {
   return s;
 }
 
-const char* metric_name(data::Task task) {
-  return task == data::Task::kMulticlass ? "accuracy" : "micro_f1";
-}
+const char* metric_name(data::Task task) { return task == data::Task::kMulticlass ? "accuracy" : "micro_f1"; }
 
 torch::Tensor node_losses(data::Task task, const torch::Tensor& logits, const torch::Tensor& labels) {
   namespace F = torch::nn::functional;
   if (task == data::Task::kMulticlass)
     return F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kNone));
-  return F::binary_cross_entropy_with_logits(
-             logits, labels.to(logits.scalar_type()),
-             F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone))
+  return F::binary_cross_entropy_with_logits(logits, labels.to(logits.scalar_type()),
+                                             F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone))
       .mean(1);
 }
 

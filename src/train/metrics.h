@@ -11,9 +11,9 @@ namespace gat::train {
 // (multiclass) or micro-F1 (multilabel). Kept as float64 sums so that adding the sums of batches or
 // ranks gives the same numbers as scoring everything at once.
 struct EvalSums {
-  double loss = 0;      // sum over scored nodes of the per-node loss
-  double nodes = 0;     // scored nodes
-  double correct = 0;   // multiclass: nodes whose argmax is the label
+  double loss = 0;                // sum over scored nodes of the per-node loss
+  double nodes = 0;               // scored nodes
+  double correct = 0;             // multiclass: nodes whose argmax is the label
   double tp = 0, fp = 0, fn = 0;  // multilabel: over all nodes and labels, predicted = logit > 0
 
   EvalSums& operator+=(const EvalSums& o);

@@ -27,10 +27,11 @@ void read_module(torch::serialize::InputArchive& archive, torch::nn::Module& mod
     const std::string name = prefix + p.key();
     known.insert(p.key());
     torch::Tensor saved;
-    if (!archive.try_read(p.key(), saved)) throw Error(path + ": " + name + ": missing (the model of the config has it)");
+    if (!archive.try_read(p.key(), saved))
+      throw Error(path + ": " + name + ": missing (the model of the config has it)");
     if (saved.sizes() != p.value().sizes())
-      throw Error(path + ": " + name + ": expected shape " + shape(p.value()) + " (the model of the config and data), got " +
-                  shape(saved));
+      throw Error(path + ": " + name + ": expected shape " + shape(p.value()) +
+                  " (the model of the config and data), got " + shape(saved));
     if (saved.scalar_type() != p.value().scalar_type())
       throw Error(path + ": " + name + ": expected " + c10::toString(p.value().scalar_type()) + " values, got " +
                   c10::toString(saved.scalar_type()));
@@ -63,7 +64,8 @@ void save_model(torch::nn::Module& model, data::Task task, const std::string& pa
 
 void load_model(torch::nn::Module& model, const std::string& path, const data::GraphDataset& dataset) {
   if (!std::filesystem::is_regular_file(path))
-    throw special_file_error(path, "a model saved by gat_train (RUN_DIR/best.pt)").value_or(Error(path + ": no such file"));
+    throw special_file_error(path, "a model saved by gat_train (RUN_DIR/best.pt)")
+        .value_or(Error(path + ": no such file"));
   const std::string bytes = read_whole_file(path);
   if (const auto problem = sealed_zip_problem(bytes)) throw Error(path + ": " + *problem);
   try {

@@ -70,8 +70,8 @@ RunDirectory::RunDirectory(std::string dir) : dir_(std::move(dir)) {
 RunDirectory::~RunDirectory() { ::close(lock_fd_); }  // closing releases the lock
 
 std::vector<std::string> RunDirectory::clear_earlier_run(bool resuming) {
-  const std::vector<std::string> own = {kRunConfig,     kRunMetrics,    kRunKeptModel,
-                                        kRunResults,    kRunCheckpoint, kRunPreviousCheckpoint};
+  const std::vector<std::string> own = {kRunConfig,  kRunMetrics,    kRunKeptModel,
+                                        kRunResults, kRunCheckpoint, kRunPreviousCheckpoint};
   std::vector<std::string> removed = remove_interrupted_writes(dir_, own);
   if (resuming) return removed;
   for (const char* name : {kRunKeptModel, kRunResults, kRunCheckpoint, kRunPreviousCheckpoint})

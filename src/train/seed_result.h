@@ -9,11 +9,11 @@ namespace gat::train {
 
 struct SeedResult {
   int64_t seed = 0;
-  double val = 0;       // metric of the kept model on val and test
+  double val = 0;  // metric of the kept model on val and test
   double val_loss = 0;
   double test = 0;
   int64_t best_epoch = 0;
-  int64_t epochs = 0;   // epochs run before stopping
+  int64_t epochs = 0;         // epochs run before stopping
   int64_t skipped_steps = 0;  // dropped for a NaN or Inf (train.on_nonfinite: skip)
   double seconds = 0;
 };

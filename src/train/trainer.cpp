@@ -175,7 +175,8 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
       } else {
         const std::string where =
             fmt::format("seed {} epoch {} step {}: {} is NaN or Inf", seed, epoch, index + 1, r.nonfinite);
-        if (config_.train.on_nonfinite == OnNonfinite::kStop) throw Diverged(where + " (train.on_nonfinite: skip would drop the step)");
+        if (config_.train.on_nonfinite == OnNonfinite::kStop)
+          throw Diverged(where + " (train.on_nonfinite: skip would drop the step)");
         ++st.result.skipped_steps;
         log::warn("{}; step skipped", where);
       }
@@ -190,16 +191,19 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
       }
       if (r.stop) {
         if (checkpointing.save) checkpoint();
-        throw Preempted(fmt::format("a stop signal (SIGTERM or SIGUSR1) after seed {} epoch {} step {}; {}", seed,
-                                    epoch, index + 1,
-                                    checkpointing.save ? "checkpoint written, --resume continues from it"
-                                                       : "no checkpoint"));
+        throw Preempted(
+            fmt::format("a stop signal (SIGTERM or SIGUSR1) after seed {} epoch {} step {}; {}", seed, epoch, index + 1,
+                        checkpointing.save ? "checkpoint written, --resume continues from it" : "no checkpoint"));
       }
     }
 
     const EvalSums val = evaluate_split(model_, batches_, dataset_.val, comm_);
-    EpochRecord record{seed, epoch, st.loss_nodes > 0 ? st.loss_sum / st.loss_nodes : std::nan(""), val.mean_loss(),
-                       val.metric(dataset_.task), seconds_since(epoch_start)};
+    EpochRecord record{seed,
+                       epoch,
+                       st.loss_nodes > 0 ? st.loss_sum / st.loss_nodes : std::nan(""),
+                       val.mean_loss(),
+                       val.metric(dataset_.task),
+                       seconds_since(epoch_start)};
     st.result.epochs = epoch;
     const auto verdict = stopping.update(record.val_loss, record.val);
     if (verdict == EarlyStopping::Verdict::kKeep) {

@@ -27,7 +27,7 @@ struct EpochRecord {
   int64_t epoch = 0;  // 1-based
   double train_loss = 0;
   double val_loss = 0;
-  double val = 0;     // the task's metric on the validation split
+  double val = 0;  // the task's metric on the validation split
   double seconds = 0;
 };
 
@@ -56,14 +56,14 @@ class Trainer;
 // Where one seed's training stands between two steps. With the model, Adam's state and the random
 // generators it is all that fit() needs to go on as if it had never stopped.
 struct FitState {
-  int64_t epoch = 1;               // the epoch in progress, 1-based
-  int64_t steps_done = 0;          // its steps already taken
-  std::vector<int64_t> order;      // graph-level: the training graphs before this epoch's shuffle
-  std::string shuffle_rng;         // the shuffle generator before this epoch's shuffle (its text form)
-  double loss_sum = 0;             // over this epoch's steps so far
+  int64_t epoch = 1;           // the epoch in progress, 1-based
+  int64_t steps_done = 0;      // its steps already taken
+  std::vector<int64_t> order;  // graph-level: the training graphs before this epoch's shuffle
+  std::string shuffle_rng;     // the shuffle generator before this epoch's shuffle (its text form)
+  double loss_sum = 0;         // over this epoch's steps so far
   double loss_nodes = 0;
   EarlyStopping::State stopping;
-  SeedResult result;               // so far: the kept epoch's scores, epochs run, skipped steps, seconds
+  SeedResult result;                // so far: the kept epoch's scores, epochs run, skipped steps, seconds
   std::vector<torch::Tensor> kept;  // the kept epoch's parameters
 };
 
@@ -71,8 +71,8 @@ struct FitState {
 // `every` epochs, and after the step at which a stop signal had reached any rank; that step then
 // ends the run with gat::Preempted.
 struct Checkpointing {
-  int64_t every = 0;                           // epochs; 0: only for a stop signal
-  std::function<void(const FitState&)> save;   // null: no checkpoints (a stop signal still stops)
+  int64_t every = 0;                          // epochs; 0: only for a stop signal
+  std::function<void(const FitState&)> save;  // null: no checkpoints (a stop signal still stops)
 };
 
 // A checkpoint to continue from: its state, and what loads the model, Adam's state and the

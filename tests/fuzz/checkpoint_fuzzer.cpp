@@ -27,11 +27,24 @@ const std::string kKey = "the config and data\n";
 const torch::Dtype kDtypes[] = {torch::kFloat32, torch::kFloat64, torch::kInt64, torch::kUInt8, torch::kInt32};
 
 // The checkpoint's fields in the order write_progress writes them; lists hold tensors.
-const char* const kFields[] = {"format",     "key",         "seed_index",          "results",
-                               "best_val",   "best_params", "metrics_lines",       "epoch",
-                               "steps_done", "order",       "shuffle_rng",         "loss_sum",
-                               "loss_nodes", "stopping_bad_epochs", "stopping_best_loss", "stopping_best_metric",
-                               "result",     "kept"};
+const char* const kFields[] = {"format",
+                               "key",
+                               "seed_index",
+                               "results",
+                               "best_val",
+                               "best_params",
+                               "metrics_lines",
+                               "epoch",
+                               "steps_done",
+                               "order",
+                               "shuffle_rng",
+                               "loss_sum",
+                               "loss_nodes",
+                               "stopping_bad_epochs",
+                               "stopping_best_loss",
+                               "stopping_best_metric",
+                               "result",
+                               "kept"};
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -69,19 +82,25 @@ torch::Tensor fuzzed_tensor(FuzzedDataProvider& in) {
 // A value of any type an archive holds, mostly near the valid ones.
 c10::IValue fuzzed_value(FuzzedDataProvider& in) {
   switch (in.ConsumeIntegralInRange(0, 4)) {
-    case 0: return in.ConsumeIntegralInRange<int64_t>(-2, 10);
-    case 1: return in.ConsumeIntegral<int64_t>();
-    case 2: return in.ConsumeFloatingPoint<double>();
-    case 3: return in.ConsumeRandomLengthString(12);
-    default: return fuzzed_tensor(in);
+    case 0:
+      return in.ConsumeIntegralInRange<int64_t>(-2, 10);
+    case 1:
+      return in.ConsumeIntegral<int64_t>();
+    case 2:
+      return in.ConsumeFloatingPoint<double>();
+    case 3:
+      return in.ConsumeRandomLengthString(12);
+    default:
+      return fuzzed_tensor(in);
   }
 }
 
-void write_list(torch::serialize::OutputArchive& archive, const std::string& key, const std::vector<torch::Tensor>& items,
-                FuzzedDataProvider& in) {
+void write_list(torch::serialize::OutputArchive& archive, const std::string& key,
+                const std::vector<torch::Tensor>& items, FuzzedDataProvider& in) {
   torch::serialize::OutputArchive list;
   const bool edited = in.ConsumeIntegralInRange(0, 3) == 0;
-  for (std::size_t i = 0; i < items.size(); ++i) list.write(std::to_string(i), edited && in.ConsumeBool() ? fuzzed_tensor(in) : items[i]);
+  for (std::size_t i = 0; i < items.size(); ++i)
+    list.write(std::to_string(i), edited && in.ConsumeBool() ? fuzzed_tensor(in) : items[i]);
   list.write("size", c10::IValue(edited ? in.ConsumeIntegralInRange<int64_t>(-1, 4) : int64_t(items.size())));
   archive.write(key, list);
 }
@@ -116,12 +135,18 @@ void write_edited_model(FuzzedDataProvider& in, const std::string& path) {
   for (auto& p : model->named_parameters()) {
     p.value().requires_grad_(false);  // an integer tensor cannot require gradients
     switch (in.ConsumeIntegralInRange(0, 7)) {
-      case 0: p.value().set_data(fuzzed_tensor(in).to(torch::kFloat32)); break;
-      case 1: p.value().set_data(p.value().to(in.PickValueInArray(kDtypes))); break;
-      default: break;
+      case 0:
+        p.value().set_data(fuzzed_tensor(in).to(torch::kFloat32));
+        break;
+      case 1:
+        p.value().set_data(p.value().to(in.PickValueInArray(kDtypes)));
+        break;
+      default:
+        break;
     }
   }
-  if (in.ConsumeIntegralInRange(0, 3) == 0) model->register_parameter(in.PickValueInArray({"bias", "weight2"}), fuzzed_tensor(in).to(torch::kFloat32));
+  if (in.ConsumeIntegralInRange(0, 3) == 0)
+    model->register_parameter(in.PickValueInArray({"bias", "weight2"}), fuzzed_tensor(in).to(torch::kFloat32));
   const auto task = in.ConsumeBool() ? gat::data::Task::kMulticlass : gat::data::Task::kMultilabel;
   gat::train::save_model(*model, task, path);
 }
@@ -131,10 +156,18 @@ void edit_bytes(FuzzedDataProvider& in, std::string& bytes) {
   if (bytes.empty()) return;
   const std::size_t at = in.ConsumeIntegralInRange<std::size_t>(0, bytes.size() - 1);
   switch (in.ConsumeIntegralInRange(0, 4)) {
-    case 0: bytes[at] = static_cast<char>(bytes[at] ^ in.ConsumeIntegralInRange(1, 255)); break;
-    case 1: bytes[at] = static_cast<char>(in.ConsumeIntegral<uint8_t>()); break;
-    case 2: bytes.resize(at); break;
-    case 3: bytes.insert(at, in.ConsumeRandomLengthString(16)); break;
+    case 0:
+      bytes[at] = static_cast<char>(bytes[at] ^ in.ConsumeIntegralInRange(1, 255));
+      break;
+    case 1:
+      bytes[at] = static_cast<char>(in.ConsumeIntegral<uint8_t>());
+      break;
+    case 2:
+      bytes.resize(at);
+      break;
+    case 3:
+      bytes.insert(at, in.ConsumeRandomLengthString(16));
+      break;
     default: {  // a little-endian integer where the zip or the pickle may hold a size or an offset
       const uint64_t value = in.ConsumeIntegral<uint64_t>();
       for (std::size_t i = 0; i < 8 && at + i < bytes.size(); ++i) bytes[at + i] = static_cast<char>(value >> (8 * i));
@@ -180,12 +213,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     accepted = gat::fuzz::accepted(model_path, [&] { gat::train::load_model(*into, model_path, dataset); });
   } else {
     gat::train::LoadedCheckpoint loaded;
-    accepted = gat::fuzz::accepted(checkpoint_path, [&] {
-      loaded = gat::train::read_checkpoint(bytes, checkpoint_path, kKey, torch::kCPU);
-    });
+    accepted = gat::fuzz::accepted(
+        checkpoint_path, [&] { loaded = gat::train::read_checkpoint(bytes, checkpoint_path, kKey, torch::kCPU); });
     if (accepted)
-      expect(loaded.progress.results.dim() == 2 && loaded.progress.results.size(1) == 8 && loaded.progress.fit.epoch >= 1,
-             "accepted a checkpoint whose results or epoch are out of shape");
+      expect(
+          loaded.progress.results.dim() == 2 && loaded.progress.results.size(1) == 8 && loaded.progress.fit.epoch >= 1,
+          "accepted a checkpoint whose results or epoch are out of shape");
   }
   expect(!accepted || edit_content || bytes == (is_model ? model : checkpoint), "accepted damaged bytes");
   return 0;

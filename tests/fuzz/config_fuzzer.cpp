@@ -23,8 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gat::config::Config config;
   // --set errors name the override, not the file.
   const std::string source = overrides.empty() ? "fuzz.yaml" : "";
-  if (!gat::fuzz::accepted(source, [&] { config = gat::config::parse_config(yaml, "fuzz.yaml", overrides); }))
-    return 0;
+  if (!gat::fuzz::accepted(source, [&] { config = gat::config::parse_config(yaml, "fuzz.yaml", overrides); })) return 0;
   const std::string printed = gat::config::to_yaml(config);
   gat::config::Config again;
   gat::fuzz::expect(gat::fuzz::accepted("", [&] { again = gat::config::parse_config(printed, "printed.yaml"); }),

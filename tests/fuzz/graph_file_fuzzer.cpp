@@ -21,8 +21,8 @@ namespace {
 
 using gat::fuzz::expect;
 
-const char* const kDatasets[] = {"/features",    "/labels",     "/edge_index",  "/graph_ptr",
-                                 "/edge_ptr",    "/splits/train", "/splits/val", "/splits/test"};
+const char* const kDatasets[] = {"/features", "/labels",       "/edge_index", "/graph_ptr",
+                                 "/edge_ptr", "/splits/train", "/splits/val", "/splits/test"};
 const char* const kAttributes[] = {"format", "version", "task", "num_classes"};
 const torch::Dtype kDtypes[] = {torch::kFloat32, torch::kInt64, torch::kUInt8, torch::kFloat64,
                                 torch::kInt32,   torch::kInt16, torch::kInt8};
@@ -31,12 +31,18 @@ const torch::Dtype kDtypes[] = {torch::kFloat32, torch::kInt64, torch::kUInt8, t
 // end, a node of the other graph), sometimes the extremes a corrupt file holds.
 double fuzzed_value(FuzzedDataProvider& in) {
   switch (in.ConsumeIntegralInRange(0, 11)) {
-    case 0: return std::numeric_limits<double>::quiet_NaN();
-    case 1: return std::numeric_limits<double>::infinity();
-    case 2: return static_cast<double>(std::numeric_limits<int64_t>::max());
-    case 3: return static_cast<double>(std::numeric_limits<int64_t>::min());
-    case 4: return in.ConsumeFloatingPoint<double>();
-    default: return in.ConsumeIntegralInRange(-1, 6);
+    case 0:
+      return std::numeric_limits<double>::quiet_NaN();
+    case 1:
+      return std::numeric_limits<double>::infinity();
+    case 2:
+      return static_cast<double>(std::numeric_limits<int64_t>::max());
+    case 3:
+      return static_cast<double>(std::numeric_limits<int64_t>::min());
+    case 4:
+      return in.ConsumeFloatingPoint<double>();
+    default:
+      return in.ConsumeIntegralInRange(-1, 6);
   }
 }
 
@@ -46,11 +52,20 @@ torch::Tensor as_dtype(const torch::Tensor& t, torch::Dtype dtype) {
   if (dtype == torch::kFloat32 || dtype == torch::kFloat64) return t.to(dtype);
   double lo = -4.6e18, hi = 4.6e18;
   switch (dtype) {
-    case torch::kInt32: lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max(); break;
-    case torch::kInt16: lo = std::numeric_limits<int16_t>::min(), hi = std::numeric_limits<int16_t>::max(); break;
-    case torch::kInt8: lo = std::numeric_limits<int8_t>::min(), hi = std::numeric_limits<int8_t>::max(); break;
-    case torch::kUInt8: lo = 0, hi = 255; break;
-    default: break;
+    case torch::kInt32:
+      lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+      break;
+    case torch::kInt16:
+      lo = std::numeric_limits<int16_t>::min(), hi = std::numeric_limits<int16_t>::max();
+      break;
+    case torch::kInt8:
+      lo = std::numeric_limits<int8_t>::min(), hi = std::numeric_limits<int8_t>::max();
+      break;
+    case torch::kUInt8:
+      lo = 0, hi = 255;
+      break;
+    default:
+      break;
   }
   return t.nan_to_num(0, hi, lo).clamp(lo, hi).to(dtype);
 }
@@ -70,9 +85,17 @@ torch::Tensor fuzzed_tensor(FuzzedDataProvider& in) {
 void edit(FuzzedDataProvider& in, gat::testing::GraphFileSpec& spec) {
   const std::string name = in.PickValueInArray(kDatasets);
   switch (in.ConsumeIntegralInRange(0, 9)) {
-    case 0: spec.datasets.erase(name); break;
-    case 1: spec.datasets[name] = fuzzed_tensor(in); break;
-    case 2: case 3: case 4: case 5: case 6: {  // one value of an existing dataset, keeping its dtype
+    case 0:
+      spec.datasets.erase(name);
+      break;
+    case 1:
+      spec.datasets[name] = fuzzed_tensor(in);
+      break;
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6: {  // one value of an existing dataset, keeping its dtype
       auto it = spec.datasets.find(name);
       if (it == spec.datasets.end() || it->second.numel() == 0) break;
       torch::Tensor t = it->second.to(torch::kFloat64).clone();
@@ -88,7 +111,9 @@ void edit(FuzzedDataProvider& in, gat::testing::GraphFileSpec& spec) {
         spec.root_attributes[attribute] = in.ConsumeIntegralInRange<int64_t>(-2, 1000);
       break;
     }
-    case 8: spec.root_attributes.erase(in.PickValueInArray(kAttributes)); break;
+    case 8:
+      spec.root_attributes.erase(in.PickValueInArray(kAttributes));
+      break;
     default: {
       if (name.rfind("/splits/", 0) != 0) break;
       const int choice = in.ConsumeIntegralInRange(0, 3);
@@ -107,7 +132,8 @@ bool in_range(const torch::Tensor& ids, int64_t lo, int64_t hi) {
 // The rules of docs/data_format.md, checked on what the loader accepted.
 void expect_valid(const gat::data::GraphDataset& d) {
   const int64_t n = d.num_nodes(), g = d.num_graphs(), c = d.num_classes;
-  expect(d.features.dim() == 2 && n >= 1 && d.num_features() >= 1, "accepted features of shape " + std::to_string(d.features.dim()));
+  expect(d.features.dim() == 2 && n >= 1 && d.num_features() >= 1,
+         "accepted features of shape " + std::to_string(d.features.dim()));
   expect(d.features.isfinite().all().item<bool>(), "accepted non-finite features");
   expect(c > 0, "accepted num_classes " + std::to_string(c));
   if (d.task == gat::data::Task::kMulticlass)

@@ -75,8 +75,9 @@ std::vector<std::string> list_dir(const std::string& path) {
 
 TempDir::~TempDir() {
   // Children before their directory (FTW_DEPTH); links are removed, never followed (FTW_PHYS).
-  ::nftw(path_.c_str(), [](const char* p, const struct stat*, int, FTW*) { return ::remove(p); }, 16,
-         FTW_DEPTH | FTW_PHYS);
+  ::nftw(
+      path_.c_str(), [](const char* p, const struct stat*, int, FTW*) { return ::remove(p); }, 16,
+      FTW_DEPTH | FTW_PHYS);
 }
 
 }  // namespace gat::testing

@@ -28,7 +28,6 @@ struct GraphFileSpec {
 
 void write_graph_file(const std::string& path, const GraphFileSpec& spec);
 
-
 // The names in a directory (no "." or ".."), sorted; empty if it cannot be read.
 // Tests list and remove directories with POSIX calls, not std::filesystem's iterators: PyTorch
 // wheels export a statically linked copy of those (pytorch/pytorch#133437), and in a binary

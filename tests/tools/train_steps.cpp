@@ -23,9 +23,9 @@ int main(int argc, char** argv) {
   auto host = gat::dist::make_communicator();
   try {
     std::vector<std::string> overrides(argv + 4, argv + argc);
-    const auto config = gat::config::parse_config(std::string("data: {path: ") + argv[1] + "}\n" +
-                                                      "model: {input_dropout: 0, dropout: 0}\n",
-                                                  "train_steps", overrides);
+    const auto config = gat::config::parse_config(
+        std::string("data: {path: ") + argv[1] + "}\n" + "model: {input_dropout: 0, dropout: 0}\n", "train_steps",
+        overrides);
     gat::tools::RunSetup setup(*host, config, /*threads=*/1);
     gat::dist::Communicator& comm = setup.comm();
     // A rank that hangs before its first collective, for the timeout test.
@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
     if (comm.rank() == 0) {
       std::vector<torch::Tensor> flat;
       for (const auto& p : trainer.model()->parameters()) flat.push_back(p.detach().reshape(-1).cpu());
-      std::vector<torch::Tensor> out{torch::cat(flat), torch::tensor({val.micro_f1(), val.mean_loss()}, torch::kFloat64)};
+      std::vector<torch::Tensor> out{torch::cat(flat),
+                                     torch::tensor({val.micro_f1(), val.mean_loss()}, torch::kFloat64)};
       torch::save(out, argv[3]);
     }
   } catch (const std::exception& e) {
