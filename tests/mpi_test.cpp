@@ -164,6 +164,22 @@ TEST_F(GatTrainFaults, RankThatThrowsStopsEveryRank) {
       << o.err;
 }
 
+// An error every rank meets alike is one line from rank 0, as from one process, and the same exit
+// code from every rank, without MPI's abort banner; mpirun's own note about the exit may follow.
+TEST_F(GatTrainFaults, AnErrorOfEveryRankIsOneLineWithoutAnAbort) {
+  const std::string c = dir_.file("bad.yaml");
+  std::ofstream(c) << "data: {path: " << data_ << "}\ntrain: {bogus: 1}\n";
+  const Outcome o =
+      run(mpirun(2) + std::string(GAT_BINARY_DIR) + "/gat_train --config " + c + " >/dev/null", dir_.file("err"));
+  EXPECT_EQ(o.exit_code, gat::kInputErrorExit) << o.err;
+  const std::string line = "gat_train: error: " + c + ": train.bogus: unknown key";
+  const std::size_t first = o.err.find(line);
+  ASSERT_NE(first, std::string::npos) << o.err;
+  EXPECT_EQ(o.err.find(line, first + 1), std::string::npos) << "printed more than once:\n" << o.err;
+  EXPECT_EQ(o.err.find("MPI_ABORT"), std::string::npos) << o.err;
+  EXPECT_EQ(o.err.find("rank 0: "), std::string::npos) << o.err;
+}
+
 TEST_F(GatTrainFaults, DivergenceStopsEveryRankNamingEpochAndStep) {
   // lr 1e30: the second step's loss is NaN. It is checked after the all-reduce, so both ranks stop
   // at the same step instead of one waiting in the next collective.

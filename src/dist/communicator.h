@@ -36,6 +36,15 @@ class Communicator {
   // (0: no bound) ends the whole job with kCollectiveTimeoutExit and a line naming it. A rank that
   // died or hangs then cannot leave the others waiting forever. One rank has nothing to wait for.
   virtual void set_timeout(double seconds) { (void)seconds; }
+  // For a rank about to end on an error, with a fingerprint of it: whether every rank meets the
+  // same one, so that the job can end without an abort and rank 0 alone report it. True when every
+  // rank calls this within `seconds` with the same fingerprint; false when they differ or a rank
+  // does not come (it goes on, or waits in a collective). It runs apart from the collectives, so a
+  // rank still at work never meets it. One rank agrees with itself.
+  virtual bool all_fail_alike(uint64_t fingerprint, double seconds) {
+    (void)fingerprint, (void)seconds;
+    return size() == 1;
+  }
   // Ends every rank of the job with a non-zero exit, for an error that would otherwise leave the
   // others waiting in a collective forever.
   [[noreturn]] virtual void abort(int exit_code) = 0;

@@ -81,38 +81,48 @@ MpiCommunicator::MpiCommunicator() {
   MPI_CHECK(MPI_Comm_rank(node, &local_rank_));
   MPI_CHECK(MPI_Comm_size(node, &local_size_));
   MPI_CHECK(MPI_Comm_free(&node));
+  MPI_Comm failures;
+  MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &failures));
+  failures_ = MPI_Comm_c2f(failures);
 }
 
 MpiCommunicator::~MpiCommunicator() {
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (initialized_here_ && !finalized) MPI_Finalize();
+  if (finalized) return;
+  MPI_Comm failures = MPI_Comm_f2c(failures_);
+  MPI_Comm_free(&failures);
+  if (initialized_here_) MPI_Finalize();
 }
 
 namespace {
 
-// Waits for `request`, or ends the job once `timeout_s` (> 0) has passed. Polling with MPI_Test
-// also drives MPI's progress; after a short spin it sleeps between polls to leave the core free.
+// Whether `request` completes within `seconds`. Polling with MPI_Test also drives MPI's progress;
+// after a short spin it sleeps between polls to leave the core free.
+bool completes_within(MPI_Request* request, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (int polls = 0;; ++polls) {
+    int done = 0;
+    MPI_CHECK(MPI_Test(request, &done, MPI_STATUS_IGNORE));
+    if (done) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    if (polls > 1000) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+}
+
+// Waits for `request`, or ends the job once `timeout_s` (> 0) has passed.
 void wait_within(MPI_Request* request, double timeout_s, int rank, const std::string& what) {
   if (timeout_s <= 0) {
     MPI_CHECK(MPI_Wait(request, MPI_STATUS_IGNORE));
     return;
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  for (int polls = 0;; ++polls) {
-    int done = 0;
-    MPI_CHECK(MPI_Test(request, &done, MPI_STATUS_IGNORE));
-    if (done) return;
-    if (std::chrono::steady_clock::now() > deadline) {
-      std::ostringstream line;
-      line << "gat: rank " << rank << ": " << what << " did not complete within " << timeout_s
-           << " s (dist.timeout_s): another rank died or hangs; ending the job\n";
-      std::cerr << line.str() << std::flush;
-      MPI_Abort(MPI_COMM_WORLD, kCollectiveTimeoutExit);
-      std::_Exit(kCollectiveTimeoutExit);
-    }
-    if (polls > 1000) std::this_thread::sleep_for(std::chrono::microseconds(100));
-  }
+  if (completes_within(request, timeout_s)) return;
+  std::ostringstream line;
+  line << "gat: rank " << rank << ": " << what << " did not complete within " << timeout_s
+       << " s (dist.timeout_s): another rank died or hangs; ending the job\n";
+  std::cerr << line.str() << std::flush;
+  MPI_Abort(MPI_COMM_WORLD, kCollectiveTimeoutExit);
+  std::_Exit(kCollectiveTimeoutExit);
 }
 
 std::string describe(const char* collective, const torch::Tensor& t) {
@@ -182,6 +192,17 @@ void MpiCommunicator::barrier() {
   MPI_Request request;
   MPI_CHECK(MPI_Ibarrier(MPI_COMM_WORLD, &request));
   wait_within(&request, timeout_s_, rank_, "barrier");
+}
+
+bool MpiCommunicator::all_fail_alike(uint64_t fingerprint, double seconds) {
+  // The maxima of the fingerprint and of its complement: every rank's is the same exactly when the
+  // largest equals the smallest, ~max(~x).
+  uint64_t extremes[2] = {fingerprint, ~fingerprint};
+  MPI_Request request;
+  if (MPI_Iallreduce(MPI_IN_PLACE, extremes, 2, MPI_UINT64_T, MPI_MAX, MPI_Comm_f2c(failures_), &request) !=
+      MPI_SUCCESS)
+    return false;
+  return completes_within(&request, seconds) && extremes[0] == ~extremes[1];
 }
 
 void MpiCommunicator::abort(int exit_code) {

@@ -25,10 +25,12 @@ class MpiCommunicator final : public Communicator {
   std::unique_ptr<Work> all_reduce_async(torch::Tensor& tensor, ReduceOp op) override;
   void barrier() override;
   void set_timeout(double seconds) override { timeout_s_ = seconds; }
+  bool all_fail_alike(uint64_t fingerprint, double seconds) override;
   [[noreturn]] void abort(int exit_code) override;
 
  private:
   bool initialized_here_ = false;
+  int failures_ = 0;  // all_fail_alike's own communicator, as MPI_Comm_c2f's handle (mpi.h stays in the .cpp)
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
   double timeout_s_ = 0;
 };
