@@ -31,10 +31,16 @@ namespace {
 
 using gat::testing::rel_error;
 
+// How the ranks' messages travel: OpenMPI's choice, which on one machine is shared memory, or TCP,
+// which ranks on different nodes use. `--mca pml ob1 --mca btl self,tcp` leaves TCP as the only
+// way between two processes (a run with `btl self` alone fails to connect them).
+enum class Transport { kDefault, kTcp };
+
 // mpirun as root needs the two OMPI variables; --oversubscribe allows more ranks than cores.
-std::string mpirun(int ranks) {
+std::string mpirun(int ranks, Transport transport = Transport::kDefault) {
   return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 " + std::string(GAT_MPIEXEC) +
-         " --oversubscribe -np " + std::to_string(ranks) + " ";
+         " --oversubscribe" + (transport == Transport::kTcp ? " --mca pml ob1 --mca btl self,tcp" : "") + " -np " +
+         std::to_string(ranks) + " ";
 }
 
 struct Outcome {
@@ -57,8 +63,8 @@ class MpiTest : public ::testing::Test {
   // when the run succeeds.
   Outcome try_train(int ranks, const std::string& extra, std::vector<torch::Tensor>* result) {
     const std::string out = dir_.file("params_" + std::to_string(ranks) + ".pt");
-    const Outcome o = run(mpirun(ranks) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) + "/inductive.h5 20 " +
-                              out + " train.batch_graphs=3 " + extra + " >/dev/null",
+    const Outcome o = run(mpirun(ranks, transport_) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) +
+                              "/inductive.h5 20 " + out + " train.batch_graphs=3 " + extra + " >/dev/null",
                           dir_.file("err"));
     if (o.exit_code == 0) torch::load(*result, out);
     return o;
@@ -70,9 +76,16 @@ class MpiTest : public ::testing::Test {
     return result;
   }
   gat::testing::TempDir dir_;
+  Transport transport_ = Transport::kDefault;
 };
 
-TEST_F(MpiTest, TwoAndThreeRanksTrainLikeOne) {
+// The multi-rank training checks over both transports.
+class MpiTransport : public MpiTest, public ::testing::WithParamInterface<Transport> {
+ protected:
+  void SetUp() override { transport_ = GetParam(); }
+};
+
+TEST_P(MpiTransport, TwoAndThreeRanksTrainLikeOne) {
   const auto one = train(1);
   for (int ranks : {2, 3}) {  // batches of 3 graphs: split 2+1 and 1+1+1; the partial batch of 1 leaves ranks idle
     const auto many = train(ranks);
@@ -81,7 +94,7 @@ TEST_F(MpiTest, TwoAndThreeRanksTrainLikeOne) {
   }
 }
 
-TEST_F(MpiTest, OverlapOnAndOffAgree) {
+TEST_P(MpiTransport, OverlapOnAndOffAgree) {
   // Tiny buckets, so that several all-reduces are in flight during backward.
   const auto on = train(2, "dist.overlap=true dist.bucket_mb=0.001");
   const auto off = train(2, "dist.overlap=false dist.bucket_mb=0.001");
@@ -111,19 +124,28 @@ TEST_F(MpiTest, NcclTwoRanksTrainLikeOne) {
   EXPECT_LT(rel_error(two[0], one[0]), 1e-5);
 }
 
-TEST_F(MpiTest, ACollectivePastTheTimeoutEndsTheJobNamingIt) {
-  // Rank 1 sleeps 60 s before its first collective; rank 0 waits in the start-up broadcast of the
-  // parameters until dist.timeout_s ends the job.
-  const Outcome o = run("GAT_TEST_STALL_RANK=1 " + mpirun(2) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) +
-                            "/inductive.h5 2 " + dir_.file("p.pt") + " dist.timeout_s=2 >/dev/null",
-                        dir_.file("err"));
+TEST_P(MpiTransport, ACollectivePastTheTimeoutEndsTheJobNamingIt) {
+  // Rank 1 sleeps 60 s before its first collective; rank 0 waits until dist.timeout_s ends the job.
+  // Over shared memory it waits in the start-up broadcast of the parameters. Over TCP that
+  // broadcast's small messages go out eagerly and complete without rank 1, so rank 0 waits in the
+  // first gradient all-reduce instead.
+  const Outcome o =
+      run("GAT_TEST_STALL_RANK=1 " + mpirun(2, transport_) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) +
+              "/inductive.h5 2 " + dir_.file("p.pt") + " dist.timeout_s=2 >/dev/null",
+          dir_.file("err"));
   EXPECT_EQ(o.exit_code, gat::kCollectiveTimeoutExit) << o.err;
   EXPECT_LT(o.seconds, 20);
-  EXPECT_NE(o.err.find("gat: rank 0: broadcast of "), std::string::npos) << o.err;
+  const std::string waited = transport_ == Transport::kTcp ? "gradient all_reduce of " : "broadcast of ";
+  EXPECT_NE(o.err.find("gat: rank 0: " + waited), std::string::npos) << o.err;
   EXPECT_NE(o.err.find(" did not complete within 2 s (dist.timeout_s): another rank died or hangs; ending the job"),
             std::string::npos)
       << o.err;
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, MpiTransport, ::testing::Values(Transport::kDefault, Transport::kTcp),
+                         [](const ::testing::TestParamInfo<Transport>& info) {
+                           return info.param == Transport::kTcp ? "tcp" : "default";
+                         });
 
 class GatTrainFaults : public MpiTest {
  protected:
@@ -207,14 +229,17 @@ TEST_F(GatTrainFaults, ConfigMismatchNamesRankAndDifference) {
 TEST_F(GatTrainFaults, TwoRanksTrainAndRankZeroReports) {
   const std::string c = config("a.yaml", data_);
   const std::string out = dir_.file("out");
-  const std::string cmd = mpirun(2) + std::string(GAT_BINARY_DIR) + "/gat_train --config " + c + " >" + out;
-  const Outcome o = run(cmd, dir_.file("err"));
-  ASSERT_EQ(o.exit_code, 0) << o.err;
-  std::ifstream in(out);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  ASSERT_EQ(lines.size(), 1u);  // only rank 0 prints the results
-  EXPECT_NE(lines[0].find("\"world_size\":2"), std::string::npos) << lines[0];
+  for (Transport transport : {Transport::kDefault, Transport::kTcp}) {
+    const std::string cmd =
+        mpirun(2, transport) + std::string(GAT_BINARY_DIR) + "/gat_train --config " + c + " >" + out;
+    const Outcome o = run(cmd, dir_.file("err"));
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    std::ifstream in(out);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 1u);  // only rank 0 prints the results
+    EXPECT_NE(lines[0].find("\"world_size\":2"), std::string::npos) << lines[0];
+  }
 }
 
 // One graph (node-level splits): each rank trains its share of the seeds on its own, and rank 0
