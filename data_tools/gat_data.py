@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatdata import planetoid, plots, ppi, ppi_synth, synthetic  # noqa: E402
 from gatdata.common import CliError  # noqa: E402
 from gatdata.summary import print_summary, write_and_summarise  # noqa: E402
-from gatgraphs import FormatError, validate  # noqa: E402
+from gatgraphs import GZIP_LEVELS, FormatError, validate  # noqa: E402
 
 
 def _convert(args, download, read):
@@ -32,7 +32,7 @@ def _convert(args, download, read):
     if args.download is not None:
         download(args.download)
         directory = args.download
-    write_and_summarise(args.out, read(directory))
+    write_and_summarise(args.out, read(directory), args.chunk, args.compress)
 
 
 def cmd_planetoid(args):
@@ -47,7 +47,8 @@ def cmd_ppi(args):
 def cmd_synthetic(args):
     write_and_summarise(args.out, synthetic.synthesize(args.seed, args.nodes, args.classes,
                                                        args.features, args.degree, args.graphs,
-                                                       args.task))
+                                                       args.task),
+                        args.chunk, args.compress)
 
 
 def cmd_ppi_synth(args):
@@ -77,12 +78,31 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(message)
 
 
+def _gzip_level(text):
+    try:
+        level = int(text)
+    except ValueError:
+        level = None
+    if level not in GZIP_LEVELS:
+        raise argparse.ArgumentTypeError(f"expected a gzip level 1..9, got {text!r}")
+    return level
+
+
+def _add_storage(parser):
+    """--chunk and --compress LEVEL: how every command that writes a .h5 stores its datasets."""
+    parser.add_argument("--chunk", action="store_true",
+                        help="store the datasets in chunks of about 1 MiB (default: contiguous)")
+    parser.add_argument("--compress", type=_gzip_level, metavar="LEVEL",
+                        help="gzip (HDF5 deflate) level 1..9; implies --chunk")
+
+
 def _add_source(parser, root_help, download_help):
     """--root DIR or --download DIR (exactly one), then --out: the converters' options."""
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--root", help=root_help)
     source.add_argument("--download", metavar="DIR", help=download_help)
     parser.add_argument("--out", required=True, help="output .h5 file")
+    _add_storage(parser)
 
 
 def build_parser():
@@ -107,6 +127,7 @@ def build_parser():
     p.add_argument("--graphs", type=int, default=1,
                    help="1: one transductive graph, node splits; >= 3: inductive, graph splits")
     p.add_argument("--task", choices=("multiclass", "multilabel"), default="multiclass")
+    _add_storage(p)
     p.set_defaults(func=cmd_synthetic)
 
     p = sub.add_parser("ppi", help="convert PPI in the public GraphSAGE/PyG/DGL layout")
