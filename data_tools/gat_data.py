@@ -7,6 +7,7 @@
   gat_data.py ppi --root DIR --out ppi.h5                   convert PPI (public DGL/PyG files)
   gat_data.py ppi --download DIR --out ppi.h5               fetch ppi.zip first, then convert
   gat_data.py ppi-synth --out-dir DIR [--seed S ...]        PPI-shaped files, public layout
+  gat_data.py big-synth --out big.h5 --graphs G [...]       any number of PPI-like graphs, streamed
   gat_data.py inspect FILE.h5                               validate and summarise
   gat_data.py curves RUN_DIR [--out PNG]                    plot a run's training curves
   gat_data.py attention FILE.h5 [--out PNG]                 plot gat_explain's attention entropy
@@ -20,10 +21,10 @@ import pickle
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gatdata import planetoid, plots, ppi, ppi_synth, synthetic  # noqa: E402
+from gatdata import big_synth, planetoid, plots, ppi, ppi_synth, synthetic  # noqa: E402
 from gatdata.common import CliError  # noqa: E402
 from gatdata.summary import print_summary, write_and_summarise  # noqa: E402
-from gatgraphs import FormatError, validate  # noqa: E402
+from gatgraphs import GZIP_LEVELS, FormatError, validate  # noqa: E402
 
 
 def _convert(args, download, read):
@@ -32,7 +33,7 @@ def _convert(args, download, read):
     if args.download is not None:
         download(args.download)
         directory = args.download
-    write_and_summarise(args.out, read(directory))
+    write_and_summarise(args.out, read(directory), args.chunk, args.compress)
 
 
 def cmd_planetoid(args):
@@ -47,7 +48,8 @@ def cmd_ppi(args):
 def cmd_synthetic(args):
     write_and_summarise(args.out, synthetic.synthesize(args.seed, args.nodes, args.classes,
                                                        args.features, args.degree, args.graphs,
-                                                       args.task))
+                                                       args.task),
+                        args.chunk, args.compress)
 
 
 def cmd_ppi_synth(args):
@@ -58,6 +60,13 @@ def cmd_ppi_synth(args):
         print(f"{prefix:<6} {graphs} graphs, {nodes} nodes, {edges} directed edges "
               f"(+ {nodes} self loops)")
     print(f"labels {args.labels}, {rate:.1%} positive; features {args.features}")
+
+
+def cmd_big_synth(args):
+    print_summary(big_synth.write_big_synth(args.out, args.graphs, args.seed, args.nodes,
+                                            args.min_nodes, args.max_nodes, args.degree,
+                                            args.features, args.labels, args.chunk,
+                                            args.compress))
 
 
 def cmd_inspect(args):
@@ -77,12 +86,31 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(message)
 
 
+def _gzip_level(text):
+    try:
+        level = int(text)
+    except ValueError:
+        level = None
+    if level not in GZIP_LEVELS:
+        raise argparse.ArgumentTypeError(f"expected a gzip level 1..9, got {text!r}")
+    return level
+
+
+def _add_storage(parser):
+    """--chunk and --compress LEVEL: how every command that writes a .h5 stores its datasets."""
+    parser.add_argument("--chunk", action="store_true",
+                        help="store the datasets in chunks of about 1 MiB (default: contiguous)")
+    parser.add_argument("--compress", type=_gzip_level, metavar="LEVEL",
+                        help="gzip (HDF5 deflate) level 1..9; implies --chunk")
+
+
 def _add_source(parser, root_help, download_help):
     """--root DIR or --download DIR (exactly one), then --out: the converters' options."""
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--root", help=root_help)
     source.add_argument("--download", metavar="DIR", help=download_help)
     parser.add_argument("--out", required=True, help="output .h5 file")
+    _add_storage(parser)
 
 
 def build_parser():
@@ -107,6 +135,7 @@ def build_parser():
     p.add_argument("--graphs", type=int, default=1,
                    help="1: one transductive graph, node splits; >= 3: inductive, graph splits")
     p.add_argument("--task", choices=("multiclass", "multilabel"), default="multiclass")
+    _add_storage(p)
     p.set_defaults(func=cmd_synthetic)
 
     p = sub.add_parser("ppi", help="convert PPI in the public GraphSAGE/PyG/DGL layout")
@@ -128,6 +157,25 @@ def build_parser():
     p.add_argument("--features", type=int, default=50)
     p.add_argument("--labels", type=int, default=121)
     p.set_defaults(func=cmd_ppi_synth)
+
+    p = sub.add_parser("big-synth", help="write any number of PPI-like graphs to one .h5, "
+                                         "graph by graph in bounded memory")
+    p.add_argument("--out", required=True, help="output .h5 file")
+    p.add_argument("--graphs", type=int, required=True,
+                   help="graphs (>= 3); val and test get max(1, G/12) each")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--nodes", type=int, default=2450,
+                   help="median of the log-normal graph sizes (sigma 0.4) before they are "
+                        "truncated to [--min-nodes, --max-nodes]; the default gives a mean "
+                        "near 2,240")
+    p.add_argument("--min-nodes", type=int, default=591, help="smallest graph (PPI's)")
+    p.add_argument("--max-nodes", type=int, default=3480, help="largest graph (PPI's)")
+    p.add_argument("--degree", type=float, default=27.0,
+                   help="directed edges per node, both directions counted")
+    p.add_argument("--features", type=int, default=50)
+    p.add_argument("--labels", type=int, default=121)
+    _add_storage(p)
+    p.set_defaults(func=cmd_big_synth)
 
     p = sub.add_parser("curves", help="plot a run's training curves (metrics.jsonl) as a PNG")
     p.add_argument("run_dir", help="a run directory written by gat_train")

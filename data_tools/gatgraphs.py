@@ -4,6 +4,7 @@ One function, check_arrays, holds every rule; it runs on the arrays before writi
 file's contents when validating, so whatever write_dataset() produces passes validate().
 """
 
+import contextlib
 import os
 
 import h5py
@@ -14,6 +15,8 @@ VERSION = 1
 TASKS = ("multiclass", "multilabel")
 LEVELS = ("graph", "node")
 SPLITS = ("train", "val", "test")
+GZIP_LEVELS = range(1, 10)  # HDF5's deflate filter: 1 fastest .. 9 smallest
+CHUNK_BYTES = 1 << 20  # about 1 MiB a chunk: compresses well, and fits HDF5's default chunk cache
 
 
 class FormatError(ValueError):
@@ -62,11 +65,12 @@ def _check_ids(where, dataset, ids, limit, what):
         _fail(where, dataset, f"{what} id {ids[i]} at position {i} is out of range [0, {limit})")
 
 
-def check_arrays(where, task, num_classes, features, labels, edge_index, graph_ptr, edge_ptr,
-                 splits):
-    """Check every rule of the format on in-memory arrays; raise FormatError on the first breach.
+def check_graph(where, task, num_classes, features, labels, edge_index):
+    """Check rules 1 to 4 (root attributes, features, labels, edge ids in range) on in-memory
+    arrays; raise FormatError on the first breach. Return (N, E).
 
-    `where` names the file in messages. `splits` maps "train"/"val"/"test" to (level, ids).
+    Called on one graph with its own node ids, this checks that graph in isolation: what a writer
+    that streams graph by graph (gatdata/big_synth.py) checks before writing each one.
     """
     if task not in TASKS:
         _fail(where, "/", f"attribute task: expected one of {', '.join(TASKS)}, got {task!r}")
@@ -104,29 +108,23 @@ def check_arrays(where, task, num_classes, features, labels, edge_index, graph_p
     _expect_array(where, "/edge_index", edge_index, np.int64, 2)
     if edge_index.shape[0] != 2:
         _fail(where, "/edge_index", f"expected shape [2, E], got {_shape(edge_index.shape)}")
-    e = edge_index.shape[1]
     bad = np.argwhere((edge_index < 0) | (edge_index >= n))
     if bad.size:
         r, c = (int(v) for v in bad[0])
         _fail(where, "/edge_index", f"node id {edge_index[r, c]} in column {c} is out of range "
                                     f"[0, {n})")
+    return n, edge_index.shape[1]
 
+
+def check_index(where, n, e, graph_ptr, edge_ptr, splits):
+    """Check rules 5, 6 and 8 (graph_ptr, edge_ptr, splits) for N nodes and E edges; raise
+    FormatError on the first breach. `splits` maps "train"/"val"/"test" to (level, ids)."""
     _expect_array(where, "/graph_ptr", graph_ptr, np.int64, 1)
     _check_ptr(where, "/graph_ptr", graph_ptr, n, "nodes")
     g = graph_ptr.shape[0] - 1
     _expect_array(where, "/edge_ptr", edge_ptr, np.int64, 1)
     _expect_shape(where, "/edge_ptr", edge_ptr, (g + 1,))
     _check_ptr(where, "/edge_ptr", edge_ptr, e, "edges")
-
-    # Each edge column belongs to the graph whose edge range holds it; both ends must lie in
-    # that graph's node range, so graphs can be batched and sharded independently.
-    owner = np.repeat(np.arange(g), np.diff(edge_ptr))
-    lo, hi = graph_ptr[owner], graph_ptr[owner + 1]
-    bad = np.argwhere((edge_index < lo) | (edge_index >= hi))
-    if bad.size:
-        r, c = (int(v) for v in bad[0])
-        _fail(where, "/edge_index", f"node id {edge_index[r, c]} in column {c} lies outside graph "
-                                    f"{owner[c]}'s node range [{lo[c]}, {hi[c]})")
 
     levels = set()
     for name in SPLITS:
@@ -145,6 +143,27 @@ def check_arrays(where, task, num_classes, features, labels, edge_index, graph_p
               ", ".join(f"{s}={splits[s][0]}" for s in SPLITS))
 
 
+def check_arrays(where, task, num_classes, features, labels, edge_index, graph_ptr, edge_ptr,
+                 splits):
+    """Check every rule of the format on in-memory arrays; raise FormatError on the first breach.
+
+    `where` names the file in messages. `splits` maps "train"/"val"/"test" to (level, ids).
+    """
+    n, e = check_graph(where, task, num_classes, features, labels, edge_index)
+    check_index(where, n, e, graph_ptr, edge_ptr, splits)
+    g = graph_ptr.shape[0] - 1
+
+    # Each edge column belongs to the graph whose edge range holds it; both ends must lie in
+    # that graph's node range, so graphs can be batched and sharded independently.
+    owner = np.repeat(np.arange(g), np.diff(edge_ptr))
+    lo, hi = graph_ptr[owner], graph_ptr[owner + 1]
+    bad = np.argwhere((edge_index < lo) | (edge_index >= hi))
+    if bad.size:
+        r, c = (int(v) for v in bad[0])
+        _fail(where, "/edge_index", f"node id {edge_index[r, c]} in column {c} lies outside graph "
+                                    f"{owner[c]}'s node range [{lo[c]}, {hi[c]})")
+
+
 def _as_int64(where, dataset, values):
     array = np.asarray(values)
     # Refuse float ids rather than truncate them silently.
@@ -153,15 +172,71 @@ def _as_int64(where, dataset, values):
     return array.astype(np.int64)
 
 
+def storage(name, shape, dtype, chunk=False, compress=None):
+    """create_dataset keywords for dataset `name` of `shape` and `dtype`: none (contiguous)
+    unless `chunk` or a gzip level `compress` (1..9, which implies chunks) is given. A chunk
+    holds whole rows (whole columns of edge_index, whose long axis is 1), about CHUNK_BYTES of
+    them. An empty dataset stays contiguous: it has no element to put in a chunk."""
+    if compress is not None and compress not in GZIP_LEVELS:
+        raise ValueError(f"expected a gzip level in 1..9, got {compress!r}")
+    if not (chunk or compress) or 0 in shape:
+        return {}
+    axis = 1 if name == "edge_index" else 0
+    row = np.dtype(dtype).itemsize * int(np.prod(shape)) // shape[axis]
+    chunks = list(shape)
+    chunks[axis] = max(1, min(shape[axis], CHUNK_BYTES // row))
+    options = {"chunks": tuple(chunks)}
+    if compress:
+        options.update(compression="gzip", compression_opts=compress)
+    return options
+
+
+@contextlib.contextmanager
+def creating(path, **file_options):
+    """An h5py.File open for writing on `path + ".tmp"`, renamed over `path` when the block ends
+    without error and removed otherwise, so `path` never names a half-written file.
+    `file_options` go to h5py.File (e.g. a larger chunk cache)."""
+    where = os.fspath(path)
+    os.makedirs(os.path.dirname(os.path.abspath(where)), exist_ok=True)  # `--out data/x.h5` on a fresh clone
+    tmp = where + ".tmp"
+    try:
+        with h5py.File(tmp, "w", **file_options) as f:
+            yield f
+        os.replace(tmp, where)
+    except BaseException:  # Ctrl-C included: never leave a stray .tmp
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_root(f, task, num_classes):
+    """The four root attributes."""
+    f.attrs["format"] = FORMAT
+    f.attrs["version"] = np.int64(VERSION)
+    f.attrs["task"] = task
+    f.attrs["num_classes"] = np.int64(num_classes)
+
+
+def write_splits(f, splits):
+    """/splits/{train,val,test}, each with its `level` attribute; `splits` maps each name to
+    (level, int64 ids). Small, so never chunked."""
+    group = f.create_group("splits")
+    for name in SPLITS:
+        level, ids = splits[name]
+        group.create_dataset(name, data=ids, track_times=False).attrs["level"] = level
+
+
 def write_dataset(path, features, labels, edge_index, graph_ptr, edge_ptr, splits, task,
-                  num_classes):
+                  num_classes, chunk=False, compress=None):
     """Validate, then write one dataset to `path` atomically (via `path + ".tmp"`).
 
     Features may be any real array (stored as float32); ids any integer array (stored as
     int64); multilabel labels any 0/1 array (stored as uint8). `splits` maps each of
-    "train", "val", "test" to (level, ids).
+    "train", "val", "test" to (level, ids). `chunk` and `compress` (a gzip level 1..9) store
+    the five main datasets in chunks (see storage); by default they are contiguous.
     """
     where = os.fspath(path)
+    storage("labels", (1,), np.uint8, compress=compress)  # a bad level fails before any work
     features = np.asarray(features, dtype=np.float32)
     if task == "multilabel":
         labels = np.asarray(labels)
@@ -182,28 +257,15 @@ def write_dataset(path, features, labels, edge_index, graph_ptr, edge_ptr, split
     check_arrays(where, task, num_classes, features, labels, edge_index, graph_ptr, edge_ptr,
                  splits)
 
-    os.makedirs(os.path.dirname(os.path.abspath(where)), exist_ok=True)  # `--out data/x.h5` on a fresh clone
-    tmp = where + ".tmp"
-    try:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["format"] = FORMAT
-            f.attrs["version"] = np.int64(VERSION)
-            f.attrs["task"] = task
-            f.attrs["num_classes"] = np.int64(num_classes)
-            # No timestamps, so the same arrays always give the same bytes.
-            for name, array in (("features", features), ("labels", labels),
-                                ("edge_index", edge_index), ("graph_ptr", graph_ptr),
-                                ("edge_ptr", edge_ptr)):
-                f.create_dataset(name, data=array, track_times=False)
-            group = f.create_group("splits")
-            for name in SPLITS:
-                level, ids = splits[name]
-                group.create_dataset(name, data=ids, track_times=False).attrs["level"] = level
-        os.replace(tmp, where)
-    except BaseException:  # Ctrl-C included: never leave a stray .tmp
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with creating(where) as f:
+        write_root(f, task, num_classes)
+        # No timestamps, so the same arrays always give the same bytes.
+        for name, array in (("features", features), ("labels", labels),
+                            ("edge_index", edge_index), ("graph_ptr", graph_ptr),
+                            ("edge_ptr", edge_ptr)):
+            f.create_dataset(name, data=array, track_times=False,
+                             **storage(name, array.shape, array.dtype, chunk, compress))
+        write_splits(f, splits)
 
 
 def _attr(where, f, name, kind):
@@ -274,28 +336,43 @@ def validate(path):
                 splits[name] = (_level(where, dataset), np.asarray(dataset[()]))
     check_arrays(where, task, num_classes, splits=splits, **arrays)
 
-    features, labels, edge_index = arrays["features"], arrays["labels"], arrays["edge_index"]
-    n = features.shape[0]
-    loops = edge_index[0] == edge_index[1]
-    touched = np.zeros(n, dtype=bool)
-    touched[edge_index[:, ~loops].ravel()] = True
-    split_ids = {name: set(ids.tolist()) for name, (_, ids) in splits.items()}
+    features = arrays["features"]
     return {
         "path": where,
         "task": task,
         "num_classes": num_classes,
-        "num_nodes": n,
+        "num_nodes": features.shape[0],
         "num_features": features.shape[1],
-        "num_edges": edge_index.shape[1],
+        "num_edges": arrays["edge_index"].shape[1],
         "num_graphs": arrays["graph_ptr"].shape[0] - 1,
         "nodes_per_graph": np.diff(arrays["graph_ptr"]),
         "edges_per_graph": np.diff(arrays["edge_ptr"]),
+        **graph_stats(task, num_classes, arrays["labels"], arrays["edge_index"]),
+        **split_stats(splits),
+    }
+
+
+def graph_stats(task, num_classes, labels, edge_index):
+    """What validate reports on nodes and edges. For graphs that share no node, each count of
+    the whole is the sum of the graphs' counts, and `undirected` holds if it holds for each."""
+    n = labels.shape[0]
+    loops = edge_index[0] == edge_index[1]
+    touched = np.zeros(n, dtype=bool)
+    touched[edge_index[:, ~loops].ravel()] = True
+    return {
         "isolated_nodes": int(n - touched.sum()),
         "self_loops": int(loops.sum()),
         "undirected": _is_undirected(edge_index, n),
         # Nodes per class; for multilabel a node counts once for each of its labels.
         "class_counts": (np.bincount(labels, minlength=num_classes) if task == "multiclass"
                          else labels.sum(axis=0, dtype=np.int64)),
+    }
+
+
+def split_stats(splits):
+    """What validate reports on the splits ((level, ids) by name)."""
+    split_ids = {name: set(ids.tolist()) for name, (_, ids) in splits.items()}
+    return {
         "split_level": splits["train"][0],
         "split_sizes": {name: int(ids.shape[0]) for name, (_, ids) in splits.items()},
         # Not a format rule (the loader accepts overlap), but almost always a data bug.

@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 
 from testsupport import BrokenCopies, TempDirTest, write_small_synthetic
-from gatgraphs import FormatError, undirected_dedup, validate, write_dataset
+from gatgraphs import CHUNK_BYTES, FormatError, storage, undirected_dedup, validate, write_dataset
 
 
 def small_dataset():
@@ -53,6 +53,41 @@ class WriteValidateTest(TempDirTest):
         with self.assertRaisesRegex(FormatError, r"node id 7 in column 0 is out of range"):
             write_dataset(self.path("bad.h5"), **data)
         self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_chunked_and_compressed(self):
+        """chunk=True and compress=LEVEL store the same arrays in chunks (gzip for compress); an
+        empty dataset stays contiguous, and the splits are never chunked."""
+        data = small_dataset()
+        data["edge_index"] = np.zeros((2, 0), dtype=np.int64)
+        data["edge_ptr"] = np.array([0, 0, 0])
+        plain, chunked, packed = (self.path(n) for n in ("plain.h5", "chunked.h5", "packed.h5"))
+        write_dataset(plain, **data)
+        write_dataset(chunked, **data, chunk=True)
+        write_dataset(packed, **data, compress=9)
+        with h5py.File(plain) as p, h5py.File(chunked) as c, h5py.File(packed) as z:
+            for name in ("features", "labels", "graph_ptr", "edge_ptr", "edge_index",
+                         "splits/train"):
+                np.testing.assert_array_equal(c[name][()], p[name][()])
+                np.testing.assert_array_equal(z[name][()], p[name][()])
+                stored = name in ("features", "labels", "graph_ptr", "edge_ptr")
+                self.assertEqual(c[name].chunks, c[name].shape if stored else None, name)
+                self.assertEqual((z[name].compression, z[name].compression_opts),
+                                 ("gzip", 9) if stored else (None, None), name)
+                self.assertIsNone(p[name].chunks)
+        for path in (chunked, packed):
+            validate(path)
+        with self.assertRaisesRegex(ValueError, "expected a gzip level in 1..9, got 10"):
+            write_dataset(self.path("bad.h5"), **data, compress=10)
+
+    def test_chunk_shape(self):
+        """Whole rows (whole columns of edge_index) of about CHUNK_BYTES a chunk."""
+        rows = CHUNK_BYTES // (50 * 4)
+        self.assertEqual(storage("features", (10**7, 50), np.float32, chunk=True),
+                         {"chunks": (rows, 50)})
+        self.assertEqual(storage("edge_index", (2, 10**8), np.int64, compress=1),
+                         {"chunks": (2, CHUNK_BYTES // 16), "compression": "gzip",
+                          "compression_opts": 1})
+        self.assertEqual(storage("labels", (10**6, 121), np.uint8), {})  # contiguous
 
     def test_undirected_dedup(self):
         edges = np.array([[2, 0, 1, 1, 0, 2], [0, 1, 0, 1, 1, 1]])  # dup, reverse, self loop

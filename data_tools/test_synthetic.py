@@ -69,7 +69,19 @@ class SyntheticTest(TempDirTest):
         self.assertGreaterEqual(per_node.min(), 1)
         self.assertGreater(per_node.mean(), 1.2)  # several labels per node
 
+    def test_compress(self):
+        """--compress (like --chunk, on every command that writes a .h5) gives the same data."""
+        run_main("synthetic", "--out", self.path("a.h5"))
+        rc, _, err = run_main("synthetic", "--out", self.path("z.h5"), "--compress", "6")
+        self.assertEqual(rc, 0, err)
+        with h5py.File(self.path("a.h5")) as a, h5py.File(self.path("z.h5")) as z:
+            np.testing.assert_array_equal(z["features"][()], a["features"][()])
+            self.assertEqual(z["features"].compression, "gzip")
+        self.assertLess(os.path.getsize(self.path("z.h5")), os.path.getsize(self.path("a.h5")))
+
     def test_bad_arguments(self):
+        rc, _, err = run_cli("synthetic", "--out", self.path("x.h5"), "--compress", "10")
+        self.assertOneLineError(rc, err, "argument --compress: expected a gzip level 1..9")
         rc, _, err = run_cli("synthetic", "--out", self.path("x.h5"), "--graphs", "2")
         self.assertOneLineError(rc, err, "--graphs must be 1")
         rc, _, err = run_cli("synthetic")

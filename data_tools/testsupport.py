@@ -1,5 +1,6 @@
 """What the data_tools tests share: running gat_data as a user would, temporary directories,
-broken copies of a good file, small datasets. Not a test module itself (discovery wants test_*.py).
+broken copies of a good file, small datasets, a probe of how much labels need the graph. Not a
+test module itself (discovery wants test_*.py).
 
 Run the tests: /usr/bin/python3 -m unittest discover -s data_tools -p 'test_*.py'
 """
@@ -14,6 +15,8 @@ import tempfile
 import unittest
 
 import h5py
+import numpy as np
+import scipy.sparse as sp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -61,6 +64,40 @@ def write_small_synthetic(path):
     """A valid file of three small graphs (graph-level splits); returns `path`."""
     write_dataset(path, **synthesize(seed=1, nodes=20, classes=2, graphs=3))
     return path
+
+
+def micro_f1(predicted, labels):
+    tp = np.sum(predicted & (labels == 1))
+    return 2 * tp / (predicted.sum() + labels.sum())
+
+
+def linear_probe(path):
+    """Test micro-F1 of least-squares linear models trained on the train graphs, from a node's
+    own features (the best a per-node model does here: the own part of the label score is
+    linear) and from [own, mean over node + neighbours] (what one attention layer can see).
+    Each label's threshold reproduces its train positive rate, so neither model is handicapped
+    by calibration."""
+    with h5py.File(path) as f:
+        x, y, e = f["features"][()].astype(np.float64), f["labels"][()], f["edge_index"][()]
+        graph_ptr, train, test = f["graph_ptr"][()], f["splits/train"][()], f["splits/test"][()]
+    n = x.shape[0]
+    adj = sp.csr_matrix((np.ones(e.shape[1]), (e[1], e[0])), shape=(n, n)) + sp.identity(n)
+    mean = (adj @ x) / np.asarray(adj.sum(axis=1))
+
+    def nodes(graphs):
+        return np.concatenate([np.arange(graph_ptr[g], graph_ptr[g + 1]) for g in graphs])
+
+    a, b = nodes(train), nodes(test)
+    scores = {}
+    for name, h in (("own", x), ("neighbourhood", np.hstack([x, mean]))):
+        h = np.hstack([h, np.ones((n, 1))])
+        w = np.linalg.lstsq(h[a], y[a].astype(np.float64), rcond=None)[0]
+        fit = h[a] @ w
+        threshold = np.array([np.quantile(fit[:, c], 1 - y[a, c].mean())
+                              for c in range(y.shape[1])])
+        scores[name] = micro_f1(h[b] @ w > threshold, y[b])
+    scores["all ones"] = micro_f1(np.ones(y[b].shape, dtype=bool), y[b])
+    return scores
 
 
 class BrokenCopies:

@@ -4,6 +4,7 @@
   planetoid   Planetoid (Cora, Citeseer, Pubmed) files -> arrays
   ppi         PPI in the public GraphSAGE/PyG/DGL layout -> arrays
   ppi_synth   seeded PPI-shaped files in that layout
+  big_synth   any number of PPI-like graphs, written to a .h5 one graph at a time
   synthetic   seeded planted-partition arrays
   summary     what inspect prints
   plots       training curves and attention entropy as PNGs

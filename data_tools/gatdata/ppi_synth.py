@@ -18,14 +18,14 @@ OWN_SHARE = 0.2       # weight of a node's own projection in its label score
 POSITIVE_RATE = (0.20, 0.35)  # each label's share of positive nodes is uniform in this range
 
 
-def _ppi_split_graphs(graphs):
+def ppi_split_graphs(graphs):
     """(train, valid, test) graph counts: valid and test get max(1, G/12 rounded half up)
     graphs each (2 of 24 like real PPI, 1 of 6), train the rest."""
     held = max(1, (graphs + 6) // 12)
     return graphs - 2 * held, held, held
 
 
-def _random_pairs(rng, n, degree):
+def random_pairs(rng, n, degree):
     """round(n * degree / 2) distinct unordered node pairs, no self pairs (fewer only when the
     graph is close to complete). Endpoints are drawn in proportion to lognormal node weights,
     so degrees spread like an interaction network's instead of all being near `degree`."""
@@ -40,30 +40,35 @@ def _random_pairs(rng, n, degree):
     return np.stack([lo[first], hi[first]])
 
 
-def _ppi_labels(rng, x, edge_index, num_labels):
-    """0/1 labels that need the graph: label l is on when a score, mostly the mean of a random
-    projection over the node and its neighbours, is in the top rate_l of all nodes."""
-    n, f = x.shape
-    proj = x @ (rng.standard_normal((f, num_labels)) / np.sqrt(f))  # ~unit variance per label
+def label_rule(rng, num_features, num_labels):
+    """What ppi_labels needs to label any graph the same way: for each label l, a random
+    projection w_l ~ N(0, 1/F) of the features and a positive rate r_l."""
+    weights = rng.standard_normal((num_features, num_labels)) / np.sqrt(num_features)
+    return weights, rng.uniform(*POSITIVE_RATE, size=num_labels)
+
+
+def ppi_labels(x, edge_index, rule):
+    """0/1 labels that need the graph: label l is on when a score, mostly the mean of the
+    projection x w_l over the node and its neighbours, is in the top r_l of all nodes of `x`
+    (`rule` = (w, r), from label_rule)."""
+    weights, rate = rule
+    n, num_labels = x.shape[0], weights.shape[1]
+    proj = x @ weights  # ~unit variance per label
     # Mean over in-neighbours plus the node itself: what one GAT layer with self loops and
     # uniform attention computes, so attention can express it; a per-node model cannot.
     adj = sp.csr_matrix((np.ones(edge_index.shape[1]), (edge_index[1], edge_index[0])),
                         shape=(n, n)) + sp.identity(n, format="csr")
     mean = (adj @ proj) / np.asarray(adj.sum(axis=1))
     score = (1 - OWN_SHARE) * mean / mean.std(axis=0) + OWN_SHARE * proj / proj.std(axis=0)
-    rate = rng.uniform(*POSITIVE_RATE, size=num_labels)
     top = np.clip(np.round(rate * n).astype(np.int64), 1, n)
     threshold = np.sort(score, axis=0)[n - top, np.arange(num_labels)]
     return (score >= threshold).astype(np.uint8)
 
 
-def synthesize_ppi(out_dir, seed=0, graphs=24, nodes=2245, degree=27.0, features=50, labels=121):
-    """Write a seeded PPI-shaped dataset in the public layout (the twelve files) to `out_dir`.
-    Return [(file prefix, graphs, nodes, directed edges without loops)] and the positive rate."""
+def check_shape(graphs, degree, features, labels, seed):
+    """The argument checks ppi-synth and big-synth share: one CliError line for the first bad one."""
     if graphs < 3:
         raise CliError("--graphs must be at least 3 (train, valid and test each need a graph)")
-    if nodes < 2:
-        raise CliError("--nodes must be at least 2")
     if not degree > 0:
         raise CliError("--degree must be positive")
     if features < 1 or labels < 1:
@@ -71,21 +76,29 @@ def synthesize_ppi(out_dir, seed=0, graphs=24, nodes=2245, degree=27.0, features
     if seed < 0:
         raise CliError("--seed must be non-negative")
 
+
+def synthesize_ppi(out_dir, seed=0, graphs=24, nodes=2245, degree=27.0, features=50, labels=121):
+    """Write a seeded PPI-shaped dataset in the public layout (the twelve files) to `out_dir`.
+    Return [(file prefix, graphs, nodes, directed edges without loops)] and the positive rate."""
+    check_shape(graphs, degree, features, labels, seed)
+    if nodes < 2:
+        raise CliError("--nodes must be at least 2")
+
     rng = np.random.default_rng(seed)
     sizes = graph_sizes(rng, nodes, graphs)
     graph_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     n = int(graph_ptr[-1])
-    pairs = np.concatenate([_random_pairs(rng, int(size), degree) + graph_ptr[g]
+    pairs = np.concatenate([random_pairs(rng, int(size), degree) + graph_ptr[g]
                             for g, size in enumerate(sizes)], axis=1)
     edge_index = undirected_dedup(pairs, n)
     edge_ptr = edge_ptr_for(edge_index, graph_ptr)
     x = rng.standard_normal((n, features))  # like the z-scored features of the DGL archive
-    y = _ppi_labels(rng, x, edge_index, labels)
+    y = ppi_labels(x, edge_index, label_rule(rng, features, labels))
     graph_id = np.repeat(np.arange(1, graphs + 1), sizes)  # ids 1..G, as in the real files
 
     os.makedirs(out_dir, exist_ok=True)
     first, stats = 0, []
-    for (prefix, _), count in zip(PPI_SPLITS, _ppi_split_graphs(graphs)):
+    for (prefix, _), count in zip(PPI_SPLITS, ppi_split_graphs(graphs)):
         g0, g1 = first, first + count
         lo, hi = int(graph_ptr[g0]), int(graph_ptr[g1])
         e = edge_index[:, edge_ptr[g0]:edge_ptr[g1]] - lo

@@ -30,8 +30,9 @@ def print_summary(s):
         print(f"{key:<12} {value}")
 
 
-def write_and_summarise(path, arrays):
-    """Write a dataset (the dict a reader or generator returns), then validate it from disk and
-    print its summary: what the user sees is what the file holds."""
-    write_dataset(path, **arrays)
+def write_and_summarise(path, arrays, chunk=False, compress=None):
+    """Write a dataset (the dict a reader or generator returns; `chunk` and `compress` as for
+    write_dataset), then validate it from disk and print its summary: what the user sees is
+    what the file holds."""
+    write_dataset(path, **arrays, chunk=chunk, compress=compress)
     print_summary(validate(path))
