@@ -92,7 +92,7 @@ TEST(Attention, NodeWithoutIncomingEdgesGetsZeros) {
   const torch::Tensor wh = torch::randn({3, 1, 2});
   const torch::Tensor s = torch::randn({3, 1});
   for (AttentionImpl impl : {AttentionImpl::kFused, AttentionImpl::kSparse, AttentionImpl::kDense}) {
-    const torch::Tensor out = gat::ops::gat_attention(impl, wh, torch::stack({s, s}, 2), plan, 0.2, 0.0, false);
+    const torch::Tensor out = gat::ops::gat_attention(impl, wh, torch::stack({s, s}, 2), plan, 0.2, 0.0, false, {});
     EXPECT_TRUE(out[2].eq(0).all().item<bool>());
     EXPECT_TRUE(torch::allclose(out[0], wh[1]));  // the only neighbour gets weight 1
   }

@@ -1,30 +1,103 @@
-// The dropout every layer uses: values, rate, scale, seeding.
+// Keyed dropout: rate and scale, and masks that depend on the key and the element alone.
 #include <gtest/gtest.h>
 
 #include "ops/dropout.h"
 
 namespace {
 
+using gat::DropoutKey;
+using gat::GraphExtent;
+using gat::ops::dropout;
+using gat::ops::dropout_mask;
+using gat::ops::DropoutSite;
+
+DropoutKey key_of(std::vector<GraphExtent> graphs, uint64_t seed = 5, int64_t epoch = 3, int64_t layer = 1) {
+  return DropoutKey{seed, epoch, layer, std::move(graphs)};
+}
+
 TEST(Dropout, MaskHoldsZerosAndTheInverseKeepRateAtTheDropRate) {
-  torch::manual_seed(0);
   const double p = 0.6;
-  const torch::Tensor mask = gat::ops::dropout_mask({200000}, p, torch::kFloat64);
+  const torch::Tensor mask = dropout_mask(key_of({{0, 40000, 0}}), DropoutSite::kInput, 5, p, torch::kFloat64);
+  ASSERT_EQ(mask.sizes(), torch::IntArrayRef({40000, 5}));
   const torch::Tensor kept = mask != 0;
   EXPECT_TRUE(mask.masked_select(kept).eq(1 / (1 - p)).all().item<bool>());
   // 200,000 draws: the kept fraction's standard deviation is about 0.0011.
   EXPECT_NEAR(kept.to(torch::kFloat64).mean().item<double>(), 1 - p, 0.006);
-  EXPECT_NEAR(mask.mean().item<double>(), 1.0, 0.015);  // inverted dropout keeps the mean
+  // Neighbouring elements are independent: the kept fraction of pairs is (1 - p)^2.
+  const torch::Tensor flat = kept.reshape(-1).to(torch::kFloat64);
+  EXPECT_NEAR((flat.narrow(0, 0, flat.numel() - 1) * flat.narrow(0, 1, flat.numel() - 1)).mean().item<double>(),
+              (1 - p) * (1 - p), 0.006);
 }
 
-TEST(Dropout, SameSeedSameMaskAndIdentityWhenOff) {
+TEST(Dropout, AGraphsMaskIsTheSameWhateverSharesItsBatch) {
+  const GraphExtent a{7, 13, 40}, b{2, 9, 31}, c{40000, 5, 11};
+  for (const DropoutSite site : {DropoutSite::kInput, DropoutSite::kAttention}) {
+    const int64_t rows_a = site == DropoutSite::kInput ? a.nodes : a.edges;
+    const torch::Tensor alone = dropout_mask(key_of({a}), site, 6, 0.5, torch::kFloat32);
+    const torch::Tensor first = dropout_mask(key_of({a, b}), site, 6, 0.5, torch::kFloat32);
+    const torch::Tensor last = dropout_mask(key_of({c, b, a}), site, 6, 0.5, torch::kFloat32);
+    EXPECT_TRUE(torch::equal(first.narrow(0, 0, rows_a), alone));
+    EXPECT_TRUE(torch::equal(last.narrow(0, last.size(0) - rows_a, rows_a), alone));
+  }
+}
+
+TEST(Dropout, EveryPartOfTheKeyChangesTheMask) {
+  const GraphExtent g{4, 50, 0};
+  const torch::Tensor base = dropout_mask(key_of({g}), DropoutSite::kInput, 8, 0.5, torch::kFloat32);
+  EXPECT_TRUE(torch::equal(base, dropout_mask(key_of({g}), DropoutSite::kInput, 8, 0.5, torch::kFloat32)));
+  const std::vector<std::pair<const char*, torch::Tensor>> others = {
+      {"seed", dropout_mask(key_of({g}, 6), DropoutSite::kInput, 8, 0.5, torch::kFloat32)},
+      {"epoch", dropout_mask(key_of({g}, 5, 4), DropoutSite::kInput, 8, 0.5, torch::kFloat32)},
+      {"layer", dropout_mask(key_of({g}, 5, 3, 0), DropoutSite::kInput, 8, 0.5, torch::kFloat32)},
+      {"graph", dropout_mask(key_of({{5, 50, 0}}), DropoutSite::kInput, 8, 0.5, torch::kFloat32)},
+      {"site", dropout_mask(key_of({{4, 0, 50}}), DropoutSite::kAttention, 8, 0.5, torch::kFloat32)}};
+  // 400 elements that agree by chance with probability 2^-400.
+  for (const auto& [what, mask] : others) EXPECT_FALSE(torch::equal(mask, base)) << what;
+}
+
+TEST(Dropout, TheMaskIsTheSameForAnyThreadCount) {
+  const DropoutKey key = key_of({{1, 3001, 0}, {0, 17, 0}});
+  const int before = at::get_num_threads();
+  at::set_num_threads(1);
+  const torch::Tensor one = dropout_mask(key, DropoutSite::kInput, 33, 0.3, torch::kFloat32);
+  at::set_num_threads(2);
+  const torch::Tensor two = dropout_mask(key, DropoutSite::kInput, 33, 0.3, torch::kFloat32);
+  at::set_num_threads(before);
+  EXPECT_TRUE(torch::equal(one, two));
+}
+
+TEST(Dropout, ASparseInputDropsItsStoredElementsAsTheDenseOneDoes) {
+  const DropoutKey key = key_of({{3, 30, 0}, {8, 20, 0}});
+  torch::manual_seed(0);
+  const torch::Tensor dense = torch::randn({50, 40}, torch::kFloat64) * (torch::rand({50, 40}) < 0.1);
+  const torch::Tensor from_sparse = dropout(dense.to_sparse(), key, DropoutSite::kInput, 0.4, true).to_dense();
+  EXPECT_TRUE(torch::equal(from_sparse, dropout(dense, key, DropoutSite::kInput, 0.4, true)));
+}
+
+TEST(Dropout, IdentityWhenOffAndClearErrors) {
   const torch::Tensor x = torch::randn({50, 7});
-  torch::manual_seed(3);
-  const torch::Tensor a = gat::ops::dropout(x, 0.5, true);
-  torch::manual_seed(3);
-  EXPECT_TRUE(torch::equal(a, gat::ops::dropout(x, 0.5, true)));
-  EXPECT_TRUE(gat::ops::dropout(x, 0.5, false).is_same(x));
-  EXPECT_TRUE(gat::ops::dropout(x, 0.0, true).is_same(x));
-  EXPECT_THROW(gat::ops::dropout_mask({3}, 1.0, torch::kFloat32), c10::Error);
+  const DropoutKey key = key_of({{0, 50, 0}});
+  EXPECT_TRUE(dropout(x, key, DropoutSite::kInput, 0.5, false).is_same(x));
+  EXPECT_TRUE(dropout(x, key, DropoutSite::kInput, 0.0, true).is_same(x));
+  // The message of the c10::Error (TORCH_CHECK) that f throws.
+  auto message = [](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const c10::Error& e) {
+      return e.msg();
+    }
+    return "(no error)";
+  };
+  EXPECT_EQ(message([&] { dropout_mask(key, DropoutSite::kInput, 7, 1.0, torch::kFloat32); }),
+            "dropout: p must be in [0, 1), got 1");
+  EXPECT_EQ(message([&] {
+              dropout(torch::randn({51, 7}), key, DropoutSite::kInput, 0.5, true);
+            }),
+            "dropout: the key's graphs cover 50 rows, x has 51");
+  EXPECT_EQ(message([&] {
+              dropout_mask(key_of({{0, 5, 0}}, 0, 1 << 24), DropoutSite::kInput, 7, 0.5, torch::kFloat32);
+            }),
+            "dropout: key out of range (epoch 16777216 of < 2^24, graph 0 of < 2^32, layer 1 of < 128)");
 }
 
 }  // namespace

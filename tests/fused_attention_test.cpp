@@ -64,13 +64,15 @@ Inputs random_inputs(int64_t n, int64_t h, int64_t f, torch::Dtype dtype, uint64
   return in;
 }
 
-// Output and the gradients of (out * weights).sum() in projected and scores.
+// Output and the gradients of (out * weights).sum() in projected and scores; dropout's masks keyed by
+// `dropout_seed` with the plan as one graph.
 std::vector<torch::Tensor> run(AttentionImpl impl, const Inputs& in, const EdgePlan& plan, double dropout,
                                uint64_t dropout_seed) {
   for (const torch::Tensor& t : {in.projected, in.scores})
     if (t.grad().defined()) t.mutable_grad().zero_();
-  torch::manual_seed(dropout_seed);
-  const torch::Tensor out = gat::ops::gat_attention(impl, in.projected, in.scores, plan, 0.2, dropout, dropout > 0);
+  const gat::DropoutKey key{dropout_seed, 0, 0, {{0, plan.num_nodes, plan.num_edges()}}};
+  const torch::Tensor out =
+      gat::ops::gat_attention(impl, in.projected, in.scores, plan, 0.2, dropout, dropout > 0, key);
   (out * in.weights).sum().backward();
   return {out.detach(), in.projected.grad().clone(), in.scores.grad().clone()};
 }
@@ -102,11 +104,14 @@ TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
       for (int i = 0; i < 3; ++i)
         EXPECT_LT(rel_error(fused[i], expected[i]), tol) << kWhat[i] << " vs " << gat::config::name_of(ref) << features;
     }
-    // With dropout both forms draw the same mask from the same seed.
+    // With dropout all three forms drop by the same mask from the same key.
     const auto fused_dropped = run(AttentionImpl::kFused, in, plan, 0.4, 9);
-    const auto sparse_dropped = run(AttentionImpl::kSparse, in, plan, 0.4, 9);
-    for (int i = 0; i < 3; ++i)
-      EXPECT_LT(rel_error(fused_dropped[i], sparse_dropped[i]), tol) << kWhat[i] << " with dropout" << features;
+    for (AttentionImpl ref : {AttentionImpl::kSparse, AttentionImpl::kDense}) {
+      const auto expected = run(ref, in, plan, 0.4, 9);
+      for (int i = 0; i < 3; ++i)
+        EXPECT_LT(rel_error(fused_dropped[i], expected[i]), tol)
+            << kWhat[i] << " vs " << gat::config::name_of(ref) << " with dropout" << features;
+    }
     // And the kernel gives the same bits when run again.
     const auto again = run(AttentionImpl::kFused, in, plan, 0.4, 9);
     for (int i = 0; i < 3; ++i)
@@ -146,8 +151,8 @@ TEST(FusedAttentionCuda, Float32MatchesFloat64CpuReference) {
 TEST(FusedAttention, GradientsMatchFiniteDifferencesInFloat64) {
   const EdgePlan plan = make_edge_plan(hub_graph(9, 4), 9, true);
   const Inputs in = random_inputs(9, 2, 3, torch::kFloat64, 6);
-  torch::manual_seed(1);
-  const torch::Tensor mask = gat::ops::dropout_mask({plan.num_edges(), 2}, 0.3, torch::kFloat64);
+  const gat::DropoutKey key{1, 0, 0, {{0, plan.num_nodes, plan.num_edges()}}};
+  const torch::Tensor mask = gat::ops::dropout_mask(key, gat::ops::DropoutSite::kAttention, 2, 0.3, torch::kFloat64);
   auto loss = [&] { return (gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, mask) * in.weights).sum(); };
   gat::testing::expect_gradients_match_finite_differences({in.projected, in.scores}, loss, 1e-7, 1e-7);
 }

@@ -60,7 +60,7 @@ TEST(GAT, ReportedAttentionIsWhatEachLayerApplies) {
   const torch::Tensor x = torch::randn({n, 5}, torch::kFloat64);
   const gat::EdgePlan plan = gat::make_edge_plan(random_graph(n, 0.25, false, 9), n, true);
   std::vector<torch::Tensor> alpha;
-  const torch::Tensor logits = model->forward_planned(x, plan, &alpha);
+  const torch::Tensor logits = model->forward_planned(x, plan, nullptr, &alpha);
   ASSERT_EQ(alpha.size(), 2u);
   EXPECT_TRUE(logits.equal(model(x, random_graph(n, 0.25, false, 9))));
 

@@ -94,6 +94,22 @@ TEST_P(MpiTransport, TwoAndThreeRanksTrainLikeOne) {
   }
 }
 
+// Dropout's masks are keyed by seed, epoch and graph, not drawn per rank, so training with dropout
+// is the same too (issue 21). Seed 1: with seed 0, one attention logit of step 16 lies 9e-8 from
+// LeakyReLU's kink, and the rounding of a 2 + 1 split of the step before puts it on the other side
+// (+8.9e-8 against -4.5e-8), which moves the parameters by 2.5e-4. Any change in summation order
+// can do that; seeds 1 to 5 stay within 2e-7, as the sparse form does with seed 0.
+TEST_P(MpiTransport, TwoAndThreeRanksTrainLikeOneWithDropout) {
+  const std::string dropout = "model.dropout=0.2 model.input_dropout=0.1 train.seed=1";
+  const auto one = train(1, dropout);
+  EXPECT_GT(rel_error(one[0], train(1)[0]), 1e-3) << "dropout changed nothing";
+  for (int ranks : {2, 3}) {
+    const auto many = train(ranks, dropout);
+    EXPECT_LT(rel_error(many[0], one[0]), 1e-5) << ranks << " ranks";
+    EXPECT_NEAR(many[1][0].item<double>(), one[1][0].item<double>(), 1e-6) << ranks << " ranks";
+  }
+}
+
 TEST_P(MpiTransport, OverlapOnAndOffAgree) {
   // Tiny buckets, so that several all-reduces are in flight during backward.
   const auto on = train(2, "dist.overlap=true dist.bucket_mb=0.001");
@@ -286,8 +302,8 @@ TEST_F(GatTrainFaults, SeedsSpreadOverAnyNumberOfRanksGiveTheSameRuns) {
 // --resume ends where an uninterrupted run ends: bit for bit on one rank, within 1e-6 on two.
 class Resume : public GatTrainFaults {
  protected:
-  // The config of every run here: 40 epochs of the inductive test set, dropout on (so the random
-  // generators must come back too), a checkpoint after every epoch. An epoch takes tens of ms, and
+  // The config of every run here: 40 epochs of the inductive test set, dropout on (so its masks
+  // must come back alike), a checkpoint after every epoch. An epoch takes tens of ms, and
   // the tests stop a run a few epochs in: the epochs after that are the margin for a kill that a
   // loaded machine delivers late.
   std::string resume_config() {
@@ -559,6 +575,31 @@ TEST_F(StopSignals, ASigtermToAnyRankStopsRanksThatTrainDifferentSeeds) {
               std::string::npos)
         << err;
     EXPECT_NE(err.find("; no checkpoint (ranks that train different seeds keep none)"), std::string::npos) << err;
+  }
+}
+
+// Elastic resume: dropout's masks are keyed by seed, epoch and graph, so a checkpoint holds no
+// per-rank state, and a run stopped on 2 ranks goes on, on 1 rank or on 3, to where the run never
+// stopped ends (issue 21; Slurm may requeue a job on another number of nodes).
+TEST_F(StopSignals, ARunStoppedOnTwoRanksResumesOnOneOrThree) {
+  const std::string whole = uninterrupted(2);
+  auto test_mean = [](const std::string& run_dir) {
+    return nlohmann::json::parse(gat::read_whole_file(run_dir + "/results.json"))["test_mean"].get<double>();
+  };
+  for (int ranks : {1, 3}) {
+    const std::string run_dir = dir_.file("elastic" + std::to_string(ranks)), status = run_dir + "_status";
+    start(command(2, run_dir), status);
+    ASSERT_TRUE(wait_for_lines(run_dir + "/metrics.jsonl", 3));
+    const int pid = pid_of_rank(run_dir, 1);
+    ASSERT_GT(pid, 0);
+    ::kill(pid, SIGTERM);
+    ASSERT_EQ(status_within(status, 30), std::to_string(gat::kPreemptedExit))
+        << gat::read_whole_file(dir_.file("bg_err"));
+    const Outcome o = run(command(ranks, run_dir, "--resume") + " >/dev/null", dir_.file("err"));
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    EXPECT_LT(rel_error(kept_parameters(run_dir), kept_parameters(whole)), 1e-5) << "resumed on " << ranks;
+    EXPECT_NEAR(test_mean(run_dir), test_mean(whole), 1e-6) << "resumed on " << ranks;
+    EXPECT_EQ(curve(run_dir).size(), curve(whole).size()) << "resumed on " << ranks;
   }
 }
 

@@ -127,7 +127,7 @@ TEST_F(TrainTest, TwentyStepsOnAGpuMatchTheCpu) {
   auto parameters_after_20_steps = [&](torch::Device device) {
     gat::train::Trainer trainer(config, dataset, comm_, device);
     trainer.reset(0);
-    for (std::size_t step = 0; step < 20; ++step) trainer.train_step({graphs[step % graphs.size()]});
+    for (std::size_t step = 0; step < 20; ++step) trainer.train_step({graphs[step % graphs.size()]}, 1);
     std::vector<torch::Tensor> flat;
     for (const auto& p : trainer.model()->parameters()) flat.push_back(p.detach().reshape(-1).cpu());
     return torch::cat(flat);

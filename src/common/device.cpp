@@ -1,16 +1,12 @@
 // Device selection, synchronisation, memory peaks and timing; the CUDA parts only in a CUDA build.
 #include "common/device.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <chrono>
-#include <mutex>
 
 #include "common/error.h"
 
 #if GAT_WITH_CUDA
 #include <ATen/cuda/CUDAEvent.h>
-#include <ATen/cuda/CUDAGeneratorImpl.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAStream.h>
@@ -65,32 +61,6 @@ void reset_peak_memory(const torch::Device& device) {
 #else
   (void)device;
 #endif
-}
-
-namespace {
-
-at::Generator default_generator(const torch::Device& device) {
-#if GAT_WITH_CUDA
-  if (device.is_cuda()) return at::cuda::detail::getDefaultCUDAGenerator(device.index());
-#endif
-  TORCH_CHECK(device.is_cpu(), "no default generator for ", device);
-  return at::detail::getDefaultCPUGenerator();
-}
-
-}  // namespace
-
-torch::Tensor generator_state(const torch::Device& device) {
-  at::Generator generator = default_generator(device);
-  const std::lock_guard<std::mutex> lock(generator.mutex());
-  return generator.get_state();
-}
-
-void set_generator_state(const torch::Device& device, const torch::Tensor& state) {
-  at::Generator generator = default_generator(device);
-  const std::lock_guard<std::mutex> lock(generator.mutex());
-  // A copy of its own: LibTorch 2.11's CPU generator read a row of a table (a view at a storage
-  // offset, as a resumed rank > 0 passes) from the wrong address and crashed.
-  generator.set_state(state.to(torch::kCPU, /*non_blocking=*/false, /*copy=*/true).contiguous());
 }
 
 struct DeviceTimer::Impl {

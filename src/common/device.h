@@ -27,11 +27,6 @@ void synchronize(const torch::Device& device);
 int64_t peak_memory_bytes(const torch::Device& device);
 void reset_peak_memory(const torch::Device& device);
 
-// The state of the device's default random generator (the CPU's, or that GPU's) as a uint8 CPU
-// tensor, and back: what a checkpoint keeps so that dropout draws the same masks after a resume.
-torch::Tensor generator_state(const torch::Device& device);
-void set_generator_state(const torch::Device& device, const torch::Tensor& state);
-
 // Times a span of work queued on the device: CUDA events on the current stream for a GPU (no
 // host synchronisation until seconds()), the wall clock for the CPU.
 class DeviceTimer {

@@ -42,6 +42,7 @@ BatchSource::BatchSource(const GraphDataset& dataset, const BatchSourceOptions& 
     train_nodes_.plan = plan_on(train_nodes_.x, dataset.edge_index, options.add_self_loops);
     train_nodes_.labels = to_device(labels_.index_select(0, dataset.train.ids), device_);
     train_nodes_.scored = to_device(dataset.train.ids, device_);
+    train_nodes_.graphs = {GraphExtent{0, train_nodes_.plan.num_nodes, train_nodes_.plan.num_edges()}};
   } else {
     features_ = features_.to(device_);
     labels_ = labels_.to(device_);
@@ -53,7 +54,7 @@ std::vector<int64_t> BatchSource::rank_share(const std::vector<int64_t>& graphs)
   return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
 }
 
-EdgePlan BatchSource::plan_of(const std::vector<int64_t>& graphs) {
+EdgePlan BatchSource::plan_of(const std::vector<int64_t>& graphs, std::vector<GraphExtent>& extents) {
   std::vector<const EdgePlan*> plans;
   for (int64_t g : graphs) {
     std::optional<EdgePlan>& plan = graph_plans_[g];
@@ -61,6 +62,7 @@ EdgePlan BatchSource::plan_of(const std::vector<int64_t>& graphs) {
       plan =
           to_device(make_edge_plan(graph_edges(dataset_, g), nodes_of(dataset_, g), options_.add_self_loops), device_);
     plans.push_back(&*plan);
+    extents.push_back(GraphExtent{g, plan->num_nodes, plan->num_edges()});
   }
   return join_plans(plans);
 }
@@ -75,7 +77,7 @@ Batch BatchSource::graphs_batch(const std::vector<int64_t>& graphs) {
   Batch batch;
   batch.x = to_device(torch::cat(xs), device_);  // already there for graph-level data
   batch.labels = to_device(torch::cat(ys), device_);
-  batch.plan = plan_of(graphs);
+  batch.plan = plan_of(graphs, batch.graphs);
   return batch;
 }
 

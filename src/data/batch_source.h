@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/dropout_key.h"
 #include "common/edge_plan.h"
 #include "data/graph_dataset.h"
 
@@ -15,10 +16,11 @@ namespace gat::data {
 
 // What the model runs on and is scored against; on the source's device.
 struct Batch {
-  torch::Tensor x;       // [n, F] features of the batch's nodes (dense, or sparse COO)
-  EdgePlan plan;         // the batch's edges, nodes numbered 0..n-1
-  torch::Tensor labels;  // of the scored nodes: int64 [k] or uint8 [k, C]
-  torch::Tensor scored;  // int64 [k]: which of the n nodes the loss and metrics use; undefined: all
+  torch::Tensor x;                  // [n, F] features of the batch's nodes (dense, or sparse COO)
+  EdgePlan plan;                    // the batch's edges, nodes numbered 0..n-1
+  torch::Tensor labels;             // of the scored nodes: int64 [k] or uint8 [k, C]
+  torch::Tensor scored;             // int64 [k]: which of the n nodes the loss and metrics use; undefined: all
+  std::vector<GraphExtent> graphs;  // which graphs the rows and edge columns are, for dropout's keys
 
   // The rows of `per_node` (one per node of the batch) that belong to scored nodes.
   torch::Tensor scored_rows(const torch::Tensor& per_node) const {
@@ -70,7 +72,8 @@ class BatchSource {
 
  private:
   std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
-  EdgePlan plan_of(const std::vector<int64_t>& graphs);
+  // The joined plan of `graphs`; appends each graph's extent to `extents`.
+  EdgePlan plan_of(const std::vector<int64_t>& graphs, std::vector<GraphExtent>& extents);
 
   const GraphDataset& dataset_;
   BatchSourceOptions options_;

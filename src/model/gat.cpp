@@ -1,6 +1,8 @@
 // GAT: builds the layer stack from options and runs it.
 #include "model/gat.h"
 
+#include <optional>
+
 #include "common/error.h"
 
 namespace gat::model {
@@ -28,13 +30,14 @@ torch::Tensor GATImpl::forward(const torch::Tensor& x, const torch::Tensor& edge
   return forward_planned(x, gat::plan_on(x, edge_index, options.conv().add_self_loops()));
 }
 
-torch::Tensor GATImpl::forward_planned(const torch::Tensor& x, const EdgePlan& plan,
+torch::Tensor GATImpl::forward_planned(const torch::Tensor& x, const EdgePlan& plan, const DropoutKey* key,
                                        std::vector<torch::Tensor>* attention) {
   const std::size_t count = layers->size();
   if (attention) attention->assign(count, torch::Tensor());
   torch::Tensor h = x;
   for (std::size_t l = 0; l < count; ++l) {
-    h = conv(l)->forward_planned(h, plan, attention ? &(*attention)[l] : nullptr);
+    const std::optional<DropoutKey> layer_key = key ? std::make_optional(key->at_layer(l)) : std::nullopt;
+    h = conv(l)->forward_planned(h, plan, layer_key ? &*layer_key : nullptr, attention ? &(*attention)[l] : nullptr);
     // In place: ELU's backward then reads its output, which the next layer keeps anyway, so the
     // pre-activation is not held until backward.
     if (l + 1 < count) h = torch::elu_(h);

@@ -32,9 +32,11 @@ class GATImpl : public torch::nn::Cloneable<GATImpl> {
   explicit GATImpl(const GATOptions& options);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& edge_index);
-  // forward() over a plan made with options.conv().add_self_loops. With `attention`, also returns there
-  // each layer's alpha over the plan's edge columns, [E, heads[l]] (GATConv::forward_planned).
-  torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan,
+  // forward() over a plan made with options.conv().add_self_loops. Layer l drops by
+  // key->at_layer(l), or without a key by keys drawn from torch's generator. With `attention`, also
+  // returns there each layer's alpha over the plan's edge columns, [E, heads[l]]
+  // (GATConv::forward_planned).
+  torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan, const DropoutKey* key = nullptr,
                                 std::vector<torch::Tensor>* attention = nullptr);
 
   // Layer l, typed.

@@ -8,13 +8,6 @@
 
 namespace gat::model {
 
-torch::Tensor dropout_features(const torch::Tensor& x, double p, bool training) {
-  if (!training || p == 0) return x;
-  if (!x.is_sparse()) return ops::dropout(x, p, training);
-  const torch::Tensor c = x.coalesce();
-  return torch::sparse_coo_tensor(c.indices(), ops::dropout(c.values(), p, training), c.sizes())._coalesced_(true);
-}
-
 GATConvImpl::GATConvImpl(const GATConvOptions& options_) : options(options_) { reset(); }
 
 int64_t GATConvImpl::output_channels() const {
@@ -53,11 +46,17 @@ torch::Tensor GATConvImpl::forward(const torch::Tensor& x, const torch::Tensor& 
   return forward_planned(x, gat::plan_on(x, edge_index, options.add_self_loops()));
 }
 
-torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePlan& plan, torch::Tensor* attention) {
+torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePlan& plan, const DropoutKey* key,
+                                           torch::Tensor* attention) {
   TORCH_CHECK(plan.num_nodes == x.size(0) && plan.self_loops == options.add_self_loops(),
               "GATConv: the edge plan was made for other nodes or another add_self_loops");
   const int64_t n = x.size(0), h = options.heads(), f = options.out_channels();
-  const torch::Tensor input = dropout_features(x, options.input_dropout(), is_training());
+  // A layer run on its own draws a new key each training forward, and only when it drops anything.
+  DropoutKey drawn;
+  if (!key && is_training() && (options.input_dropout() > 0 || options.dropout() > 0))
+    drawn = ops::drawn_key(n, plan.num_edges());
+  const DropoutKey& masks = key ? *key : drawn;
+  const torch::Tensor input = ops::dropout(x, masks, ops::DropoutSite::kInput, options.input_dropout(), is_training());
   // torch::mm accepts a sparse left operand, which nn::Linear's forward does not.
   const torch::Tensor projected = torch::mm(input, lin->weight.t()).view({n, h, f});  // Wh, [N, H, F]
   // <a^k, W^k x> = <W^k^T a^k, x>: both scores come from the input through [H * 2, in] weights made
@@ -72,7 +71,7 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
     *attention = ops::attention_coefficients_sparse(scores.select(2, 0), scores.select(2, 1), plan.edge_index,
                                                     options.negative_slope());
   torch::Tensor out = ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
-                                         options.dropout(), is_training());  // [N, H * F]
+                                         options.dropout(), is_training(), masks);  // [N, H * F]
   if (!options.concat()) out = out.view({n, h, f}).mean(1);
   // The residual's product and the bias are added into the attention's output in place: BLAS
   // accumulates into it (beta = 1, so no zeroing pass) and no new N x C tensor is written.

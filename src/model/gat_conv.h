@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include "common/dropout_key.h"
 #include "common/edge_plan.h"
 #include "model/gat_conv_options.h"
 
@@ -28,10 +29,13 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   void reset_parameters();
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& edge_index);
   // forward() over a plan made with this layer's add_self_loops (GAT builds one for all layers).
-  // A separate name: ModuleHolder's operator() needs forward() to have one signature. With
-  // `attention`, also stores there alpha of every plan edge column, [E, heads] (eq. 3), for
-  // gat_explain: as computed in this forward, so only without dropout is it what was applied.
-  torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan, torch::Tensor* attention = nullptr);
+  // A separate name: ModuleHolder's operator() needs forward() to have one signature. Training
+  // draws its dropout masks by `key` (ops/dropout.h); without one, by a key drawn from torch's
+  // generator. With `attention`, also stores there alpha of every plan edge column, [E, heads]
+  // (eq. 3), for gat_explain: as computed in this forward, so only without dropout is it what was
+  // applied.
+  torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan, const DropoutKey* key = nullptr,
+                                torch::Tensor* attention = nullptr);
 
   // Width of forward()'s output.
   int64_t output_channels() const;
@@ -44,9 +48,5 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   torch::nn::Linear res{nullptr};  // residual projection where sizes differ, else null
 };
 TORCH_MODULE(GATConv);
-
-// Dropout that also accepts a sparse COO matrix (dropping stored values only: the zeros it does not
-// store would stay zero under dense dropout too, so the two are the same in distribution).
-torch::Tensor dropout_features(const torch::Tensor& x, double p, bool training);
 
 }  // namespace gat::model

@@ -40,25 +40,28 @@ torch::Tensor attention_coefficients_dense(const torch::Tensor& score_src, const
 }
 
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
-                            const EdgePlan& plan, double negative_slope, double dropout, bool training) {
-  if (impl == AttentionImpl::kFused) {
-    // The mask the sparse form's ops::dropout(alpha) draws, from the same generator state.
-    const torch::Tensor mask = training && dropout > 0
-                                   ? dropout_mask({plan.num_edges(), projected.size(1)}, dropout, projected.options())
-                                   : torch::Tensor();
-    return fused_attention(projected, scores, plan, negative_slope, mask);
-  }
+                            const EdgePlan& plan, double negative_slope, double dropout, bool training,
+                            const DropoutKey& key) {
+  // One mask [E, H] in the plan's edge order for all three forms, so they drop the same coefficients.
+  const torch::Tensor mask = training && dropout > 0 ? dropout_mask(key, DropoutSite::kAttention, projected.size(1),
+                                                                    dropout, projected.options())
+                                                     : torch::Tensor();
+  if (impl == AttentionImpl::kFused) return fused_attention(projected, scores, plan, negative_slope, mask);
   const torch::Tensor& edge_index = plan.edge_index;
-  const int64_t n = projected.size(0), hf = projected.size(1) * projected.size(2);
+  const int64_t n = projected.size(0), h = projected.size(1), hf = h * projected.size(2);
   const torch::Tensor score_src = scores.select(2, 0), score_dst = scores.select(2, 1);
   if (impl == AttentionImpl::kDense) {
     torch::Tensor alpha = attention_coefficients_dense(score_src, score_dst, edge_index, negative_slope);
-    alpha = ops::dropout(alpha, dropout, training);
+    if (mask.defined()) {
+      torch::Tensor dense_mask = torch::zeros({h, n, n}, alpha.options());
+      dense_mask.index_put_({torch::indexing::Slice(), edge_index[1], edge_index[0]}, mask.t());  // [H, target, source]
+      alpha = alpha * dense_mask;
+    }
     // [H, N, N] x [H, N, F] -> [H, N, F] -> [N, H * F]
     return torch::bmm(alpha, projected.transpose(0, 1)).transpose(0, 1).reshape({n, hf});
   }
   torch::Tensor alpha = attention_coefficients_sparse(score_src, score_dst, edge_index, negative_slope);
-  alpha = ops::dropout(alpha, dropout, training);
+  if (mask.defined()) alpha = alpha * mask;
   const torch::Tensor messages = projected.index_select(0, edge_index[0]) * alpha.unsqueeze(2);  // [E, H, F]
   return torch::zeros({n, hf}, projected.options()).index_add(0, edge_index[1], messages.view({-1, hf}));
 }

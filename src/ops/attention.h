@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "common/choices.h"
+#include "common/dropout_key.h"
 #include "common/edge_plan.h"
 
 namespace gat::ops {
@@ -22,10 +23,12 @@ namespace gat::ops {
 // Shapes: projected Wh [N, H, F]; scores [N, H, 2], a_src . Wh in [..., 0] and a_dst . Wh in
 // [..., 1] (one tensor, so that one product makes both and their gradient comes back as one);
 // the plan's edges, free of duplicates. Returns [N, H * F], the heads side by side; a node without
-// incoming edges gets zeros. Differentiable in projected and scores. The fused and sparse forms
-// draw the same dropout mask ([E, H] in the plan's edge order), so one seed gives them one result.
+// incoming edges gets zeros. Differentiable in projected and scores. All three forms drop alpha
+// with one mask, [E, H] in the plan's edge order keyed by `key` (ops/dropout.h), so one key gives
+// them one result.
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
-                            const EdgePlan& plan, double negative_slope, double dropout, bool training);
+                            const EdgePlan& plan, double negative_slope, double dropout, bool training,
+                            const DropoutKey& key);
 
 // alpha for each edge column, [E, H] (sparse form).
 torch::Tensor attention_coefficients_sparse(const torch::Tensor& score_src, const torch::Tensor& score_dst,

@@ -1,16 +1,122 @@
-// Dropout masks from uniform draws.
+// Dropout masks drawn from Philox at each element's key and index.
 #include "ops/dropout.h"
 
-namespace gat::ops {
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/PhiloxRNGEngine.h>
 
-torch::Tensor dropout_mask(torch::IntArrayRef sizes, double p, const torch::TensorOptions& options) {
-  TORCH_CHECK(p >= 0 && p < 1, "dropout_mask: p must be in [0, 1), got ", p);
-  return (torch::rand(sizes, options) >= p).to(options.dtype()).mul_(1.0 / (1.0 - p));
+#include <algorithm>
+#include <mutex>
+
+namespace gat::ops {
+namespace {
+
+// Philox's 64-bit subsequence holds the rest of the key: epoch (24 bits), graph (32 bits) and
+// layer * 2 + site (8 bits). Every combination in range is a stream of its own.
+uint64_t subsequence(const DropoutKey& key, int64_t graph, DropoutSite site) {
+  const int64_t stream = key.layer * 2 + static_cast<int64_t>(site);
+  TORCH_CHECK(key.epoch >= 0 && key.epoch < (int64_t{1} << 24) && graph >= 0 && graph < (int64_t{1} << 32) &&
+                  stream >= 0 && stream < 256,
+              "dropout: key out of range (epoch ", key.epoch, " of < 2^24, graph ", graph, " of < 2^32, layer ",
+              key.layer, " of < 128)");
+  return static_cast<uint64_t>(key.epoch) << 40 | static_cast<uint64_t>(graph) << 8 | static_cast<uint64_t>(stream);
 }
 
-torch::Tensor dropout(const torch::Tensor& x, double p, bool training) {
+// An element is kept when its 32-bit draw is at least p * 2^32: with probability 1 - p, to 2^-32.
+uint32_t keep_threshold(double p) {
+  TORCH_CHECK(p >= 0 && p < 1, "dropout: p must be in [0, 1), got ", p);
+  return static_cast<uint32_t>(std::min(p * 4294967296.0, 4294967295.0));
+}
+
+int64_t rows_of(const GraphExtent& g, DropoutSite site) { return site == DropoutSite::kInput ? g.nodes : g.edges; }
+
+// Elements [0, count) of one graph's stream, four to a Philox block, runs of blocks spread over
+// threads (each run walks its blocks with one engine): each element's value is its own, so the
+// mask is the same for any thread count.
+template <typename T>
+void fill_stream(T* out, int64_t count, uint64_t seed, uint64_t stream, uint32_t threshold, T kept) {
+  at::parallel_for(0, (count + 3) / 4, 4096, [&](int64_t first, int64_t last) {
+    at::Philox4_32 engine(seed, stream, static_cast<uint64_t>(first));
+    const int64_t end = std::min(count, 4 * last);
+    for (int64_t e = 4 * first; e < 4 * last; ++e) {
+      const uint32_t draw = engine();
+      if (e < end) out[e] = draw >= threshold ? kept : T(0);
+    }
+  });
+}
+
+// Element `e` of a stream alone: its block, less the draws before it in the block.
+uint32_t draw_at(uint64_t seed, uint64_t stream, int64_t e) {
+  at::Philox4_32 engine(seed, stream, static_cast<uint64_t>(e / 4));
+  for (int64_t skip = e % 4; skip > 0; --skip) engine();
+  return engine();
+}
+
+}  // namespace
+
+torch::Tensor dropout_mask(const DropoutKey& key, DropoutSite site, int64_t width, double p,
+                           const torch::TensorOptions& options) {
+  const uint32_t threshold = keep_threshold(p);
+  int64_t rows = 0;
+  for (const GraphExtent& g : key.graphs) rows += rows_of(g, site);
+  torch::Tensor mask = torch::empty({rows, width}, options.device(torch::kCPU));
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, mask.scalar_type(), "dropout_mask", [&] {
+    scalar_t* out = mask.data_ptr<scalar_t>();
+    const auto kept = static_cast<scalar_t>(1.0 / (1.0 - p));
+    for (const GraphExtent& g : key.graphs) {
+      const int64_t count = rows_of(g, site) * width;
+      fill_stream(out, count, key.seed, subsequence(key, g.graph, site), threshold, kept);
+      out += count;
+    }
+  });
+  return options.device().is_cpu() ? mask : mask.to(options.device());
+}
+
+torch::Tensor dropout(const torch::Tensor& x, const DropoutKey& key, DropoutSite site, double p, bool training) {
   if (!training || p == 0) return x;
-  return x * dropout_mask(x.sizes(), p, x.options());
+  if (!x.is_sparse()) {
+    const torch::Tensor mask = dropout_mask(key, site, x.size(1), p, x.options());
+    TORCH_CHECK(mask.size(0) == x.size(0), "dropout: the key's graphs cover ", mask.size(0), " rows, x has ",
+                x.size(0));
+    return x * mask;
+  }
+  // Stored elements only, each drawn at the index it has in the dense x.
+  const uint32_t threshold = keep_threshold(p);
+  const torch::Tensor c = x.coalesce();
+  const torch::Tensor indices = c.indices().cpu();  // [2, nnz], rows ascending
+  const int64_t width = x.size(1), nnz = indices.size(1);
+  const int64_t* row = indices.data_ptr<int64_t>();
+  const int64_t* col = row + nnz;
+  torch::Tensor mask = torch::empty({nnz}, c.values().options().device(torch::kCPU));
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, mask.scalar_type(), "dropout", [&] {
+    scalar_t* out = mask.data_ptr<scalar_t>();
+    const auto kept = static_cast<scalar_t>(1.0 / (1.0 - p));
+    int64_t k = 0, first_row = 0;
+    for (const GraphExtent& g : key.graphs) {
+      const uint64_t stream = subsequence(key, g.graph, site);
+      const int64_t end_row = first_row + rows_of(g, site);
+      const int64_t k_end = std::lower_bound(row + k, row + nnz, end_row) - row;
+      at::parallel_for(k, k_end, 2048, [&](int64_t k0, int64_t k1) {
+        for (int64_t i = k0; i < k1; ++i)
+          out[i] = draw_at(key.seed, stream, (row[i] - first_row) * width + col[i]) >= threshold ? kept : scalar_t(0);
+      });
+      k = k_end;
+      first_row = end_row;
+    }
+    TORCH_CHECK(k == nnz && first_row == x.size(0), "dropout: the key's graphs cover ", first_row, " rows, x has ",
+                x.size(0));
+  });
+  return torch::sparse_coo_tensor(c.indices(), c.values() * mask.to(c.values().device()), c.sizes())._coalesced_(true);
+}
+
+DropoutKey drawn_key(int64_t nodes, int64_t edges) {
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  uint64_t seed = 0;
+  {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    seed = at::check_generator<at::CPUGeneratorImpl>(generator)->random64();
+  }
+  return DropoutKey{seed, 0, 0, {GraphExtent{0, nodes, edges}}};
 }
 
 }  // namespace gat::ops

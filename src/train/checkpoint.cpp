@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include "common/atomic_file.h"
-#include "common/device.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "data/dataset_fingerprint.h"
@@ -17,26 +16,15 @@ namespace {
 
 std::string path_in(const std::string& dir, const char* name) { return (std::filesystem::path(dir) / name).string(); }
 
-// The trainer's part of a checkpoint: the model's parameters, Adam's state and every rank's random
-// generators, gathered over the ranks (a collective).
+// The trainer's part of a checkpoint: the model's parameters and Adam's state. Dropout's masks are
+// keyed by seed, epoch and graph (common/dropout_key.h), so no generator state goes in and any
+// number of ranks can continue it.
 void save_training_state(torch::serialize::OutputArchive& archive, Trainer& trainer) {
-  dist::Communicator& comm = trainer.comm();
   torch::serialize::OutputArchive model, optimizer;
   trainer.model()->save(model);
   trainer.optimizer().save(optimizer);
   archive.write("model", model);
   archive.write("optimizer", optimizer);
-  // Ranks draw different dropout masks, so their generators differ: every rank's goes in, as one
-  // row each of a table that the ranks fill by summing (each row is non-zero on its rank only).
-  auto gathered = [&](const torch::Device& device) {
-    const torch::Tensor mine = generator_state(device);
-    torch::Tensor table = torch::zeros({comm.size(), mine.numel()}, torch::kUInt8);
-    table[comm.rank()] = mine;
-    comm.all_reduce(table, dist::ReduceOp::kSum);
-    return table;
-  };
-  archive.write("generator_cpu", gathered(torch::kCPU));
-  if (trainer.device().is_cuda()) archive.write("generator_device", gathered(trainer.device()));
 }
 
 }  // namespace
@@ -58,7 +46,7 @@ void save_checkpoint(const std::string& run_dir, const std::string& key, const R
                      dist::Communicator& comm) {
   torch::serialize::OutputArchive archive;
   write_progress(archive, key, progress);
-  save_training_state(archive, trainer);  // a collective: every rank gets here
+  save_training_state(archive, trainer);
   if (comm.rank() != 0) return;
   const std::string current = path_in(run_dir, kRunCheckpoint);
   std::error_code ec;
@@ -99,21 +87,11 @@ std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, cons
 }
 
 void restore_training_state(torch::serialize::InputArchive& archive, Trainer& trainer) {
-  dist::Communicator& comm = trainer.comm();
   torch::serialize::InputArchive model, optimizer;
   archive.read("model", model);
   archive.read("optimizer", optimizer);
   trainer.model()->load(model);
   trainer.optimizer().load(optimizer);
-  auto restore = [&](const char* key, const torch::Device& device) {
-    torch::Tensor table;
-    archive.read(key, table);
-    if (table.size(0) != comm.size())
-      throw Error(fmt::format("checkpoint: written by {} ranks, this run has {}", table.size(0), comm.size()));
-    set_generator_state(device, table[comm.rank()].contiguous());
-  };
-  restore("generator_cpu", torch::kCPU);
-  if (trainer.device().is_cuda()) restore("generator_device", trainer.device());
 }
 
 std::vector<std::string> remove_checkpoints(const std::string& run_dir) {

@@ -21,9 +21,9 @@ namespace gat::train {
 // timeouts and checkpointing itself), the shape of the data and a fingerprint of its contents.
 std::string resume_key(const config::Config& config, const data::GraphDataset& dataset);
 
-// Called on every rank (the trainer gathers the ranks' random generators). Rank 0 moves the last
-// checkpoint.pt of run_dir to checkpoint.prev.pt and writes the new one through a temp file that
-// is fsynced and renamed: a crash at any point leaves one whole checkpoint behind.
+// Called on every rank. Rank 0 moves the last checkpoint.pt of run_dir to checkpoint.prev.pt and
+// writes the new one through a temp file that is fsynced and renamed: a crash at any point leaves
+// one whole checkpoint behind.
 void save_checkpoint(const std::string& run_dir, const std::string& key, const RunProgress& progress, Trainer& trainer,
                      dist::Communicator& comm);
 
@@ -34,9 +34,8 @@ void save_checkpoint(const std::string& run_dir, const std::string& key, const R
 std::optional<LoadedCheckpoint> load_checkpoint(const std::string& run_dir, const std::string& key,
                                                 const torch::Device& device, dist::Communicator& comm);
 
-// Puts the trainer's part of a loaded checkpoint back: the model's parameters, Adam's state and this
-// rank's random generators. Throws gat::Error when the checkpoint was written by another number of
-// ranks.
+// Puts the trainer's part of a loaded checkpoint back: the model's parameters and Adam's state. A
+// checkpoint written by any number of ranks continues on any other (elastic resume).
 void restore_training_state(torch::serialize::InputArchive& archive, Trainer& trainer);
 
 // Removes run_dir's checkpoints (a finished run needs none) and returns the names it removed.

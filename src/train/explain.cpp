@@ -28,7 +28,7 @@ void write_attention(const std::string& path, model::GAT& model, data::BatchSour
     for (const int64_t g : graphs) {
       const data::Batch batch = batches.graphs_batch({g});
       std::vector<torch::Tensor> attention;
-      model->forward_planned(batch.x, batch.plan, &attention);
+      model->forward_planned(batch.x, batch.plan, nullptr, &attention);
       const std::string group = "/graphs/" + std::to_string(g);
       file.create_group(group);
       file.write_attribute(group, "nodes", batch.x.size(0));

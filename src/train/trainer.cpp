@@ -40,6 +40,7 @@ Trainer::Trainer(const config::Config& config, const data::GraphDataset& dataset
       batches_(dataset, batch_source_options(config, comm), device) {}
 
 void Trainer::reset(int64_t seed) {
+  seed_ = seed;
   torch::manual_seed(static_cast<uint64_t>(seed));
   // Initialised on the CPU, so that a seed gives the same starting parameters on every device.
   model_ = model::GAT(gat_options_from_config(config_.model, dataset_.num_features(), dataset_.num_classes));
@@ -78,7 +79,7 @@ std::string Trainer::first_nonfinite(const torch::Tensor& gradient_sums) {
 
 std::string Trainer::nonfinite_gradient() { return first_nonfinite(gradient_sums()); }
 
-StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* times) {
+StepResult Trainer::train_step(const std::vector<int64_t>& graphs, int64_t epoch, StepTimes* times) {
   StepTimes local;
   StepTimes& t = times ? *times : local;
   auto clock = std::chrono::steady_clock::now();
@@ -95,7 +96,8 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, StepTimes* ti
   torch::Tensor sum;  // of this rank's scored nodes' losses; 0 on a rank without graphs this step
   if (step.mine) {
     const data::Batch& batch = *step.mine;
-    const torch::Tensor logits = model_->forward_planned(batch.x, batch.plan);
+    const DropoutKey key{static_cast<uint64_t>(seed_), epoch, 0, batch.graphs};
+    const torch::Tensor logits = model_->forward_planned(batch.x, batch.plan, &key);
     sum = node_losses(dataset_.task, batch.scored_rows(logits), batch.labels).sum();
     lap(t.forward);
     // The loss is the mean over every node of the global batch, so each rank divides its sum by
@@ -167,7 +169,7 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
     for (int64_t index = st.steps_done; index < steps; ++index) {
       const auto first = order.begin() + std::min<int64_t>(order.size(), index * batch);
       const auto last = order.begin() + std::min<int64_t>(order.size(), (index + 1) * batch);
-      const StepResult r = train_step(std::vector<int64_t>(first, last));
+      const StepResult r = train_step(std::vector<int64_t>(first, last), epoch);
       ++st.steps_done;
       if (r.nonfinite.empty()) {
         st.loss_sum += r.loss_sum;

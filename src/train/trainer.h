@@ -53,8 +53,8 @@ struct StepResult {
 
 class Trainer;
 
-// Where one seed's training stands between two steps. With the model, Adam's state and the random
-// generators it is all that fit() needs to go on as if it had never stopped.
+// Where one seed's training stands between two steps. With the model and Adam's state it is all
+// that fit() needs to go on as if it had never stopped, on any number of ranks.
 struct FitState {
   int64_t epoch = 1;           // the epoch in progress, 1-based
   int64_t steps_done = 0;      // its steps already taken
@@ -75,8 +75,8 @@ struct Checkpointing {
   std::function<void(const FitState&)> save;  // null: no checkpoints (a stop signal still stops)
 };
 
-// A checkpoint to continue from: its state, and what loads the model, Adam's state and the
-// generators into the trainer once fit() has built them.
+// A checkpoint to continue from: its state, and what loads the model and Adam's state into the
+// trainer once fit() has built them.
 struct ResumePoint {
   FitState state;
   std::function<void(Trainer&)> restore;
@@ -95,7 +95,7 @@ class Trainer {
   Trainer(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
           const torch::Device& device = torch::kCPU);
 
-  // A fresh model and optimizer seeded with `seed`.
+  // A fresh model and optimizer seeded with `seed`, which also keys dropout's masks.
   void reset(int64_t seed);
 
   // Trains until early stopping or train.epochs, calling on_epoch after each epoch; leaves the
@@ -106,10 +106,12 @@ class Trainer {
   // Called after every step of fit() with where the epoch stands (for train/progress.h).
   void set_step_observer(std::function<void(const StepProgress&)> observer) { on_step_ = std::move(observer); }
 
-  // One optimizer step on the global batch of graphs `graphs` (graph-level) or on the train nodes
-  // (node-level: `graphs` is ignored). The loss and the all-reduced gradients are checked first;
-  // every rank sees the same ones, so every rank takes or drops the step alike.
-  StepResult train_step(const std::vector<int64_t>& graphs, StepTimes* times = nullptr);
+  // One optimizer step in epoch `epoch` on the global batch of graphs `graphs` (graph-level) or on
+  // the train nodes (node-level: `graphs` is ignored). Dropout is keyed by (seed, epoch, graph), so
+  // the step is the same for any split of `graphs` over the ranks. The loss and the all-reduced
+  // gradients are checked first; every rank sees the same ones, so every rank takes or drops the
+  // step alike.
+  StepResult train_step(const std::vector<int64_t>& graphs, int64_t epoch, StepTimes* times = nullptr);
 
   model::GAT& model() { return model_; }
   torch::optim::Adam& optimizer() { return *optimizer_; }
@@ -135,6 +137,7 @@ class Trainer {
   torch::Device device_;
   data::BatchSource batches_;
   model::GAT model_{nullptr};
+  int64_t seed_ = 0;  // of the model reset() made
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<dist::GradientReducer> reducer_;  // with several ranks
   std::function<void(const StepProgress&)> on_step_;

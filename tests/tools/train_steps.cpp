@@ -39,10 +39,14 @@ int main(int argc, char** argv) {
     // Walk the training graphs in file order, batch after batch, wrapping around at the end:
     // the last batch of a pass may be partial, and on several ranks some ranks then get none.
     std::size_t at = 0;
+    int64_t epoch = 1;  // a pass over the graphs
     for (int step = 0; step < std::stoi(argv[2]); ++step) {
       const std::size_t end = std::min(graphs.size(), at + batch);
-      trainer.train_step(std::vector<int64_t>(graphs.begin() + at, graphs.begin() + end));
-      at = end == graphs.size() ? 0 : end;
+      trainer.train_step(std::vector<int64_t>(graphs.begin() + at, graphs.begin() + end), epoch);
+      if (end == graphs.size())
+        at = 0, ++epoch;
+      else
+        at = end;
     }
     const gat::train::EvalSums val = gat::train::evaluate_split(trainer.model(), trainer.batches(), dataset.val, comm);
     if (comm.rank() == 0) {
