@@ -20,4 +20,8 @@ enum class ResumeMode { kOff, kAuto, kRequired };
 // dist.backend: MPI, NCCL (GPU tensors), or NCCL on a GPU in a build with NCCL and MPI otherwise.
 enum class Backend { kAuto, kMpi, kNccl };
 
+// dist.shares: how a graph-level step's graphs go to ranks: balanced by size, or contiguous blocks
+// of equal count (data/graph_shares.h).
+enum class Shares { kBalanced, kContiguous };
+
 }  // namespace gat

@@ -10,6 +10,7 @@ const ChoiceTables& choice_tables() {
       {{OnNonfinite::kStop, "stop"}, {OnNonfinite::kSkip, "skip"}},
       {{ResumeMode::kOff, "off"}, {ResumeMode::kAuto, "auto"}, {ResumeMode::kRequired, "required"}},
       {{Backend::kAuto, "auto"}, {Backend::kMpi, "mpi"}, {Backend::kNccl, "nccl"}},
+      {{Shares::kBalanced, "balanced"}, {Shares::kContiguous, "contiguous"}},
   };
   return tables;
 }

@@ -64,6 +64,7 @@ void visit(DistConfig& c, Visit& v) {
   v("overlap", c.overlap);
   v("timeout_s", c.timeout_s);
   v("backend", c.backend);
+  v("shares", c.shares);
 }
 
 template <class Visit>

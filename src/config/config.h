@@ -62,6 +62,8 @@ struct DistConfig {
   // mpi | nccl (GPU tensors; needs train.device on a GPU) | auto (nccl on a GPU in a build with
   // NCCL, else mpi)
   Backend backend = Backend::kAuto;
+  // balanced (by each graph's nodes + edges) | contiguous (blocks of equal count, for comparison)
+  Shares shares = Shares::kBalanced;
 };
 
 struct Config {

@@ -5,6 +5,7 @@
 
 #include "common/device.h"
 #include "data/graph_ids.h"
+#include "data/graph_shares.h"
 
 namespace gat::data {
 namespace {
@@ -50,8 +51,7 @@ BatchSource::BatchSource(const GraphDataset& dataset, const BatchSourceOptions& 
 }
 
 std::vector<int64_t> BatchSource::rank_share(const std::vector<int64_t>& graphs) const {
-  const std::size_t n = graphs.size(), p = options_.ranks, r = options_.rank;
-  return std::vector<int64_t>(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
+  return divide_graphs(dataset_, graphs, options_.ranks, options_.shares)[options_.rank];
 }
 
 EdgePlan BatchSource::plan_of(const std::vector<int64_t>& graphs, std::vector<GraphExtent>& extents) {

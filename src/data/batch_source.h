@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/choices.h"
 #include "common/dropout_key.h"
 #include "common/edge_plan.h"
 #include "data/graph_dataset.h"
@@ -42,6 +43,7 @@ struct BatchSourceOptions {
   int64_t eval_graphs = 1;          // graphs per evaluation batch (train.batch_graphs)
   int64_t rank = 0;                 // this rank, of `ranks` that share each graph-level step
   int64_t ranks = 1;
+  Shares shares = Shares::kBalanced;  // how a step's graphs go to the ranks (dist.shares)
 };
 
 // Node-level data (splits of node ids) is one batch of every graph, made once, that scores a
@@ -58,8 +60,8 @@ class BatchSource {
   const GraphDataset& dataset() const { return dataset_; }
   bool node_level() const { return dataset_.train.level == SplitLevel::kNode; }
 
-  // A training step on the global batch `graphs` (graph-level: this rank takes a contiguous block
-  // of about graphs.size() / ranks), or on the train nodes (node-level: `graphs` is ignored).
+  // A training step on the global batch `graphs` (graph-level: this rank takes its share, by
+  // data/graph_shares.h), or on the train nodes (node-level: `graphs` is ignored).
   StepBatch step(const std::vector<int64_t>& graphs);
 
   // Calls `score` on each of this rank's batches of `split`: node-level, the one batch scoring the

@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "data/graph_dataset.h"
 #include "data/graph_ids.h"
+#include "data/graph_shares.h"
 #include "data/random_graphs.h"
 #include "tools/run_setup.h"
 #include "tools/tool_main.h"
@@ -87,6 +88,7 @@ class BatchBench {
     times_.push_back(seconds);
     data_.push_back(parts.data), forward_.push_back(parts.forward), backward_.push_back(parts.backward),
         reduce_.push_back(parts.reduce), optimizer_.push_back(parts.optimizer);
+    compute_.push_back(parts.data + parts.forward + parts.backward);
   }
 
   // The process's peak memory now: read after this batch's first steps, before any larger batch ran.
@@ -95,8 +97,34 @@ class BatchBench {
     if (device_.is_cuda()) peak_gpu_mb_ = gat::peak_memory_bytes(device_) / double(1 << 20);
   }
 
+  // Every rank's value of `mine`, in rank order (a collective).
+  std::vector<double> per_rank(double mine) const {
+    torch::Tensor all = torch::zeros({comm_.size()}, torch::kFloat64);
+    all[comm_.rank()] = mine;
+    comm_.all_reduce(all, gat::dist::ReduceOp::kSum);
+    return std::vector<double>(all.data_ptr<double>(), all.data_ptr<double>() + all.numel());
+  }
+
+  // How evenly the step's work fell on the ranks: each rank's graph work (nodes + edges of its
+  // share, data/graph_shares.h) and its median compute time (batch, forward and backward, before
+  // it waits for the others), with max / mean of each. Called on every rank.
+  nlohmann::json balance() const {
+    const std::vector<double> compute = per_rank(median(compute_));
+    nlohmann::json j = {{"shares", gat::config::name_of(config_.dist.shares)},
+                        {"rank_compute_s", compute},
+                        {"compute_imbalance", gat::data::imbalance(compute)}};
+    if (dataset_.train.level == gat::data::SplitLevel::kGraph) {
+      const auto work = gat::data::share_work(
+          dataset_, gat::data::divide_graphs(dataset_, graphs_, comm_.size(), config_.dist.shares));
+      j["rank_work"] = work;
+      j["work_imbalance"] = gat::data::imbalance(std::vector<double>(work.begin(), work.end()));
+    }
+    return j;
+  }
+
   nlohmann::json result() const {
-    return {
+    nlohmann::json j = balance();
+    j.update({
         {"impl", gat::config::name_of(config_.model.attention)},
         {"nodes", nodes_},  // of one step's batch, self loops not counted
         {"edges", edges_},
@@ -114,7 +142,8 @@ class BatchBench {
         {"median_optimizer_s", median(optimizer_)},
         {"peak_rss_mb", peak_rss_mb_},  // of rank 0, over the process up to this batch's first timed step
         {"peak_gpu_mb", peak_gpu_mb_},  // allocated by LibTorch on rank 0's GPU in that step
-    };
+    });
+    return j;
   }
 
  private:
@@ -126,7 +155,7 @@ class BatchBench {
   gat::DeviceTimer timer_;
   std::vector<int64_t> graphs_;
   int64_t nodes_ = 0, edges_ = 0;
-  std::vector<double> times_, data_, forward_, backward_, reduce_, optimizer_;
+  std::vector<double> times_, data_, forward_, backward_, reduce_, optimizer_, compute_;
   double peak_rss_mb_ = 0;
   nlohmann::json peak_gpu_mb_ = nullptr;
 };

@@ -24,6 +24,7 @@ data::BatchSourceOptions batch_source_options(const config::Config& config, cons
   options.eval_graphs = config.train.batch_graphs;
   options.rank = comm.rank();
   options.ranks = comm.size();
+  options.shares = config.dist.shares;
   return options;
 }
 
