@@ -7,7 +7,8 @@ import h5py
 import numpy as np
 
 from testsupport import BrokenCopies, TempDirTest, write_small_synthetic
-from gatgraphs import CHUNK_BYTES, FormatError, storage, undirected_dedup, validate, write_dataset
+from gatgraphs import (CHUNK_BYTES, FormatError, check_file, storage, undirected_dedup, validate,
+                       write_dataset)
 
 
 def small_dataset():
@@ -109,9 +110,13 @@ class ValidateRejectsTest(BrokenCopies, TempDirTest):
             self.graph_ptr = f["graph_ptr"][()]
 
     def assertRejected(self, bad, expected):
-        with self.assertRaises(FormatError) as caught:
-            validate(bad)
-        self.assertEqual(str(caught.exception), f"{bad}: {expected}")
+        """validate and check_file give the same line, whatever the pieces they read: with a
+        64-byte block, validate reads one graph at a time and check_file parts of graphs."""
+        for check in (validate, check_file, lambda path: validate(path, block_bytes=64),
+                      lambda path: check_file(path, block_bytes=64)):
+            with self.assertRaises(FormatError) as caught:
+                check(bad)
+            self.assertEqual(str(caught.exception), f"{bad}: {expected}")
 
     def test_good_file_passes(self):
         self.assertEqual(validate(self.good)["num_graphs"], 3)
