@@ -1,14 +1,20 @@
 """Tests of gatgraphs.py, the gat-graphs format: writing, validating, rejecting broken files."""
 
 import os
+import subprocess
+import sys
 import unittest
 
 import h5py
 import numpy as np
 
-from testsupport import BrokenCopies, TempDirTest, write_small_synthetic
+from testsupport import HERE, BrokenCopies, TempDirTest, write_small_synthetic
 from gatgraphs import (CHUNK_BYTES, FormatError, check_file, storage, undirected_dedup, validate,
                        write_dataset)
+
+# The corpus of broken files the C++ reader is tested on (tests/cli_test.cpp); each recipe's
+# first line is the message expected.
+BAD_GRAPHS = os.path.join(HERE, "..", "tests", "bad_inputs", "graphs")
 
 
 def small_dataset():
@@ -175,6 +181,20 @@ class ValidateRejectsTest(BrokenCopies, TempDirTest):
     def test_bad_format_attribute(self):
         self.assertRejected(self.with_attribute("/", "format", "other"),
                             "/: attribute format: expected 'gat-graphs', got 'other'")
+
+    def test_declared_but_never_written(self):
+        """Rule 9, refused before any data is read (a piece by piece walk over 10^12 rows of fill
+        values would never end), with the C++ reader's lines: the recipes that break it."""
+        for recipe in ("01_features_chunks_never_written.py", "02_edge_index_never_written.py"):
+            bad = self.path("bad.h5")
+            subprocess.run([sys.executable, os.path.join(BAD_GRAPHS, recipe), bad], check=True)
+            with open(os.path.join(BAD_GRAPHS, recipe)) as f:
+                expected = f.readline().removeprefix("# expect: ").rstrip("\n")
+            with self.subTest(recipe):
+                for check in (validate, check_file):
+                    with self.assertRaises(FormatError) as caught:
+                        check(bad)
+                    self.assertEqual(str(caught.exception), expected.format(file=bad))
 
     def test_not_hdf5(self):
         bad = self.path("bad.h5")
