@@ -152,6 +152,8 @@ def _check_stored(where, dataset):
     """Rule 9: the file holds every element the dataset declares. HDF5 reads what was never
     written as fill values, so without this a header of a few KB declaring 10^12 rows would keep
     the piece by piece walk reading fill values for hours."""
+    if dataset.shape is None:  # HDF5's null dataspace: no elements, not even a shape to check
+        fail(where, dataset.name, "expected an array, got an empty dataspace")
     plist = dataset.id.get_create_plist()
     layout = plist.get_layout()
     nbytes = dataset.dtype.itemsize * int(np.prod(dataset.shape, dtype=object))

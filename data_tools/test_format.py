@@ -196,6 +196,10 @@ class ValidateRejectsTest(BrokenCopies, TempDirTest):
                         check(bad)
                     self.assertEqual(str(caught.exception), expected.format(file=bad))
 
+    def test_null_dataspace(self):
+        self.assertRejected(self.replace("features", h5py.Empty("f4")),
+                            "/features: expected an array, got an empty dataspace")
+
     def test_not_hdf5(self):
         bad = self.path("bad.h5")
         with open(bad, "w") as f:
