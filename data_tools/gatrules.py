@@ -1,6 +1,6 @@
 """The rules of the gat-graphs format (docs/data_format.md), checked a piece at a time.
 
-First what costs nothing to read: the attributes, dtypes and shapes, then the index (graph_ptr,
+First what reads no data: the attributes, dtypes and shapes; then the index (graph_ptr,
 edge_ptr, 16 bytes a graph, read whole; the split ids, read in blocks). Then the data, in pieces
 of consecutive whole graphs of about BLOCK_BYTES together, a larger graph alone or in parts of
 its rows and edge columns. The arrays may be numpy arrays (what write_dataset is about to write)
@@ -18,8 +18,8 @@ VERSION = 1
 TASKS = ("multiclass", "multilabel")
 LEVELS = ("graph", "node")
 SPLITS = ("train", "val", "test")
-# Data read at a time (features, labels and edge columns of a piece together). The checks' own
-# temporaries add about as much again; docs/data_format.md gives the measured peak.
+# Data read at a time (features, labels and edge columns of a piece together). With the checks'
+# temporaries and HDF5's chunk caches the peak is a few times this (docs/data_format.md).
 BLOCK_BYTES = 8 << 20
 EDGE_BYTES = 16  # one int64 column of /edge_index
 
