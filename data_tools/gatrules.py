@@ -234,8 +234,7 @@ def check_all(where, task, num_classes, features, labels, edge_index, graph_ptr,
 
 def check_graph(where, task, num_classes, features, labels, edge_index):
     """Rules 1 to 4 on one graph in isolation, with its own node ids: what a writer that streams
-    graph by graph (gatdata/big_synth.py) checks before writing each one. Return (N, E)."""
+    graph by graph (gatdata/big_synth.py) checks before writing each one."""
     n, e = check_header(where, task, num_classes, features, labels, edge_index)
     check_data(where, task, num_classes, features, labels, edge_index,
                np.array([0, n], dtype=np.int64), np.array([0, e], dtype=np.int64))
-    return n, e
