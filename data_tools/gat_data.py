@@ -9,6 +9,7 @@
   gat_data.py ppi-synth --out-dir DIR [--seed S ...]        PPI-shaped files, public layout
   gat_data.py big-synth --out big.h5 --graphs G [...]       any number of PPI-like graphs, streamed
   gat_data.py inspect FILE.h5                               validate and summarise
+  gat_data.py inspect --check FILE.h5                       validate only, in bounded memory
   gat_data.py curves RUN_DIR [--out PNG]                    plot a run's training curves
   gat_data.py attention FILE.h5 [--out PNG]                 plot gat_explain's attention entropy
 """
@@ -23,7 +24,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gatdata import big_synth, planetoid, plots, ppi, ppi_synth, synthetic  # noqa: E402
 from gatdata.common import CliError  # noqa: E402
-from gatdata.summary import print_summary, write_and_summarise  # noqa: E402
+from gatdata.summary import print_check, print_summary, write_and_summarise  # noqa: E402
 from gatgraphs import GZIP_LEVELS, FormatError, validate  # noqa: E402
 
 
@@ -70,7 +71,10 @@ def cmd_big_synth(args):
 
 
 def cmd_inspect(args):
-    print_summary(validate(args.file))
+    if args.check:
+        print_check(args.file)
+    else:
+        print_summary(validate(args.file))
 
 
 def cmd_curves(args):
@@ -190,6 +194,9 @@ def build_parser():
 
     p = sub.add_parser("inspect", help="validate a file and print a summary")
     p.add_argument("file")
+    p.add_argument("--check", action="store_true",
+                   help="only check every rule, in memory bounded whatever the file's and its "
+                        "graphs' sizes, and print one line (the summary needs whole graphs)")
     p.set_defaults(func=cmd_inspect)
     return parser
 

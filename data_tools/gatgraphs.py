@@ -1,7 +1,8 @@
 """Write and validate "gat-graphs" HDF5 datasets (the contract is docs/data_format.md).
 
-One function, check_arrays, holds every rule; it runs on the arrays before writing and on a
-file's contents when validating, so whatever write_dataset() produces passes validate().
+The rules live in gatrules, which checks them a piece at a time; they run on the arrays before
+writing and on a file's datasets when validating, so whatever write_dataset() produces passes
+validate(), and a file of any size is validated in bounded memory.
 """
 
 import contextlib
@@ -10,165 +11,20 @@ import os
 import h5py
 import numpy as np
 
-FORMAT = "gat-graphs"
-VERSION = 1
-TASKS = ("multiclass", "multilabel")
-LEVELS = ("graph", "node")
-SPLITS = ("train", "val", "test")
+# FormatError is part of this module's interface: callers catch it from here.
+from gatrules import (BLOCK_BYTES, FORMAT, SPLITS, VERSION, FormatError,  # noqa: F401
+                      check_all, fail, shape_text)
+
 GZIP_LEVELS = range(1, 10)  # HDF5's deflate filter: 1 fastest .. 9 smallest
 CHUNK_BYTES = 1 << 20  # about 1 MiB a chunk: compresses well, and fits HDF5's default chunk cache
-
-
-class FormatError(ValueError):
-    """A dataset breaks the format. The message is one line: 'FILE: /DATASET: what was expected'."""
-
-
-def _fail(where, dataset, message):
-    raise FormatError(f"{where}: {dataset}: {message}")
-
-
-def _shape(shape):
-    return "[" + ", ".join(str(d) for d in shape) + "]"
-
-
-def _expect_array(where, dataset, array, dtype, ndim):
-    if array.dtype != np.dtype(dtype):
-        _fail(where, dataset, f"expected {np.dtype(dtype).name}, got {array.dtype.name}")
-    if array.ndim != ndim:
-        _fail(where, dataset, f"expected {ndim}-D, got shape {_shape(array.shape)}")
-
-
-def _expect_shape(where, dataset, array, shape):
-    if array.shape != tuple(shape):
-        _fail(where, dataset, f"expected shape {_shape(shape)}, got {_shape(array.shape)}")
-
-
-def _check_ptr(where, dataset, ptr, total, what):
-    if ptr.shape[0] < 2:
-        _fail(where, dataset, f"expected at least 2 entries (one graph), got {ptr.shape[0]}")
-    if ptr[0] != 0:
-        _fail(where, dataset, f"expected entry 0 to be 0, got {ptr[0]}")
-    drops = np.flatnonzero(np.diff(ptr) < 0)
-    if drops.size:
-        g = int(drops[0])
-        _fail(where, dataset, f"expected non-decreasing entries, got {ptr[g]} then {ptr[g + 1]} "
-                              f"at entries {g} and {g + 1}")
-    if ptr[-1] != total:
-        _fail(where, dataset, f"expected last entry to equal the number of {what} {total}, "
-                              f"got {ptr[-1]}")
-
-
-def _check_ids(where, dataset, ids, limit, what):
-    bad = np.flatnonzero((ids < 0) | (ids >= limit))
-    if bad.size:
-        i = int(bad[0])
-        _fail(where, dataset, f"{what} id {ids[i]} at position {i} is out of range [0, {limit})")
-
-
-def check_graph(where, task, num_classes, features, labels, edge_index):
-    """Check rules 1 to 4 (root attributes, features, labels, edge ids in range) on in-memory
-    arrays; raise FormatError on the first breach. Return (N, E).
-
-    Called on one graph with its own node ids, this checks that graph in isolation: what a writer
-    that streams graph by graph (gatdata/big_synth.py) checks before writing each one.
-    """
-    if task not in TASKS:
-        _fail(where, "/", f"attribute task: expected one of {', '.join(TASKS)}, got {task!r}")
-    if not isinstance(num_classes, (int, np.integer)) or isinstance(num_classes, bool) \
-            or num_classes <= 0:
-        _fail(where, "/", f"attribute num_classes: expected an integer > 0, got {num_classes!r}")
-
-    _expect_array(where, "/features", features, np.float32, 2)
-    n, f = features.shape
-    if n == 0 or f == 0:
-        _fail(where, "/features", f"expected at least one node and one feature, "
-                                  f"got shape {_shape(features.shape)}")
-    bad = np.argwhere(~np.isfinite(features))
-    if bad.size:
-        r, c = (int(v) for v in bad[0])
-        _fail(where, "/features", f"expected finite values, got {features[r, c]} "
-                                  f"at row {r}, column {c}")
-
-    if task == "multiclass":
-        _expect_array(where, "/labels", labels, np.int64, 1)
-        _expect_shape(where, "/labels", labels, (n,))
-        bad = np.flatnonzero((labels < 0) | (labels >= num_classes))
-        if bad.size:
-            i = int(bad[0])
-            _fail(where, "/labels", f"label {labels[i]} of node {i} is out of range "
-                                    f"[0, {num_classes})")
-    else:
-        _expect_array(where, "/labels", labels, np.uint8, 2)
-        _expect_shape(where, "/labels", labels, (n, num_classes))
-        bad = np.argwhere(labels > 1)
-        if bad.size:
-            r, c = (int(v) for v in bad[0])
-            _fail(where, "/labels", f"expected 0 or 1, got {labels[r, c]} at node {r}, class {c}")
-
-    _expect_array(where, "/edge_index", edge_index, np.int64, 2)
-    if edge_index.shape[0] != 2:
-        _fail(where, "/edge_index", f"expected shape [2, E], got {_shape(edge_index.shape)}")
-    bad = np.argwhere((edge_index < 0) | (edge_index >= n))
-    if bad.size:
-        r, c = (int(v) for v in bad[0])
-        _fail(where, "/edge_index", f"node id {edge_index[r, c]} in column {c} is out of range "
-                                    f"[0, {n})")
-    return n, edge_index.shape[1]
-
-
-def check_index(where, n, e, graph_ptr, edge_ptr, splits):
-    """Check rules 5, 6 and 8 (graph_ptr, edge_ptr, splits) for N nodes and E edges; raise
-    FormatError on the first breach. `splits` maps "train"/"val"/"test" to (level, ids)."""
-    _expect_array(where, "/graph_ptr", graph_ptr, np.int64, 1)
-    _check_ptr(where, "/graph_ptr", graph_ptr, n, "nodes")
-    g = graph_ptr.shape[0] - 1
-    _expect_array(where, "/edge_ptr", edge_ptr, np.int64, 1)
-    _expect_shape(where, "/edge_ptr", edge_ptr, (g + 1,))
-    _check_ptr(where, "/edge_ptr", edge_ptr, e, "edges")
-
-    levels = set()
-    for name in SPLITS:
-        dataset = f"/splits/{name}"
-        if name not in splits:
-            _fail(where, dataset, "missing")
-        level, ids = splits[name]
-        if level not in LEVELS:
-            _fail(where, dataset, f"attribute level: expected one of {', '.join(LEVELS)}, "
-                                  f"got {level!r}")
-        levels.add(level)
-        _expect_array(where, dataset, ids, np.int64, 1)
-        _check_ids(where, dataset, ids, g if level == "graph" else n, level)
-    if len(levels) > 1:
-        _fail(where, "/splits", "expected one level for train, val and test, got " +
-              ", ".join(f"{s}={splits[s][0]}" for s in SPLITS))
-
-
-def check_arrays(where, task, num_classes, features, labels, edge_index, graph_ptr, edge_ptr,
-                 splits):
-    """Check every rule of the format on in-memory arrays; raise FormatError on the first breach.
-
-    `where` names the file in messages. `splits` maps "train"/"val"/"test" to (level, ids).
-    """
-    n, e = check_graph(where, task, num_classes, features, labels, edge_index)
-    check_index(where, n, e, graph_ptr, edge_ptr, splits)
-    g = graph_ptr.shape[0] - 1
-
-    # Each edge column belongs to the graph whose edge range holds it; both ends must lie in
-    # that graph's node range, so graphs can be batched and sharded independently.
-    owner = np.repeat(np.arange(g), np.diff(edge_ptr))
-    lo, hi = graph_ptr[owner], graph_ptr[owner + 1]
-    bad = np.argwhere((edge_index < lo) | (edge_index >= hi))
-    if bad.size:
-        r, c = (int(v) for v in bad[0])
-        _fail(where, "/edge_index", f"node id {edge_index[r, c]} in column {c} lies outside graph "
-                                    f"{owner[c]}'s node range [{lo[c]}, {hi[c]})")
+DATASETS = ("features", "labels", "edge_index", "graph_ptr", "edge_ptr")
 
 
 def _as_int64(where, dataset, values):
     array = np.asarray(values)
     # Refuse float ids rather than truncate them silently.
     if array.size and array.dtype.kind not in "iu":
-        _fail(where, dataset, f"expected integers, got {array.dtype.name}")
+        fail(where, dataset, f"expected integers, got {array.dtype.name}")
     return array.astype(np.int64)
 
 
@@ -242,7 +98,7 @@ def write_dataset(path, features, labels, edge_index, graph_ptr, edge_ptr, split
         labels = np.asarray(labels)
         # The uint8 cast would turn 256 or 0.5 into 0, so check the values before it.
         if not np.isin(labels, (0, 1)).all():
-            _fail(where, "/labels", "expected 0 or 1 everywhere")
+            fail(where, "/labels", "expected 0 or 1 everywhere")
         labels = labels.astype(np.uint8)
     else:
         labels = _as_int64(where, "/labels", labels)
@@ -251,11 +107,10 @@ def write_dataset(path, features, labels, edge_index, graph_ptr, edge_ptr, split
     edge_ptr = _as_int64(where, "/edge_ptr", edge_ptr)
     unknown = sorted(set(splits) - set(SPLITS))
     if unknown:
-        _fail(where, "/splits", f"expected only {', '.join(SPLITS)}, got {', '.join(unknown)}")
+        fail(where, "/splits", f"expected only {', '.join(SPLITS)}, got {', '.join(unknown)}")
     splits = {name: (level, _as_int64(where, f"/splits/{name}", ids))
               for name, (level, ids) in splits.items()}
-    check_arrays(where, task, num_classes, features, labels, edge_index, graph_ptr, edge_ptr,
-                 splits)
+    check_all(where, task, num_classes, features, labels, edge_index, graph_ptr, edge_ptr, splits)
 
     with creating(where) as f:
         write_root(f, task, num_classes)
@@ -270,36 +125,152 @@ def write_dataset(path, features, labels, edge_index, graph_ptr, edge_ptr, split
 
 def _attr(where, f, name, kind):
     if name not in f.attrs:
-        _fail(where, "/", f"attribute {name}: missing")
+        fail(where, "/", f"attribute {name}: missing")
     value = f.attrs[name]
     if kind is str:
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
         if not isinstance(value, str):
-            _fail(where, "/", f"attribute {name}: expected a string, got {value!r}")
+            fail(where, "/", f"attribute {name}: expected a string, got {value!r}")
     elif not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
-        _fail(where, "/", f"attribute {name}: expected an integer, got {value!r}")
+        fail(where, "/", f"attribute {name}: expected an integer, got {value!r}")
     return value if kind is str else int(value)
 
 
-def _read(where, f, name):
+def _human_bytes(n):
+    """As the C++ reader writes sizes (gat::human_bytes), so both give the same message."""
+    if n < 1024:
+        return f"{int(n)} B"
+    units = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
+    n, unit = n / 1024, 0
+    while n >= 1024 and unit + 1 < len(units):
+        n, unit = n / 1024, unit + 1
+    return f"{n:.1f} {units[unit]}"
+
+
+def _check_stored(where, dataset):
+    """Rule 9: the file holds every element the dataset declares. HDF5 reads what was never
+    written as fill values, so without this a header of a few KB declaring 10^12 rows would keep
+    the piece by piece walk reading fill values for hours."""
+    if dataset.shape is None:  # HDF5's null dataspace: no elements, not even a shape to check
+        fail(where, dataset.name, "expected an array, got an empty dataspace")
+    plist = dataset.id.get_create_plist()
+    layout = plist.get_layout()
+    nbytes = dataset.dtype.itemsize * int(np.prod(dataset.shape, dtype=object))
+    declared = (f"declares shape {shape_text(dataset.shape)} of {dataset.dtype.name} "
+                f"({_human_bytes(nbytes)})")
+    if layout == h5py.h5d.CHUNKED:
+        needed = int(np.prod([-(-d // c) for d, c in zip(dataset.shape, dataset.chunks)],
+                             dtype=object))
+        stored = dataset.id.get_num_chunks()
+        if stored < needed:
+            count = str(needed) if needed < 10**18 else f"{float(needed):.3e}"
+            fail(where, dataset.name, f"{declared}, but the file holds {stored} of its {count} "
+                                      f"chunks: expected every element written")
+    elif layout == h5py.h5d.CONTIGUOUS and plist.get_external_count() == 0:
+        stored = dataset.id.get_storage_size()
+        if stored < nbytes:
+            fail(where, dataset.name, f"{declared}, but the file holds {_human_bytes(stored)} of "
+                                      f"it: expected every element written")
+
+
+def _dataset(where, f, name):
     obj = f.get(name)
     if obj is None:
-        _fail(where, "/" + name, "missing")
+        fail(where, "/" + name, "missing")
     if not isinstance(obj, h5py.Dataset):
-        _fail(where, "/" + name, "expected a dataset, got a group")
-    return np.asarray(obj[()])
+        fail(where, "/" + name, "expected a dataset, got a group")
+    _check_stored(where, obj)
+    return obj
 
 
 def _level(where, dataset):
     if "level" not in dataset.attrs:
-        _fail(where, dataset.name, "attribute level: missing")
+        fail(where, dataset.name, "attribute level: missing")
     level = dataset.attrs["level"]
     if isinstance(level, bytes):
         level = level.decode("utf-8", "replace")
     if not isinstance(level, str):
-        _fail(where, dataset.name, f"attribute level: expected a string, got {level!r}")
+        fail(where, dataset.name, f"attribute level: expected a string, got {level!r}")
     return level
+
+
+@contextlib.contextmanager
+def _opened(path):
+    """The file at `path` open, its format and version checked: yields (where, task,
+    num_classes, the five datasets by name, splits as name -> (level, dataset)), all as h5py
+    datasets, which read nothing until sliced."""
+    where = os.fspath(path)
+    try:
+        f = h5py.File(where, "r")
+    except OSError as e:
+        fail(where, "/", f"cannot open as HDF5 ({e})")
+    with f:
+        fmt = _attr(where, f, "format", str)
+        if fmt != FORMAT:
+            fail(where, "/", f"attribute format: expected {FORMAT!r}, got {fmt!r}")
+        version = _attr(where, f, "version", int)
+        if version != VERSION:
+            fail(where, "/", f"attribute version: expected {VERSION}, got {version}")
+        task = _attr(where, f, "task", str)
+        num_classes = _attr(where, f, "num_classes", int)
+        data = {name: _dataset(where, f, name) for name in DATASETS}
+        splits = {}
+        for name in SPLITS:
+            dataset = f.get(f"splits/{name}")
+            if isinstance(dataset, h5py.Dataset):
+                _check_stored(where, dataset)
+                splits[name] = (_level(where, dataset), dataset)
+        yield where, task, num_classes, data, splits
+
+
+def check_file(path, block_bytes=BLOCK_BYTES):
+    """Check a file against every rule of the format, in memory bounded by block_bytes (a few
+    times it) whatever the file's size or its graphs': a larger graph is checked in parts. Only
+    the index (16 bytes a graph) is read whole. Return (graphs, nodes, edges).
+
+    Raises FormatError (one line naming the file, the dataset and what was expected).
+    """
+    with _opened(path) as (where, task, num_classes, data, splits):
+        graph_ptr, edge_ptr = check_all(where, task, num_classes, splits=splits,
+                                        block_bytes=block_bytes, **data)
+    return graph_ptr.shape[0] - 1, int(graph_ptr[-1]), int(edge_ptr[-1])
+
+
+def validate(path, block_bytes=BLOCK_BYTES):
+    """Check a file against every rule of the format, as check_file does; return a summary
+    dict of what it holds.
+
+    The statistics need whole graphs, so the data comes in pieces of whole graphs: memory is
+    bounded by block_bytes, or by one graph where a graph is larger, plus the index and the
+    split ids. Raises FormatError (one line naming the file, the dataset and what was expected).
+    """
+    stats = None
+
+    def take_stats(first_row, labels, edge_index):
+        nonlocal stats
+        piece = graph_stats(task, num_classes, labels, edge_index - first_row)
+        stats = piece if stats is None else add_graph_stats(stats, piece)
+
+    with _opened(path) as (where, task, num_classes, data, splits):
+        graph_ptr, edge_ptr = check_all(where, task, num_classes, splits=splits,
+                                        on_piece=take_stats, split_graphs=False,
+                                        block_bytes=block_bytes, **data)
+        features = data["features"]
+        splits = {name: (level, ids[()]) for name, (level, ids) in splits.items()}
+    return {
+        "path": where,
+        "task": task,
+        "num_classes": num_classes,
+        "num_nodes": features.shape[0],
+        "num_features": features.shape[1],
+        "num_edges": int(edge_ptr[-1]),
+        "num_graphs": graph_ptr.shape[0] - 1,
+        "nodes_per_graph": np.diff(graph_ptr),
+        "edges_per_graph": np.diff(edge_ptr),
+        **stats,
+        **split_stats(splits),
+    }
 
 
 def _is_undirected(edge_index, n):
@@ -308,53 +279,8 @@ def _is_undirected(edge_index, n):
     return bool(np.isin(reverse, key).all())
 
 
-def validate(path):
-    """Check a file against every rule of the format; return a summary dict of what it holds.
-
-    Raises FormatError (one line naming the file, the dataset and what was expected).
-    """
-    where = os.fspath(path)
-    try:
-        f = h5py.File(where, "r")
-    except OSError as e:
-        _fail(where, "/", f"cannot open as HDF5 ({e})")
-    with f:
-        fmt = _attr(where, f, "format", str)
-        if fmt != FORMAT:
-            _fail(where, "/", f"attribute format: expected {FORMAT!r}, got {fmt!r}")
-        version = _attr(where, f, "version", int)
-        if version != VERSION:
-            _fail(where, "/", f"attribute version: expected {VERSION}, got {version}")
-        task = _attr(where, f, "task", str)
-        num_classes = _attr(where, f, "num_classes", int)
-        arrays = {name: _read(where, f, name)
-                  for name in ("features", "labels", "edge_index", "graph_ptr", "edge_ptr")}
-        splits = {}
-        for name in SPLITS:
-            dataset = f.get(f"splits/{name}")
-            if isinstance(dataset, h5py.Dataset):
-                splits[name] = (_level(where, dataset), np.asarray(dataset[()]))
-    check_arrays(where, task, num_classes, splits=splits, **arrays)
-
-    features = arrays["features"]
-    return {
-        "path": where,
-        "task": task,
-        "num_classes": num_classes,
-        "num_nodes": features.shape[0],
-        "num_features": features.shape[1],
-        "num_edges": arrays["edge_index"].shape[1],
-        "num_graphs": arrays["graph_ptr"].shape[0] - 1,
-        "nodes_per_graph": np.diff(arrays["graph_ptr"]),
-        "edges_per_graph": np.diff(arrays["edge_ptr"]),
-        **graph_stats(task, num_classes, arrays["labels"], arrays["edge_index"]),
-        **split_stats(splits),
-    }
-
-
 def graph_stats(task, num_classes, labels, edge_index):
-    """What validate reports on nodes and edges. For graphs that share no node, each count of
-    the whole is the sum of the graphs' counts, and `undirected` holds if it holds for each."""
+    """What validate reports on nodes and edges, for graphs given whole (ids from 0)."""
     n = labels.shape[0]
     loops = edge_index[0] == edge_index[1]
     touched = np.zeros(n, dtype=bool)
@@ -369,16 +295,23 @@ def graph_stats(task, num_classes, labels, edge_index):
     }
 
 
+def add_graph_stats(a, b):
+    """graph_stats of two sets of graphs that share no node, taken together: each count is the
+    sum of the two, and `undirected` holds if it holds for each."""
+    return {key: a[key] and b[key] if key == "undirected" else a[key] + b[key] for key in a}
+
+
 def split_stats(splits):
     """What validate reports on the splits ((level, ids) by name)."""
-    split_ids = {name: set(ids.tolist()) for name, (_, ids) in splits.items()}
+    # Sorted numpy ids, not Python sets: node splits can hold millions of ids.
+    unique = {name: np.unique(ids) for name, (_, ids) in splits.items()}
     return {
         "split_level": splits["train"][0],
         "split_sizes": {name: int(ids.shape[0]) for name, (_, ids) in splits.items()},
         # Not a format rule (the loader accepts overlap), but almost always a data bug.
-        "splits_disjoint": not (split_ids["train"] & split_ids["val"]
-                                or split_ids["train"] & split_ids["test"]
-                                or split_ids["val"] & split_ids["test"]),
+        "splits_disjoint": not any(np.intersect1d(unique[a], unique[b], assume_unique=True).size
+                                   for a, b in (("train", "val"), ("train", "test"),
+                                                ("val", "test"))),
     }
 
 
@@ -391,7 +324,7 @@ def undirected_dedup(edge_index, num_nodes):
     """
     edge_index = np.asarray(edge_index, dtype=np.int64)
     if edge_index.ndim != 2 or edge_index.shape[0] != 2:
-        raise ValueError(f"expected edges of shape [2, E], got {_shape(edge_index.shape)}")
+        raise ValueError(f"expected edges of shape [2, E], got {shape_text(edge_index.shape)}")
     if edge_index.size and (edge_index.min() < 0 or edge_index.max() >= num_nodes):
         raise ValueError(f"edge endpoint out of range [0, {num_nodes})")
     src = np.concatenate([edge_index[0], edge_index[1]])

@@ -33,7 +33,7 @@ class BigSynthTest(TempDirTest):
 
     def test_valid_and_summarised_as_inspect_would(self):
         out, printed = self.write("a.h5", "--graphs", "12", *SMALL)
-        s = validate(out)  # loads the whole file: fine at this size
+        s = validate(out)
         self.assertEqual((s["num_graphs"], s["task"], s["num_classes"], s["num_features"]),
                          (12, "multilabel", 16, 16))
         self.assertEqual((s["split_level"], s["split_sizes"]),

@@ -14,8 +14,9 @@ import os
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from gatgraphs import (CHUNK_BYTES, check_graph, check_index, creating, graph_stats,
-                       split_stats, storage, undirected_dedup, write_root, write_splits)
+from gatgraphs import (CHUNK_BYTES, add_graph_stats, creating, graph_stats, split_stats, storage,
+                       undirected_dedup, write_root, write_splits)
+from gatrules import check_graph, check_index
 
 from .common import CliError
 from .ppi_synth import check_shape, label_rule, ppi_labels, ppi_split_graphs, random_pairs
@@ -100,8 +101,7 @@ def write_big_synth(path, graphs, seed=0, nodes=2450, min_nodes=591, max_nodes=3
             f["features"][lo:hi] = x
             f["labels"][lo:hi] = y
             f["edge_index"][:, edge_ptr[g]:edge_ptr[g + 1]] = edges + lo
-            for key, value in graph_stats(TASK, labels, y, edges).items():
-                stats[key] = stats[key] and value if key == "undirected" else stats[key] + value
+            stats = add_graph_stats(stats, graph_stats(TASK, labels, y, edges))
 
     return {"path": where, "task": TASK, "num_classes": labels, "num_nodes": n_all,
             "num_features": features, "num_edges": e_all, "num_graphs": graphs,

@@ -1,6 +1,7 @@
-"""The summary of a gat-graphs file that inspect prints, as does every command that writes one."""
+"""What inspect prints: the summary of a gat-graphs file (as does every command that writes one),
+or with --check the one line that says it is valid."""
 
-from gatgraphs import validate, write_dataset
+from gatgraphs import FORMAT, VERSION, check_file, validate, write_dataset
 
 
 def _spread(values):
@@ -28,6 +29,13 @@ def print_summary(s):
     ]
     for key, value in rows:
         print(f"{key:<12} {value}")
+
+
+def print_check(path):
+    """Check every rule of the file at `path` in bounded memory (check_file); print one line."""
+    graphs, nodes, edges = check_file(path)
+    print(f"{path}: valid {FORMAT} version {VERSION}: {graphs} graphs, {nodes} nodes, "
+          f"{edges} edges")
 
 
 def write_and_summarise(path, arrays, chunk=False, compress=None):
