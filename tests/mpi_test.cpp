@@ -22,6 +22,7 @@
 #include "model/gat.h"
 #include "support/graph_file.h"
 #include "support/rel_error.h"
+#include "train/checkpoint_archive.h"
 #include "train/model_file.h"
 #include "train/options_from_config.h"
 
@@ -601,6 +602,58 @@ TEST_F(StopSignals, ARunStoppedOnTwoRanksResumesOnOneOrThree) {
     EXPECT_NEAR(test_mean(run_dir), test_mean(whole), 1e-6) << "resumed on " << ranks;
     EXPECT_EQ(curve(run_dir).size(), curve(whole).size()) << "resumed on " << ranks;
   }
+}
+
+// data.load: stream reads each rank's graphs from the file as the steps need them, a step ahead, and
+// trains the model a run with the whole file in memory trains, bit for bit (issue 21).
+TEST_F(StopSignals, StreamedAndInMemoryRunsAreBitwiseIdentical) {
+  for (const std::string file : {"inductive.h5", "inductive_gzip.h5"}) {
+    std::vector<std::string> dirs;
+    for (const std::string load : {"memory", "stream"}) {
+      dirs.push_back(dir_.file(load + "_" + file));
+      const Outcome o = run(command(2, dirs.back(),
+                                    "--set data.path=" + std::string(GAT_TEST_DATA) + "/" + file +
+                                        " --set data.load=" + load + " --set train.epochs=8"),
+                            dir_.file("err"));
+      ASSERT_EQ(o.exit_code, 0) << o.err;
+    }
+    EXPECT_EQ(gat::read_whole_file(dirs[0] + "/best.pt"), gat::read_whole_file(dirs[1] + "/best.pt")) << file;
+    EXPECT_EQ(curve(dirs[0]), curve(dirs[1])) << file;
+  }
+}
+
+// A graph that goes bad under a streamed run (here: a write into the file between epochs, and no
+// cache, so that every step reads its graphs again) stops every rank at the step that reads it,
+// with exit 2 and one line naming the file, the dataset and the graph. No checkpoint is written
+// for that step: the last one stays whole.
+TEST_F(StopSignals, ABadGraphMidStreamStopsEveryRankWithOneLine) {
+  const std::string data = dir_.file("mid.h5"), run_dir = dir_.file("mid"), status = dir_.file("mid_status");
+  std::filesystem::copy_file(data_, data);
+  start(command(2, run_dir,
+                "--set data.path=" + data +
+                    " --set data.load=stream --set data.cache_mb=0 --set train.epochs=100000 --log-level warn"),
+        status);
+  ASSERT_TRUE(wait_for_lines(run_dir + "/metrics.jsonl", 3));
+  const std::string script = "import h5py; f = h5py.File('" + data +
+                             "', 'r+'); c = int(f['edge_ptr'][3]); f['edge_index'][0, c] = 0; f.flush(); print(c, "
+                             "int(f['graph_ptr'][3]), int(f['graph_ptr'][4]))";
+  // Past HDF5's file lock, which the run's readers hold.
+  const std::string python = "HDF5_USE_FILE_LOCKING=FALSE " + std::string(GAT_PYTHON);
+  ASSERT_EQ(std::system((python + " -c \"" + script + "\" >" + dir_.file("where")).c_str()), 0);
+  int64_t col = 0, lo = 0, hi = 0;
+  std::ifstream(dir_.file("where")) >> col >> lo >> hi;
+  ASSERT_EQ(status_within(status, 60), std::to_string(gat::kInputErrorExit))
+      << gat::read_whole_file(dir_.file("bg_err"));
+  const std::string err = gat::read_whole_file(dir_.file("bg_err"));
+  const std::string line = "gat_train: error: " + data + ": /edge_index: node id 0 in column " + std::to_string(col) +
+                           " lies outside graph 3's node range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                           ")\n";
+  const std::size_t first = err.find(line);
+  ASSERT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find(line, first + 1), std::string::npos) << "printed more than once:\n" << err;
+  EXPECT_EQ(err.find("MPI_ABORT"), std::string::npos) << err;
+  const std::string checkpoint = gat::read_whole_file(run_dir + "/checkpoint.pt");
+  EXPECT_EQ(gat::train::checkpoint_problem(checkpoint), std::nullopt) << "the last checkpoint is not whole";
 }
 
 // Before training there is nothing to save, so a SIGTERM ends the process wherever it waits: here

@@ -20,6 +20,10 @@ enum class ResumeMode { kOff, kAuto, kRequired };
 // dist.backend: MPI, NCCL (GPU tensors), or NCCL on a GPU in a build with NCCL and MPI otherwise.
 enum class Backend { kAuto, kMpi, kNccl };
 
+// data.load: read the whole file into memory, read each rank's graphs from it as they are used
+// (graph by graph, in bounded memory), or stream when the file is large for this machine.
+enum class LoadMode { kAuto, kMemory, kStream };
+
 // dist.shares: how a graph-level step's graphs go to ranks: balanced by size, or contiguous blocks
 // of equal count (data/graph_shares.h).
 enum class Shares { kBalanced, kContiguous };

@@ -11,6 +11,7 @@ const ChoiceTables& choice_tables() {
       {{ResumeMode::kOff, "off"}, {ResumeMode::kAuto, "auto"}, {ResumeMode::kRequired, "required"}},
       {{Backend::kAuto, "auto"}, {Backend::kMpi, "mpi"}, {Backend::kNccl, "nccl"}},
       {{Shares::kBalanced, "balanced"}, {Shares::kContiguous, "contiguous"}},
+      {{LoadMode::kAuto, "auto"}, {LoadMode::kMemory, "memory"}, {LoadMode::kStream, "stream"}},
   };
   return tables;
 }

@@ -26,6 +26,8 @@ void visit(DataConfig& c, Visit& v) {
   v("path", c.path);
   v("normalize_features", c.normalize_features);
   v("ignore_edges", c.ignore_edges);
+  v("load", c.load);
+  v("cache_mb", c.cache_mb);
 }
 
 template <class Visit>
@@ -280,7 +282,7 @@ void apply_override(YAML::Node& root, const std::string& text) {
 constexpr double kMaxLr = 1e37;
 constexpr double kMaxWeightDecay = 1e38;
 constexpr int64_t kMaxSeed = int64_t{1} << 53;
-constexpr double kMaxBucketMb = 1e12;  // about 1.05e18 bytes, under int64's 9.2e18
+constexpr double kMaxBucketMb = 1e12;  // about 1.05e18 bytes, under int64's 9.2e18 (also data.cache_mb)
 constexpr double kMaxTimeoutS = 1e9;
 
 void require(bool ok, const std::string& source, const std::string& key, const std::string& expected,
@@ -374,6 +376,9 @@ void validate(const Config& c, const std::string& src) {
   require(t.threads >= 0, src, "train.threads", "an integer >= 0 (0 = all available cores)", std::to_string(t.threads));
   require(t.checkpoint_every >= 0, src, "train.checkpoint_every", "an integer >= 0 (0 = only on SIGTERM/SIGUSR1)",
           std::to_string(t.checkpoint_every));
+  require(c.data.cache_mb >= 0, src, "data.cache_mb", "a number >= 0", str(c.data.cache_mb));
+  require(c.data.cache_mb <= kMaxBucketMb, src, "data.cache_mb",
+          "at most " + str(kMaxBucketMb) + " (the size in bytes is an int64)", str(c.data.cache_mb));
   require(c.dist.bucket_mb > 0, src, "dist.bucket_mb", "a number > 0", str(c.dist.bucket_mb));
   require(c.dist.bucket_mb <= kMaxBucketMb, src, "dist.bucket_mb",
           "at most " + str(kMaxBucketMb) + " (the size in bytes is an int64)", str(c.dist.bucket_mb));

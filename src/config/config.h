@@ -14,6 +14,11 @@ struct DataConfig {
   std::string path;                 // gat-graphs HDF5 file (docs/data_format.md); required
   bool normalize_features = false;  // scale each feature row to sum 1, as the GAT paper does for citation graphs
   bool ignore_edges = false;        // drop every edge: each node sees only itself (the per-node MLP baseline)
+  // memory | stream (graph-level data: each rank reads its graphs of a step from the file, a step
+  // ahead, keeping at most cache_mb of them) | auto (stream when the file exceeds a quarter of the
+  // memory available at start)
+  LoadMode load = LoadMode::kAuto;
+  double cache_mb = 1024;  // streamed graphs kept per rank
 };
 
 // model: the GAT stack. Layer l has heads[l] heads of hidden[l] features each, concatenated; the

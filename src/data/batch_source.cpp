@@ -35,6 +35,12 @@ torch::Tensor graph_edges(const GraphDataset& dataset, int64_t g) {
 
 BatchSource::BatchSource(const GraphDataset& dataset, const BatchSourceOptions& options, const torch::Device& device)
     : dataset_(dataset), options_(options), device_(device), graph_plans_(dataset.num_graphs()) {
+  if (dataset.streamed) {  // graph-level only (load_graph_dataset)
+    graph_plans_.clear();
+    stream_ = std::make_unique<GraphStream>(
+        dataset, GraphStreamOptions{options.cache_bytes, options.add_self_loops, options.normalize_features});
+    return;
+  }
   features_ = model_features(dataset, options.normalize_features);
   labels_ = dataset.labels;
   if (node_level()) {
@@ -68,6 +74,23 @@ EdgePlan BatchSource::plan_of(const std::vector<int64_t>& graphs, std::vector<Gr
 }
 
 Batch BatchSource::graphs_batch(const std::vector<int64_t>& graphs) {
+  if (stream_) {  // each graph's values and plan from the stream, joined on the CPU, then moved
+    std::vector<std::shared_ptr<const StreamedGraph>> read;
+    std::vector<torch::Tensor> xs, ys;
+    std::vector<const EdgePlan*> plans;
+    Batch batch;
+    for (int64_t g : graphs) {
+      read.push_back(stream_->graph(g));
+      xs.push_back(read.back()->features);
+      ys.push_back(read.back()->labels);
+      plans.push_back(&read.back()->plan);
+      batch.graphs.push_back(GraphExtent{g, plans.back()->num_nodes, plans.back()->num_edges()});
+    }
+    batch.x = to_device(torch::cat(xs), device_);
+    batch.labels = to_device(torch::cat(ys), device_);
+    batch.plan = to_device(join_plans(plans), device_);
+    return batch;
+  }
   const auto node_ptr = dataset_.graph_ptr.accessor<int64_t, 1>();
   std::vector<torch::Tensor> xs, ys;
   for (int64_t g : graphs) {
@@ -97,6 +120,10 @@ StepBatch BatchSource::step(const std::vector<int64_t>& graphs) {
   const std::vector<int64_t> mine = rank_share(graphs);
   if (!mine.empty()) step.mine = graphs_batch(mine);
   return step;
+}
+
+void BatchSource::prefetch(const std::vector<int64_t>& graphs) {
+  if (stream_) stream_->prefetch(rank_share(graphs));
 }
 
 void BatchSource::for_each_batch(const Split& split, const std::function<void(const Batch&)>& score) {

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "common/dropout_key.h"
 #include "common/edge_plan.h"
 #include "data/graph_dataset.h"
+#include "data/graph_stream.h"
 
 namespace gat::data {
 
@@ -38,10 +40,11 @@ struct StepBatch {
 };
 
 struct BatchSourceOptions {
-  bool normalize_features = false;  // scale each feature row to sum 1 (data.normalize_features)
-  bool add_self_loops = true;       // the plans' (model.add_self_loops)
-  int64_t eval_graphs = 1;          // graphs per evaluation batch (train.batch_graphs)
-  int64_t rank = 0;                 // this rank, of `ranks` that share each graph-level step
+  bool normalize_features = false;         // scale each feature row to sum 1 (data.normalize_features)
+  bool add_self_loops = true;              // the plans' (model.add_self_loops)
+  int64_t eval_graphs = 1;                 // graphs per evaluation batch (train.batch_graphs)
+  int64_t cache_bytes = int64_t{1} << 30;  // streamed graphs kept (data.cache_mb)
+  int64_t rank = 0;                        // this rank, of `ranks` that share each graph-level step
   int64_t ranks = 1;
   Shares shares = Shares::kBalanced;  // how a step's graphs go to the ranks (dist.shares)
 };
@@ -72,6 +75,10 @@ class BatchSource {
   // level.
   Batch graphs_batch(const std::vector<int64_t>& graphs);
 
+  // A streamed dataset: starts reading this rank's share of the step `graphs` in the background,
+  // to be ready when step(graphs) asks for it. Nothing to do for a dataset in memory.
+  void prefetch(const std::vector<int64_t>& graphs);
+
  private:
   std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
   // The joined plan of `graphs`; appends each graph's extent to `extents`.
@@ -83,7 +90,8 @@ class BatchSource {
   torch::Tensor features_;                            // the model's input features; graph-level: on device_
   torch::Tensor labels_;                              // the dataset's labels; graph-level: on device_
   Batch train_nodes_;                                 // node-level: every graph, scoring the train nodes
-  std::vector<std::optional<EdgePlan>> graph_plans_;  // by graph id, once used
+  std::vector<std::optional<EdgePlan>> graph_plans_;  // by graph id, once used (data in memory)
+  std::unique_ptr<GraphStream> stream_;               // the graphs and their plans (data streamed)
 };
 
 }  // namespace gat::data

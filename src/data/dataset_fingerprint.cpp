@@ -1,6 +1,8 @@
 // Tensors by name, each as its dtype, its shape and its values' bytes in row-major order.
 #include "data/dataset_fingerprint.h"
 
+#include <filesystem>
+
 #include "common/checksum.h"
 
 namespace gat::data {
@@ -18,9 +20,17 @@ void add_tensor(Checksum& sum, const std::string& name, const torch::Tensor& t) 
 std::string content_fingerprint(const GraphDataset& dataset) {
   Checksum sum;
   sum.add(to_string(dataset.task)).add(&dataset.num_classes, sizeof dataset.num_classes);
-  add_tensor(sum, "features", dataset.features);
-  add_tensor(sum, "labels", dataset.labels);
-  add_tensor(sum, "edge_index", dataset.edge_index);
+  if (dataset.streamed) {
+    std::error_code ec;
+    const auto size = static_cast<int64_t>(std::filesystem::file_size(dataset.path, ec));
+    const auto modified =
+        static_cast<int64_t>(std::filesystem::last_write_time(dataset.path, ec).time_since_epoch().count());
+    sum.add("streamed").add(&size, sizeof size).add(&modified, sizeof modified);
+  } else {
+    add_tensor(sum, "features", dataset.features);
+    add_tensor(sum, "labels", dataset.labels);
+    add_tensor(sum, "edge_index", dataset.edge_index);
+  }
   add_tensor(sum, "graph_ptr", dataset.graph_ptr);
   add_tensor(sum, "edge_ptr", dataset.edge_ptr);
   for (const auto& [name, split] :

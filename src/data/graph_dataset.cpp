@@ -1,127 +1,16 @@
 // Reading a gat-graphs file and checking every rule of docs/data_format.md, each in one pass.
 #include "data/graph_dataset.h"
 
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <functional>
 #include <optional>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "common/error.h"
+#include "data/graph_checks.h"
 #include "data/h5_file.h"
 
 namespace gat::data {
 namespace {
-
-std::string shape_string(c10::IntArrayRef shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-// A string from the file, quoted for a message: escaped so that the message stays one line, and
-// cut short so that a huge attribute cannot flood the terminal.
-std::string quoted(const std::string& value) {
-  constexpr std::size_t kMaxShown = 64;
-  std::string out = "'";
-  for (const char c : value.substr(0, kMaxShown)) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\\' || c == '\'') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (byte < 0x20 || byte == 0x7f) {
-      char escaped[5];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + (value.size() > kMaxShown ? "...'" : "'");
-}
-
-// The index of the first entry of contiguous `t` (row-major) for which `bad` holds. One pass
-// over the data, stopping at the offender: the checks below run on millions of entries, and a
-// loop allocates nothing, where a chain of torch comparisons builds a temporary for each step.
-template <class T, class Bad>
-std::optional<int64_t> first_bad(const torch::Tensor& t, Bad bad) {
-  const T* begin = t.data_ptr<T>();
-  const T* end = begin + t.numel();
-  const T* found = std::find_if(begin, end, bad);
-  if (found == end) return std::nullopt;
-  return found - begin;
-}
-
-// Validation failures all read "<file>: <object>: <message>".
-class Checker {
- public:
-  explicit Checker(const H5File& file) : file_(file) {}
-
-  [[noreturn]] void fail(const std::string& object, const std::string& message) const {
-    throw Error(file_.path() + ": " + object + ": " + message);
-  }
-
-  std::string string_attribute(const std::string& object, const std::string& name) const {
-    const auto value = file_.string_attribute(object, name);
-    if (!value) fail(object, "attribute " + name + ": missing");
-    return *value;
-  }
-
-  int64_t int_attribute(const std::string& object, const std::string& name) const {
-    const auto value = file_.int_attribute(object, name);
-    if (!value) fail(object, "attribute " + name + ": missing");
-    return *value;
-  }
-
-  // The dataset, checked for existence, element type and number of dimensions before it is read.
-  torch::Tensor read(const std::string& dataset, const std::string& dtype, int64_t dims) const {
-    if (!file_.has(dataset)) fail(dataset, "missing");
-    const std::string got = file_.dtype(dataset);
-    if (got != dtype) fail(dataset, "expected " + dtype + ", got " + got);
-    const std::vector<int64_t> shape = file_.shape(dataset);
-    if (static_cast<int64_t>(shape.size()) != dims)
-      fail(dataset, "expected " + std::to_string(dims) + "-D, got shape " + shape_string(shape));
-    return file_.read(dataset);
-  }
-
-  void expect_shape(const std::string& dataset, const torch::Tensor& t, const std::vector<int64_t>& shape,
-                    const std::string& meaning) const {
-    if (t.sizes() != c10::IntArrayRef(shape))
-      fail(dataset, "expected shape " + shape_string(shape) + meaning + ", got " + shape_string(t.sizes()));
-  }
-
-  // Every entry of int64 `ids` in [0, end); names the first offender (row-major).
-  void expect_ids_in_range(const std::string& dataset, const torch::Tensor& ids, int64_t end, const std::string& what,
-                           const std::function<std::string(int64_t)>& where) const {
-    const auto i = first_bad<int64_t>(ids, [end](int64_t id) { return id < 0 || id >= end; });
-    if (!i) return;
-    fail(dataset, what + " " + std::to_string(ids.data_ptr<int64_t>()[*i]) + where(*i) + " is out of range [0, " +
-                      std::to_string(end) + ")");
-  }
-
-  // ptr[0] = 0, non-decreasing, ptr[last] = end. G is small, so one loop over the data suffices.
-  void expect_offsets(const std::string& dataset, const torch::Tensor& ptr, int64_t end,
-                      const std::string& what) const {
-    const auto p = ptr.accessor<int64_t, 1>();
-    if (p[0] != 0) fail(dataset, "expected first entry 0, got " + std::to_string(p[0]));
-    for (int64_t i = 1; i < ptr.size(0); ++i)
-      if (p[i] < p[i - 1])
-        fail(dataset, "expected non-decreasing entries, got " + std::to_string(p[i - 1]) + " then " +
-                          std::to_string(p[i]) + " at entries " + std::to_string(i - 1) + " and " + std::to_string(i));
-    const int64_t last = p[ptr.size(0) - 1];
-    if (last != end)
-      fail(dataset,
-           "expected last entry " + std::to_string(end) + " (the number of " + what + "), got " + std::to_string(last));
-  }
-
- private:
-  const H5File& file_;
-};
 
 void read_root_attributes(const Checker& check, GraphDataset& d) {
   const std::string format = check.string_attribute("/", "format");
@@ -140,44 +29,59 @@ void read_root_attributes(const Checker& check, GraphDataset& d) {
   if (d.num_classes <= 0) check.fail("/", "attribute num_classes: expected > 0, got " + std::to_string(d.num_classes));
 }
 
-void read_features(const Checker& check, GraphDataset& d) {
-  d.features = check.read("/features", "float32", 2);
-  if (d.features.size(0) < 1 || d.features.size(1) < 1)
-    check.fail("/features",
-               "expected at least one node and one feature, got shape " + shape_string(d.features.sizes()));
-  const auto i = first_bad<float>(d.features, [](float x) { return !std::isfinite(x); });
-  if (!i) return;
-  std::ostringstream value;  // prints nan, inf or -inf
-  value << d.features.data_ptr<float>()[*i];
-  const int64_t f = d.num_features();
-  check.fail("/features", "expected finite values, got " + value.str() + " at row " + std::to_string(*i / f) +
-                              ", column " + std::to_string(*i % f));
-}
+// The bulk datasets (features, labels, edges) are checked for type and shape first. Read whole
+// (`values`), each of their rules is checked too; left in the file, each must be stored in full
+// (a GraphStream checks a graph's values when it reads them).
+struct Bulk {
+  const H5File& file;
+  const Checker& check;
+  bool values;
 
-void read_labels(const Checker& check, GraphDataset& d) {
-  const int64_t n = d.num_nodes();
-  if (d.task == Task::kMulticlass) {
-    d.labels = check.read("/labels", "int64", 1);
-    check.expect_shape("/labels", d.labels, {n}, " (one class per node)");
-    check.expect_ids_in_range("/labels", d.labels, d.num_classes, "class",
-                              [](int64_t i) { return " of node " + std::to_string(i); });
-    return;
+  std::optional<torch::Tensor> read(const std::string& dataset) const {
+    if (values) return file.read(dataset);
+    file.check_stored(dataset);
+    return std::nullopt;
   }
-  d.labels = check.read("/labels", "uint8", 2);
-  check.expect_shape("/labels", d.labels, {n, d.num_classes}, " (nodes x num_classes)");
-  const auto i = first_bad<uint8_t>(d.labels, [](uint8_t label) { return label > 1; });
-  if (!i) return;
-  check.fail("/labels", "expected 0 or 1, got " + std::to_string(d.labels.data_ptr<uint8_t>()[*i]) + " at node " +
-                            std::to_string(*i / d.num_classes) + ", label " + std::to_string(*i % d.num_classes));
+};
+
+void read_features(const Bulk& bulk, GraphDataset& d) {
+  const std::vector<int64_t> shape = bulk.check.expect_type("/features", "float32", 2);
+  if (shape[0] < 1 || shape[1] < 1)
+    bulk.check.fail("/features", "expected at least one node and one feature, got shape " + shape_string(shape));
+  if (const auto values = bulk.read("/features")) {
+    d.features = *values;
+    check_features(bulk.check, d.features, 0);
+  } else {
+    d.streamed = StreamedShape{shape[0], shape[1], 0};
+  }
 }
 
-void read_edges(const Checker& check, GraphDataset& d) {
-  d.edge_index = check.read("/edge_index", "int64", 2);
-  if (d.edge_index.size(0) != 2)
-    check.fail("/edge_index", "expected shape [2, E], got " + shape_string(d.edge_index.sizes()));
+void read_labels(const Bulk& bulk, GraphDataset& d) {
+  const int64_t n = d.num_nodes();
+  const bool multiclass = d.task == Task::kMulticlass;
+  const std::vector<int64_t> shape =
+      bulk.check.expect_type("/labels", multiclass ? "int64" : "uint8", multiclass ? 1 : 2);
+  if (multiclass)
+    bulk.check.expect_shape("/labels", shape, {n}, " (one class per node)");
+  else
+    bulk.check.expect_shape("/labels", shape, {n, d.num_classes}, " (nodes x num_classes)");
+  if (const auto values = bulk.read("/labels")) {
+    d.labels = *values;
+    check_labels(bulk.check, d.task, d.num_classes, d.labels, 0);
+  }
+}
+
+void read_edges(const Bulk& bulk, GraphDataset& d) {
+  const Checker& check = bulk.check;
+  const std::vector<int64_t> shape = check.expect_type("/edge_index", "int64", 2);
+  if (shape[0] != 2) check.fail("/edge_index", "expected shape [2, E], got " + shape_string(shape));
+  if (const auto values = bulk.read("/edge_index")) {
+    d.edge_index = *values;
+    check_node_ids(check, d.edge_index, 0, d.num_nodes());
+  } else {
+    d.streamed->edges = shape[1];
+  }
   const int64_t e = d.num_edges();
-  check.expect_ids_in_range("/edge_index", d.edge_index, d.num_nodes(), "node id",
-                            [e](int64_t i) { return " in column " + std::to_string(i % e); });
 
   d.graph_ptr = check.read("/graph_ptr", "int64", 1);
   if (d.graph_ptr.size(0) < 2)
@@ -185,8 +89,9 @@ void read_edges(const Checker& check, GraphDataset& d) {
   check.expect_offsets("/graph_ptr", d.graph_ptr, d.num_nodes(), "nodes");
   const int64_t g = d.num_graphs();
   d.edge_ptr = check.read("/edge_ptr", "int64", 1);
-  check.expect_shape("/edge_ptr", d.edge_ptr, {g + 1}, " (like /graph_ptr)");
+  check.expect_shape("/edge_ptr", d.edge_ptr.sizes(), {g + 1}, " (like /graph_ptr)");
   check.expect_offsets("/edge_ptr", d.edge_ptr, e, "edges");
+  if (!bulk.values) return;
 
   // No edge crosses graphs: each graph's edge columns against its node range [lo, hi). Sources
   // first, then targets, so that the offender named is the one the Python validator names.
@@ -194,14 +99,9 @@ void read_edges(const Checker& check, GraphDataset& d) {
   const auto edge_ptr = d.edge_ptr.accessor<int64_t, 1>();
   for (int64_t row = 0; row < 2; ++row) {
     const int64_t* ids = d.edge_index.data_ptr<int64_t>() + row * e;
-    for (int64_t graph = 0; graph < g; ++graph) {
-      const int64_t lo = node_ptr[graph], hi = node_ptr[graph + 1];
-      for (int64_t col = edge_ptr[graph]; col < edge_ptr[graph + 1]; ++col)
-        if (ids[col] < lo || ids[col] >= hi)
-          check.fail("/edge_index", "node id " + std::to_string(ids[col]) + " in column " + std::to_string(col) +
-                                        " lies outside graph " + std::to_string(graph) + "'s node range [" +
-                                        std::to_string(lo) + ", " + std::to_string(hi) + ")");
-    }
+    for (int64_t graph = 0; graph < g; ++graph)
+      check_edges_in_graph(check, ids + edge_ptr[graph], edge_ptr[graph], edge_ptr[graph + 1] - edge_ptr[graph], graph,
+                           node_ptr[graph], node_ptr[graph + 1]);
   }
 }
 
@@ -241,17 +141,22 @@ const char* to_string(Task task) { return task == Task::kMulticlass ? "multiclas
 
 const char* to_string(SplitLevel level) { return level == SplitLevel::kGraph ? "graph" : "node"; }
 
-GraphDataset load_graph_dataset(const std::string& path) {
+GraphDataset load_graph_dataset(const std::string& path, bool values) {
   const H5File file(path, H5File::Mode::kRead);
   const Checker check(file);
+  const Bulk bulk{file, check, values};
   GraphDataset d;
   d.path = path;
   // In dependency order: the attributes say how to read labels, features give N, edges give E.
   read_root_attributes(check, d);
-  read_features(check, d);
-  read_labels(check, d);
-  read_edges(check, d);
+  read_features(bulk, d);
+  read_labels(bulk, d);
+  read_edges(bulk, d);
   read_splits(file, check, d);
+  if (!values && d.train.level == SplitLevel::kNode)
+    throw Error(path +
+                ": data.load: stream reads graph-level datasets graph by graph; this one has node-level "
+                "splits (one graph that every rank holds whole): use data.load: memory");
   return d;
 }
 

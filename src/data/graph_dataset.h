@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ struct Split {
   torch::Tensor ids;
 };
 
+// The sizes of the datasets a streamed GraphDataset leaves in the file.
+struct StreamedShape {
+  int64_t nodes = 0;
+  int64_t features = 0;
+  int64_t edges = 0;
+};
+
 // Everything in the file, validated (docs/data_format.md lists the rules). All tensors are CPU.
 struct GraphDataset {
   std::string path;  // the file it came from, for messages
@@ -31,16 +39,22 @@ struct GraphDataset {
   torch::Tensor graph_ptr;   // int64 [G + 1]: graph g owns nodes graph_ptr[g] .. graph_ptr[g+1]
   torch::Tensor edge_ptr;    // int64 [G + 1]: graph g owns edge columns edge_ptr[g] .. edge_ptr[g+1]
   Split train, val, test;
+  // data.load: stream: features, labels and edge_index stay in the file, undefined here, and a
+  // BatchSource reads each graph when it is used; these are their sizes.
+  std::optional<StreamedShape> streamed;
 
-  int64_t num_nodes() const { return features.size(0); }
-  int64_t num_features() const { return features.size(1); }
-  int64_t num_edges() const { return edge_index.size(1); }
+  int64_t num_nodes() const { return streamed ? streamed->nodes : features.size(0); }
+  int64_t num_features() const { return streamed ? streamed->features : features.size(1); }
+  int64_t num_edges() const { return streamed ? streamed->edges : edge_index.size(1); }
   int64_t num_graphs() const { return graph_ptr.size(0) - 1; }
 };
 
 // Reads and validates `path`. Throws gat::Error with one line naming the file, the dataset and what
-// was expected, e.g. "x.h5: /edge_index: node id 9 in column 3 is out of range [0, 5)".
-GraphDataset load_graph_dataset(const std::string& path);
+// was expected, e.g. "x.h5: /edge_index: node id 9 in column 3 is out of range [0, 5)". Without
+// `values` (data.load: stream), reads the attributes, offsets and splits only and checks every
+// rule that needs no graph's values; the rest are checked as each graph is read. Graph-level data
+// only.
+GraphDataset load_graph_dataset(const std::string& path, bool values = true);
 
 // The names split_named takes, for the tools' --split checks.
 inline const std::vector<std::string> kSplitNames = {"train", "val", "test"};

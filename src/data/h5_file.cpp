@@ -129,11 +129,12 @@ std::string shape_text(const std::vector<hsize_t>& dims) {
   return s + "]";
 }
 
-// Refuses, before anything is allocated, a dataset that the file does not hold in full or that
-// could never fit in memory: a header alone can declare 10^12 rows in a file of 40 KB, and HDF5
-// reads chunks never written as fill values. Sizes are counted in long double, so no product
-// overflows.
-void check_size(const H5::DataSet& data, const std::string& type, std::size_t element_bytes, const std::string& where) {
+// Refuses, before anything is allocated, a dataset that the file does not hold in full or (for a
+// whole read, `whole`) that could never fit in memory: a header alone can declare 10^12 rows in a
+// file of 40 KB, and HDF5 reads chunks never written as fill values. Sizes are counted in long
+// double, so no product overflows.
+void check_size(const H5::DataSet& data, const std::string& type, std::size_t element_bytes, const std::string& where,
+                bool whole) {
   const H5::DataSpace space = data.getSpace();
   std::vector<hsize_t> extent(space.getSimpleExtentNdims());
   space.getSimpleExtentDims(extent.data());
@@ -164,7 +165,7 @@ void check_size(const H5::DataSet& data, const std::string& type, std::size_t el
                   " of it: expected every element written");
   }
   const int64_t memory = available_memory_bytes();
-  if (bytes > memory)
+  if (whole && bytes > memory)
     throw Error(where + ": " + declared + ", more than the " + human_bytes(static_cast<double>(memory)) +
                 " of memory of this machine");
 }
@@ -286,10 +287,39 @@ torch::Tensor H5File::read(const std::string& dataset) const {
     const std::string type = type_name(data.getDataType());
     const std::optional<torch::Dtype> dtype = torch_dtype(type);
     if (!dtype) throw Error(where + ": cannot read elements of type " + type);
-    check_size(data, type, c10::elementSize(*dtype), where);
+    check_size(data, type, c10::elementSize(*dtype), where, /*whole=*/true);
     torch::Tensor out = torch::empty(dims(data.getSpace()), *dtype);
     // One bulk read; HDF5 converts the file's byte order to the native one.
     if (out.numel() > 0) data.read(out.data_ptr(), native_type(*dtype, where));
+    return out;
+  });
+}
+
+void H5File::check_stored(const std::string& dataset) const {
+  const std::string where = path_ + ": " + dataset;
+  h5_check(where, "cannot read", [&] {
+    const H5::DataSet data = impl_->open_dataset(where, dataset);
+    const std::string type = type_name(data.getDataType());
+    const std::optional<torch::Dtype> dtype = torch_dtype(type);
+    if (!dtype) throw Error(where + ": cannot read elements of type " + type);
+    check_size(data, type, c10::elementSize(*dtype), where, /*whole=*/false);
+  });
+}
+
+torch::Tensor H5File::read_slab(const std::string& dataset, const std::vector<int64_t>& start,
+                                const std::vector<int64_t>& count) const {
+  const std::string where = path_ + ": " + dataset;
+  return h5_check(where, "cannot read", [&] {
+    const H5::DataSet data = impl_->open_dataset(where, dataset);
+    const std::optional<torch::Dtype> dtype = torch_dtype(type_name(data.getDataType()));
+    if (!dtype) throw Error(where + ": cannot read elements of type " + type_name(data.getDataType()));
+    torch::Tensor out = torch::empty(count, *dtype);
+    if (out.numel() == 0) return out;
+    const std::vector<hsize_t> offset(start.begin(), start.end()), extent(count.begin(), count.end());
+    H5::DataSpace file_space = data.getSpace();
+    file_space.selectHyperslab(H5S_SELECT_SET, extent.data(), offset.data());
+    const H5::DataSpace memory_space(static_cast<int>(extent.size()), extent.data());
+    data.read(out.data_ptr(), native_type(*dtype, where), memory_space, file_space);
     return out;
   });
 }

@@ -1,4 +1,4 @@
-// Whole-dataset HDF5 reads and writes as torch tensors; the only code that sees the HDF5 API.
+// HDF5 reads (whole datasets or slabs) and writes as torch tensors; the only code that sees the HDF5 API.
 #pragma once
 
 #include <torch/torch.h>
@@ -39,6 +39,13 @@ class H5File {
   std::vector<int64_t> shape(const std::string& dataset) const;
   // The whole dataset in one read, as a CPU tensor of its own element type.
   torch::Tensor read(const std::string& dataset) const;
+  // Throws unless the file holds every element the dataset declares (what read() checks first,
+  // less the check that it fits in memory): for a dataset read a slab at a time.
+  void check_stored(const std::string& dataset) const;
+  // The block of `count` elements from `start` along each dimension (an HDF5 hyperslab), as read()
+  // gives it; reads only the chunks it covers of a chunked or compressed dataset.
+  torch::Tensor read_slab(const std::string& dataset, const std::vector<int64_t>& start,
+                          const std::vector<int64_t>& count) const;
 
   // An attribute of `object` ("/" for the root), or nullopt if absent; throws when it exists with
   // another type or more than one element.

@@ -8,14 +8,22 @@
 
 namespace gat::dist {
 
-std::string broadcast_text(Communicator& comm, const std::string& text) {
+std::string broadcast_text(Communicator& comm, const std::string& text, int root) {
   if (comm.size() == 1) return text;
   torch::Tensor length = torch::tensor({int64_t(text.size())});
-  comm.broadcast(length, 0);
+  comm.broadcast(length, root);
   torch::Tensor bytes = torch::zeros({length.item<int64_t>()}, torch::kUInt8);
-  if (comm.rank() == 0) std::memcpy(bytes.data_ptr(), text.data(), text.size());
-  comm.broadcast(bytes, 0);
+  if (comm.rank() == root) std::memcpy(bytes.data_ptr(), text.data(), text.size());
+  comm.broadcast(bytes, root);
   return std::string(static_cast<const char*>(bytes.data_ptr()), bytes.numel());
+}
+
+void throw_first_failure(Communicator& comm, const std::string& mine) {
+  torch::Tensor failed = torch::zeros({comm.size()}, torch::kFloat64);
+  failed[comm.rank()] = mine.empty() ? 0.0 : 1.0;
+  comm.all_reduce(failed, ReduceOp::kSum);
+  const int root = static_cast<int>(failed.nonzero()[0][0].item<int64_t>());
+  throw Error(broadcast_text(comm, mine, root));
 }
 
 std::pair<std::string, std::string> first_difference(const std::string& a, const std::string& b) {

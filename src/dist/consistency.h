@@ -8,8 +8,14 @@
 
 namespace gat::dist {
 
-// Rank 0's `text` (any bytes) on every rank.
-std::string broadcast_text(Communicator& comm, const std::string& text);
+// Rank `root`'s `text` (any bytes) on every rank.
+std::string broadcast_text(Communicator& comm, const std::string& text, int root = 0);
+
+// For a failure that some ranks met and the others learnt of through a collective (a bad graph
+// that only the rank reading it finds): called on every rank, with `mine` empty where this rank
+// met none, throws on every rank the gat::Error of the lowest rank that met one, so that all end
+// alike with one line.
+[[noreturn]] void throw_first_failure(Communicator& comm, const std::string& mine);
 
 // The first line where two texts differ, from each ("(end)" past the last line).
 std::pair<std::string, std::string> first_difference(const std::string& a, const std::string& b);

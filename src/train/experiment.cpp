@@ -11,6 +11,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/memory_limit.h"
 #include "common/record_file.h"
 #include "common/stop_signals.h"
 #include "data/graph_ids.h"
@@ -312,7 +313,19 @@ nlohmann::json summarize(const config::Config& config, const data::GraphDataset&
 }  // namespace
 
 data::GraphDataset load_dataset(const config::Config& config) {
-  data::GraphDataset dataset = data::load_graph_dataset(config.data.path);
+  const std::string& path = config.data.path;
+  bool stream = config.data.load == LoadMode::kStream;
+  if (config.data.load == LoadMode::kAuto) {
+    std::error_code ec;
+    const auto bytes = static_cast<double>(std::filesystem::file_size(path, ec));  // a missing file: the loader says
+    const auto available = static_cast<double>(available_memory_bytes());
+    stream = !ec && bytes > available / 4;
+    log::info("data.load: auto: {} {} ({:.2f} GB; a quarter of the memory available is {:.2f} GB)",
+              stream ? "streaming" : "reading whole", path, bytes / 1e9, available / 4e9);
+  }
+  if (stream && config.data.ignore_edges)
+    throw Error(path + ": data.ignore_edges needs the file in memory (data.load: memory)");
+  data::GraphDataset dataset = data::load_graph_dataset(path, /*values=*/!stream);
   return config.data.ignore_edges ? data::without_edges(std::move(dataset)) : dataset;
 }
 

@@ -22,6 +22,7 @@ data::BatchSourceOptions batch_source_options(const config::Config& config, cons
   options.normalize_features = config.data.normalize_features;
   options.add_self_loops = config.model.add_self_loops;
   options.eval_graphs = config.train.batch_graphs;
+  options.cache_bytes = static_cast<int64_t>(config.data.cache_mb * (1 << 20));
   options.rank = comm.rank();
   options.ranks = comm.size();
   options.shares = config.dist.shares;

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/stop_signals.h"
 #include "data/graph_ids.h"
+#include "dist/consistency.h"
 #include "train/adam_step.h"
 #include "train/evaluation.h"
 #include "train/options_from_config.h"
@@ -91,7 +92,15 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, int64_t epoch
   model_->train();
   optimizer_->zero_grad();
   if (reducer_) reducer_->prepare();
-  const data::StepBatch step = batches_.step(graphs);
+  // A bad graph that a streamed dataset finds on this rank's share stops every rank at this step
+  // (below, after the collectives every rank takes part in): this rank goes on without a batch.
+  std::string bad_data;
+  data::StepBatch step;
+  try {
+    step = batches_.step(graphs);
+  } catch (const Error& e) {
+    bad_data = e.what();
+  }
   lap(t.data);
   torch::Tensor sum;  // of this rank's scored nodes' losses; 0 on a rank without graphs this step
   if (step.mine) {
@@ -117,10 +126,12 @@ StepResult Trainer::train_step(const std::vector<int64_t>& graphs, int64_t epoch
     reducer_->finish();
     read = read_back();
   }
-  // The loss and whether a stop signal reached this rank travel together, so that every rank
-  // learns of a signal at the same step.
-  torch::Tensor global = torch::tensor({read[0].item<double>(), stop_signal() ? 1.0 : 0.0}, torch::kFloat64);
+  // The loss, whether a stop signal reached this rank and whether its batch was bad travel
+  // together, so that every rank learns of either at the same step.
+  torch::Tensor global =
+      torch::tensor({read[0].item<double>(), stop_signal() ? 1.0 : 0.0, bad_data.empty() ? 0.0 : 1.0}, torch::kFloat64);
   comm_.all_reduce(global, dist::ReduceOp::kSum);
+  if (global[2].item<double>() > 0) dist::throw_first_failure(comm_, bad_data);
   lap(t.reduce);
   StepResult result{global[0].item<double>(), step.nodes, "", global[1].item<double>() > 0, step.graphs, step.edges};
   result.nonfinite = std::isfinite(result.loss_sum) ? first_nonfinite(read.narrow(0, 1, read.size(0) - 1)) : "the loss";
@@ -169,6 +180,10 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
     for (int64_t index = st.steps_done; index < steps; ++index) {
       const auto first = order.begin() + std::min<int64_t>(order.size(), index * batch);
       const auto last = order.begin() + std::min<int64_t>(order.size(), (index + 1) * batch);
+      // A streamed dataset reads the next step's graphs while this one computes.
+      if (index + 1 < steps)
+        batches_.prefetch(
+            std::vector<int64_t>(last, order.begin() + std::min<int64_t>(order.size(), (index + 2) * batch)));
       const StepResult r = train_step(std::vector<int64_t>(first, last), epoch);
       ++st.steps_done;
       if (r.nonfinite.empty()) {
