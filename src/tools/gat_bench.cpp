@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <numeric>
+#include <random>
 #include <utility>
 
 #include "common/device.h"
@@ -53,9 +55,11 @@ struct Timing {
 class BatchBench {
  public:
   // Graph-level data: the batch is the first train.batch_graphs training graphs (random graphs:
-  // all of them).
+  // all of them). With `walk`, each step takes the next train.batch_graphs graphs of the training
+  // graphs shuffled by train.seed, as an epoch does (wrapping around), and a streamed dataset reads
+  // the next step's graphs while a step computes: what reading the data costs is then timed too.
   BatchBench(const gat::config::Config& config, gat::data::GraphDataset dataset, gat::dist::Communicator& comm,
-             const torch::Device& device, bool all_graphs)
+             const torch::Device& device, bool all_graphs, bool walk)
       : config_(config),
         comm_(comm),
         device_(device),
@@ -64,6 +68,12 @@ class BatchBench {
         timer_(device) {
     trainer_.reset(config.train.seed);
     graphs_ = gat::data::graph_ids(dataset_.train);
+    if (walk && !trainer_.batches().node_level()) {
+      order_ = graphs_;
+      std::mt19937_64 rng(static_cast<uint64_t>(config.train.seed));
+      std::shuffle(order_.begin(), order_.end(), rng);
+      graphs_ = batch_at(0);
+    }
     if (!all_graphs) graphs_.resize(std::min<std::size_t>(graphs_.size(), config.train.batch_graphs));
     nodes_ = dataset_.num_nodes(), edges_ = dataset_.num_edges();
     if (!trainer_.batches().node_level()) {
@@ -74,6 +84,12 @@ class BatchBench {
 
   // One training step; a timed one is recorded. On a GPU the time is the device's (CUDA events).
   void step(bool timed) {
+    if (!order_.empty()) {
+      graphs_ = batch_at(walked_++);
+      trainer_.batches().prefetch(batch_at(walked_));
+      walked_nodes_ += gat::data::nodes_in(dataset_, graphs_);
+      walked_edges_ += gat::data::edges_in(dataset_, graphs_);
+    }
     gat::synchronize(device_);
     comm_.barrier();  // every rank starts the step together
     gat::train::StepTimes parts;
@@ -89,6 +105,11 @@ class BatchBench {
     data_.push_back(parts.data), forward_.push_back(parts.forward), backward_.push_back(parts.backward),
         reduce_.push_back(parts.reduce), optimizer_.push_back(parts.optimizer);
     compute_.push_back(parts.data + parts.forward + parts.backward);
+    if (dataset_.train.level == gat::data::SplitLevel::kGraph) {
+      const auto work = gat::data::share_work(
+          dataset_, gat::data::divide_graphs(dataset_, graphs_, comm_.size(), config_.dist.shares));
+      work_imbalance_.push_back(gat::data::imbalance(std::vector<double>(work.begin(), work.end())));
+    }
   }
 
   // The process's peak memory now: read after this batch's first steps, before any larger batch ran.
@@ -97,37 +118,55 @@ class BatchBench {
     if (device_.is_cuda()) peak_gpu_mb_ = gat::peak_memory_bytes(device_) / double(1 << 20);
   }
 
-  // Every rank's value of `mine`, in rank order (a collective).
-  std::vector<double> per_rank(double mine) const {
-    torch::Tensor all = torch::zeros({comm_.size()}, torch::kFloat64);
-    all[comm_.rank()] = mine;
+  // Walking: the batch of step `index`, train.batch_graphs graphs of order_ from index times that.
+  std::vector<int64_t> batch_at(int64_t index) const {
+    const int64_t n = static_cast<int64_t>(order_.size()), b = std::min<int64_t>(config_.train.batch_graphs, n);
+    std::vector<int64_t> batch;
+    for (int64_t i = 0; i < b; ++i) batch.push_back(order_[(index * b + i) % n]);
+    return batch;
+  }
+
+  // Every rank's row `mine` (all of one length), as a [ranks, length] table (a collective).
+  torch::Tensor per_rank(const std::vector<double>& mine) const {
+    torch::Tensor all = torch::zeros({comm_.size(), static_cast<int64_t>(mine.size())}, torch::kFloat64);
+    all[comm_.rank()] = torch::tensor(mine, torch::kFloat64);
     comm_.all_reduce(all, gat::dist::ReduceOp::kSum);
+    return all;
+  }
+  std::vector<double> per_rank(double mine) const {
+    const torch::Tensor all = per_rank(std::vector<double>{mine}).contiguous();
     return std::vector<double>(all.data_ptr<double>(), all.data_ptr<double>() + all.numel());
   }
 
-  // How evenly the step's work fell on the ranks: each rank's graph work (nodes + edges of its
-  // share, data/graph_shares.h) and its median compute time (batch, forward and backward, before
-  // it waits for the others), with max / mean of each. Called on every rank.
+  // How evenly the steps' work fell on the ranks, as max / mean over the ranks of each timed step,
+  // averaged over the steps: of the graph work (nodes + edges of each share, data/graph_shares.h)
+  // and of the compute time (batch, forward and backward, before a rank waits for the others);
+  // with each rank's median compute time. Called on every rank.
   nlohmann::json balance() const {
-    const std::vector<double> compute = per_rank(median(compute_));
+    const torch::Tensor compute = per_rank(compute_);  // [ranks, steps]
+    const torch::Tensor step_imbalance = std::get<0>(compute.max(0)) / compute.mean(0);
     nlohmann::json j = {{"shares", gat::config::name_of(config_.dist.shares)},
-                        {"rank_compute_s", compute},
-                        {"compute_imbalance", gat::data::imbalance(compute)}};
-    if (dataset_.train.level == gat::data::SplitLevel::kGraph) {
-      const auto work = gat::data::share_work(
-          dataset_, gat::data::divide_graphs(dataset_, graphs_, comm_.size(), config_.dist.shares));
-      j["rank_work"] = work;
-      j["work_imbalance"] = gat::data::imbalance(std::vector<double>(work.begin(), work.end()));
-    }
+                        {"rank_compute_s", per_rank(median(compute_))},
+                        {"compute_imbalance", step_imbalance.mean().item<double>()}};
+    if (!work_imbalance_.empty())
+      j["work_imbalance"] =
+          std::accumulate(work_imbalance_.begin(), work_imbalance_.end(), 0.0) / work_imbalance_.size();
     return j;
   }
 
   nlohmann::json result() const {
     nlohmann::json j = balance();
+    j["rank_peak_rss_mb"] = per_rank(peak_rss_mb());  // each rank's, over the whole run so far
+    if (!order_.empty()) {
+      j["walked_steps"] = walked_;
+      j["walked_graphs_per_step"] = graphs_.size();
+    }
     j.update({
         {"impl", gat::config::name_of(config_.model.attention)},
-        {"nodes", nodes_},  // of one step's batch, self loops not counted
-        {"edges", edges_},
+        // of one step's batch, self loops not counted (walking: the mean over the steps)
+        {"nodes", order_.empty() ? double(nodes_) : double(walked_nodes_) / std::max<int64_t>(walked_, 1)},
+        {"edges", order_.empty() ? double(edges_) : double(walked_edges_) / std::max<int64_t>(walked_, 1)},
+        {"data_load", gat::config::name_of(dataset_.streamed ? gat::LoadMode::kStream : gat::LoadMode::kMemory)},
         {"heads", config_.model.heads},
         {"device", device_.str()},
         {"threads", at::get_num_threads()},
@@ -155,7 +194,9 @@ class BatchBench {
   gat::DeviceTimer timer_;
   std::vector<int64_t> graphs_;
   int64_t nodes_ = 0, edges_ = 0;
-  std::vector<double> times_, data_, forward_, backward_, reduce_, optimizer_, compute_;
+  std::vector<int64_t> order_;  // walking: the shuffled training graphs
+  int64_t walked_ = 0, walked_nodes_ = 0, walked_edges_ = 0;
+  std::vector<double> times_, data_, forward_, backward_, reduce_, optimizer_, compute_, work_imbalance_;
   double peak_rss_mb_ = 0;
   nlohmann::json peak_gpu_mb_ = nullptr;
 };
@@ -214,6 +255,7 @@ int main(int argc, char** argv) {
   std::string data_path;
   int threads = 0;
   bool scale = false;
+  bool walk = false;
   Timing timing;
   app.add_option("--config", config_path, "YAML experiment file")->required();
   app.add_option("--set", overrides, "Override a config key, as in gat_train");
@@ -235,6 +277,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--features", shape.features, "Features per node of the random graphs")->needs(graphs_flag);
   app.add_option("--classes", shape.classes, "Labels (multilabel) of the random graphs")->needs(graphs_flag);
+  app.add_flag("--walk", walk,
+               "Graph-level data: each step takes the next train.batch_graphs graphs of the shuffled training "
+               "graphs, as an epoch does, so that reading them (data.load: stream) is timed too")
+      ->excludes(graphs_flag);
   app.add_flag("--scale", scale, "Repeat at 1, 2, 4 and 8 times --nodes, one JSON line each")
       ->needs(graphs_flag)
       ->excludes(trace_flag);
@@ -253,7 +299,7 @@ int main(int argc, char** argv) {
       scaled.nodes = shape.nodes * factor;
       gat::data::GraphDataset dataset = random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config);
       gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kTraining);
-      run.add(std::make_unique<BatchBench>(config, std::move(dataset), comm, setup.device(), random));
+      run.add(std::make_unique<BatchBench>(config, std::move(dataset), comm, setup.device(), random, walk));
     }
     const std::vector<nlohmann::json> results = run.finish();
     for (std::size_t s = 0; s < factors.size(); ++s) {

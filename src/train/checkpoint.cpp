@@ -37,6 +37,7 @@ std::string resume_key(const config::Config& config, const data::GraphDataset& d
   c.train.device = defaults.train.device;
   c.train.checkpoint_every = defaults.train.checkpoint_every;
   c.train.resume = defaults.train.resume;
+  c.data.cache_mb = defaults.data.cache_mb;
   c.dist = defaults.dist;
   return config::to_yaml(c) + data::describe_shape(dataset) + "data contents: " + data::content_fingerprint(dataset) +
          "\n";

@@ -18,7 +18,8 @@ namespace gat::train {
 
 // The text two runs must share for one to continue the other's checkpoint: the resolved config,
 // less the keys that may change between them (where results go, threads, device, transport,
-// timeouts and checkpointing itself), the shape of the data and a fingerprint of its contents.
+// timeouts, the stream's cache and checkpointing itself), the shape of the data and a fingerprint
+// of its contents.
 std::string resume_key(const config::Config& config, const data::GraphDataset& dataset);
 
 // Called on every rank. Rank 0 moves the last checkpoint.pt of run_dir to checkpoint.prev.pt and
