@@ -5,6 +5,7 @@
 #include "common/edge_plan.h"
 #include "data/batch_source.h"
 #include "data/graph_ids.h"
+#include "data/graph_shares.h"
 #include "data/random_graphs.h"
 
 namespace {
@@ -21,12 +22,14 @@ GraphDataset graphs_dataset() {
   return gat::data::random_graphs(options);
 }
 
-BatchSourceOptions options_for(int64_t rank, int64_t ranks, bool self_loops = true) {
+BatchSourceOptions options_for(int64_t rank, int64_t ranks, bool self_loops = true,
+                               gat::Shares shares = gat::Shares::kBalanced) {
   BatchSourceOptions options;
   options.add_self_loops = self_loops;
   options.eval_graphs = 2;
   options.rank = rank;
   options.ranks = ranks;
+  options.shares = shares;
   return options;
 }
 
@@ -61,26 +64,30 @@ void expect_same_batch(const Batch& got, const Batch& want, const std::string& w
   EXPECT_TRUE(torch::equal(got.plan.by_source, want.plan.by_source)) << where;
 }
 
-TEST(BatchSource, RanksShareAStepInContiguousBlocksAndAgreeOnItsCounts) {
+// Each rank's batch is its share of data/graph_shares.h (tested there), and every rank counts the
+// whole step; with contiguous shares, the shares are blocks of the step in order.
+TEST(BatchSource, RanksTakeTheirSharesOfAStepAndAgreeOnItsCounts) {
   const GraphDataset dataset = graphs_dataset();
   const std::vector<int64_t> step = {4, 1, 3};
-  for (int64_t ranks : {1, 2, 3, 4}) {
-    std::vector<int64_t> covered;
-    for (int64_t rank = 0; rank < ranks; ++rank) {
-      BatchSource source(dataset, options_for(rank, ranks), torch::kCPU);
-      const gat::data::StepBatch batch = source.step(step);
-      const std::string where = "rank " + std::to_string(rank) + " of " + std::to_string(ranks);
-      EXPECT_EQ(batch.graphs, 3) << where;
-      EXPECT_EQ(batch.nodes, gat::data::nodes_in(dataset, step)) << where;
-      EXPECT_EQ(batch.edges, gat::data::edges_in(dataset, step)) << where;
-      const std::vector<int64_t> mine(step.begin() + 3 * rank / ranks, step.begin() + 3 * (rank + 1) / ranks);
-      ASSERT_EQ(batch.mine.has_value(), !mine.empty()) << where;
-      if (mine.empty()) continue;
-      expect_same_batch(*batch.mine, reference_batch(dataset, mine, true), where);
-      covered.insert(covered.end(), mine.begin(), mine.end());
+  for (const gat::Shares shares : {gat::Shares::kBalanced, gat::Shares::kContiguous})
+    for (int64_t ranks : {1, 2, 3, 4}) {
+      const auto divided = gat::data::divide_graphs(dataset, step, ranks, shares);
+      std::vector<int64_t> covered;
+      for (int64_t rank = 0; rank < ranks; ++rank) {
+        BatchSource source(dataset, options_for(rank, ranks, true, shares), torch::kCPU);
+        const gat::data::StepBatch batch = source.step(step);
+        const std::string where = "rank " + std::to_string(rank) + " of " + std::to_string(ranks);
+        EXPECT_EQ(batch.graphs, 3) << where;
+        EXPECT_EQ(batch.nodes, gat::data::nodes_in(dataset, step)) << where;
+        EXPECT_EQ(batch.edges, gat::data::edges_in(dataset, step)) << where;
+        const std::vector<int64_t>& mine = divided[rank];
+        ASSERT_EQ(batch.mine.has_value(), !mine.empty()) << where;
+        if (mine.empty()) continue;
+        expect_same_batch(*batch.mine, reference_batch(dataset, mine, true), where);
+        covered.insert(covered.end(), mine.begin(), mine.end());
+      }
+      if (shares == gat::Shares::kContiguous) EXPECT_EQ(covered, step) << ranks << " ranks";
     }
-    EXPECT_EQ(covered, step) << ranks << " ranks";
-  }
 }
 
 TEST(BatchSource, KeptPlansJoinAsTheBatchsOwnWithAndWithoutSelfLoops) {
@@ -97,8 +104,9 @@ TEST(BatchSource, KeptPlansJoinAsTheBatchsOwnWithAndWithoutSelfLoops) {
 TEST(BatchSource, ASplitIsScoredInBatchesOfEvalGraphsFromEachRanksShare) {
   GraphDataset dataset = graphs_dataset();
   dataset.val.ids = torch::tensor({3, 0, 4, 2, 1}, torch::kInt64);
-  // Rank 1 of 2 holds graphs 4, 2, 1 of the split, in batches of eval_graphs = 2.
-  BatchSource source(dataset, options_for(1, 2), torch::kCPU);
+  // With contiguous shares, rank 1 of 2 holds graphs 4, 2, 1 of the split, in batches of
+  // eval_graphs = 2.
+  BatchSource source(dataset, options_for(1, 2, true, gat::Shares::kContiguous), torch::kCPU);
   std::vector<Batch> seen;
   source.for_each_batch(dataset.val, [&](const Batch& batch) { seen.push_back(batch); });
   ASSERT_EQ(seen.size(), 2u);
