@@ -26,9 +26,6 @@ import torch
 import torch.nn.functional as F
 import yaml
 
-# scatter_reduce's "amax", the C++ reference's per-target max, warns that its API is in beta.
-warnings.filterwarnings("ignore", message="scatter_reduce")
-
 
 def load_model(checkpoint):
     """(parameters by layer, task) of a gat_train best.pt."""
@@ -94,7 +91,10 @@ def attention_coefficients(alpha_src, alpha_dst, edge_index, negative_slope):
     src, dst = edge_index
     e = F.leaky_relu(alpha_src[src] + alpha_dst[dst], negative_slope)
     # Each target's max taken out keeps exp() finite; it cancels in the ratio.
-    shift = torch.zeros(alpha_src.shape).scatter_reduce(0, dst[:, None].expand_as(e), e, "amax", include_self=False)
+    with warnings.catch_warnings():  # scatter_reduce warns that its API is in beta
+        warnings.simplefilter("ignore")
+        shift = torch.zeros(alpha_src.shape).scatter_reduce(0, dst[:, None].expand_as(e), e, "amax",
+                                                            include_self=False)
     w = torch.exp(e - shift[dst])
     return w / torch.zeros(alpha_src.shape).index_add(0, dst, w)[dst]
 
