@@ -13,7 +13,7 @@ packages=(
   libopenmpi-dev openmpi-bin libyaml-cpp-dev libhdf5-dev
   libgtest-dev libgmock-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   python3-numpy python3-scipy python3-h5py python3-matplotlib
-  python3-torch  # bench/floors.py and the PyTorch eager reference in ../shared/bench
+  python3-torch  # bench/floors.py, the PyTorch eager reference in ../shared/bench, examples/ (with python3-yaml)
 )
 install_missing "${packages[@]}"
 
