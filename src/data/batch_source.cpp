@@ -16,14 +16,6 @@ using torch::indexing::Slice;
 // which makes the first layer's product and input dropout cost O(nonzeros) instead of O(N F).
 constexpr double kSparseFeaturesBelow = 0.1;
 
-// The dataset's features as the model sees them: optionally each row scaled to sum 1 (rows that
-// sum to 0 stay 0), as the GAT paper does for the bag-of-words citation features.
-torch::Tensor model_features(const GraphDataset& dataset, bool normalize_rows) {
-  if (!normalize_rows) return dataset.features;
-  const torch::Tensor sums = dataset.features.sum(1, /*keepdim=*/true);
-  return dataset.features / sums.masked_fill(sums == 0, 1);
-}
-
 // Graph g's edges, int64 [2, e], with its nodes numbered from 0, on the CPU where plans are made.
 torch::Tensor graph_edges(const GraphDataset& dataset, int64_t g) {
   const auto node_ptr = dataset.graph_ptr.accessor<int64_t, 1>();
@@ -41,7 +33,7 @@ BatchSource::BatchSource(const GraphDataset& dataset, const BatchSourceOptions& 
         dataset, GraphStreamOptions{options.cache_bytes, options.add_self_loops, options.normalize_features});
     return;
   }
-  features_ = model_features(dataset, options.normalize_features);
+  features_ = options.normalize_features ? rows_summing_to_one(dataset.features) : dataset.features;
   labels_ = dataset.labels;
   if (node_level()) {
     const double density = features_.numel() ? features_.count_nonzero().item<double>() / features_.numel() : 1;
@@ -60,47 +52,37 @@ std::vector<int64_t> BatchSource::rank_share(const std::vector<int64_t>& graphs)
   return divide_graphs(dataset_, graphs, options_.ranks, options_.shares)[options_.rank];
 }
 
-EdgePlan BatchSource::plan_of(const std::vector<int64_t>& graphs, std::vector<GraphExtent>& extents) {
-  std::vector<const EdgePlan*> plans;
-  for (int64_t g : graphs) {
-    std::optional<EdgePlan>& plan = graph_plans_[g];
-    if (!plan)
-      plan =
-          to_device(make_edge_plan(graph_edges(dataset_, g), nodes_of(dataset_, g), options_.add_self_loops), device_);
-    plans.push_back(&*plan);
-    extents.push_back(GraphExtent{g, plan->num_nodes, plan->num_edges()});
-  }
-  return join_plans(plans);
+const EdgePlan& BatchSource::plan_of(int64_t g) {
+  std::optional<EdgePlan>& plan = graph_plans_[g];
+  if (!plan)
+    plan = to_device(make_edge_plan(graph_edges(dataset_, g), nodes_of(dataset_, g), options_.add_self_loops), device_);
+  return *plan;
 }
 
 Batch BatchSource::graphs_batch(const std::vector<int64_t>& graphs) {
-  if (stream_) {  // each graph's values and plan from the stream, joined on the CPU, then moved
-    std::vector<std::shared_ptr<const StreamedGraph>> read;
-    std::vector<torch::Tensor> xs, ys;
-    std::vector<const EdgePlan*> plans;
-    Batch batch;
-    for (int64_t g : graphs) {
+  // Each graph's rows and plan: cut from the dataset (on the device for graph-level data) with the
+  // kept plan, or read from the stream (on the CPU; `read` holds them until they are joined).
+  const auto node_ptr = dataset_.graph_ptr.accessor<int64_t, 1>();
+  std::vector<std::shared_ptr<const StreamedGraph>> read;
+  std::vector<torch::Tensor> xs, ys;
+  std::vector<const EdgePlan*> plans;
+  Batch batch;
+  for (int64_t g : graphs) {
+    if (stream_) {
       read.push_back(stream_->graph(g));
       xs.push_back(read.back()->features);
       ys.push_back(read.back()->labels);
       plans.push_back(&read.back()->plan);
-      batch.graphs.push_back(GraphExtent{g, plans.back()->num_nodes, plans.back()->num_edges()});
+    } else {
+      xs.push_back(features_.index({Slice(node_ptr[g], node_ptr[g + 1])}));
+      ys.push_back(labels_.index({Slice(node_ptr[g], node_ptr[g + 1])}));
+      plans.push_back(&plan_of(g));
     }
-    batch.x = to_device(torch::cat(xs), device_);
-    batch.labels = to_device(torch::cat(ys), device_);
-    batch.plan = to_device(join_plans(plans), device_);
-    return batch;
+    batch.graphs.push_back(GraphExtent{g, plans.back()->num_nodes, plans.back()->num_edges()});
   }
-  const auto node_ptr = dataset_.graph_ptr.accessor<int64_t, 1>();
-  std::vector<torch::Tensor> xs, ys;
-  for (int64_t g : graphs) {
-    xs.push_back(features_.index({Slice(node_ptr[g], node_ptr[g + 1])}));
-    ys.push_back(labels_.index({Slice(node_ptr[g], node_ptr[g + 1])}));
-  }
-  Batch batch;
-  batch.x = to_device(torch::cat(xs), device_);  // already there for graph-level data
+  batch.x = to_device(torch::cat(xs), device_);
   batch.labels = to_device(torch::cat(ys), device_);
-  batch.plan = plan_of(graphs, batch.graphs);
+  batch.plan = to_device(join_plans(plans), device_);
   return batch;
 }
 

@@ -81,8 +81,8 @@ class BatchSource {
 
  private:
   std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
-  // The joined plan of `graphs`; appends each graph's extent to `extents`.
-  EdgePlan plan_of(const std::vector<int64_t>& graphs, std::vector<GraphExtent>& extents);
+  // Graph g's plan (data in memory): made the first time it is asked for, then kept.
+  const EdgePlan& plan_of(int64_t g);
 
   const GraphDataset& dataset_;
   BatchSourceOptions options_;

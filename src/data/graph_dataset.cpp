@@ -167,6 +167,11 @@ const Split& split_named(const GraphDataset& dataset, const std::string& name) {
   throw Error("split: expected train, val or test, got \"" + name + "\"");
 }
 
+torch::Tensor rows_summing_to_one(const torch::Tensor& x) {
+  const torch::Tensor sums = x.sum(1, /*keepdim=*/true);
+  return x / sums.masked_fill(sums == 0, 1);
+}
+
 GraphDataset without_edges(GraphDataset dataset) {
   dataset.edge_index = dataset.edge_index.new_empty({2, 0});
   dataset.edge_ptr = torch::zeros_like(dataset.edge_ptr);

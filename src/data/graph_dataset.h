@@ -56,6 +56,10 @@ struct GraphDataset {
 // only.
 GraphDataset load_graph_dataset(const std::string& path, bool values = true);
 
+// Feature rows `x` each scaled to sum 1 (rows that sum to 0 stay 0), as the GAT paper does for the
+// bag-of-words citation features (data.normalize_features): a whole dataset's or one graph's rows.
+torch::Tensor rows_summing_to_one(const torch::Tensor& x);
+
 // The names split_named takes, for the tools' --split checks.
 inline const std::vector<std::string> kSplitNames = {"train", "val", "test"};
 

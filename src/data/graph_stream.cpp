@@ -28,31 +28,32 @@ std::shared_ptr<const StreamedGraph> GraphStream::read(int64_t g) {
   const int64_t lo = node_ptr[g], n = node_ptr[g + 1] - lo;
   const int64_t first_col = edge_ptr[g], e = edge_ptr[g + 1] - first_col;
   const Checker check(file_);
+  // A read's failure and a value's name the file, the dataset and a row, not the graph: add it.
+  auto naming_graph = [g](const auto& step) {
+    try {
+      step();
+    } catch (const Error& error) {
+      throw Error(std::string(error.what()) + " (graph " + std::to_string(g) + ")");
+    }
+  };
   auto graph = std::make_shared<StreamedGraph>();
   torch::Tensor edges;
-  try {
+  naming_graph([&] {
     std::lock_guard<std::mutex> lock(file_mutex_);
     graph->features = file_.read_slab("/features", {lo, 0}, {n, dataset_.num_features()});
     graph->labels = dataset_.task == Task::kMulticlass ? file_.read_slab("/labels", {lo}, {n})
                                                        : file_.read_slab("/labels", {lo, 0}, {n, dataset_.num_classes});
     edges = file_.read_slab("/edge_index", {0, first_col}, {2, e});
-  } catch (const Error& error) {
-    throw Error(std::string(error.what()) + " (graph " + std::to_string(g) + ")");
-  }
+  });
   // The whole-file checks, on this graph's slices: the edges' sources, then their targets, each
   // inside the graph's node range (which covers [0, N)); then the values.
   for (int64_t row = 0; row < 2; ++row)
     check_edges_in_graph(check, edges[row].data_ptr<int64_t>(), first_col, e, g, lo, lo + n);
-  try {
+  naming_graph([&] {
     check_features(check, graph->features, lo);
     check_labels(check, dataset_.task, dataset_.num_classes, graph->labels, lo);
-  } catch (const Error& error) {
-    throw Error(std::string(error.what()) + " (graph " + std::to_string(g) + ")");
-  }
-  if (options_.normalize_features) {  // as BatchSource does for a whole dataset, row by row
-    const torch::Tensor sums = graph->features.sum(1, /*keepdim=*/true);
-    graph->features = graph->features / sums.masked_fill(sums == 0, 1);
-  }
+  });
+  if (options_.normalize_features) graph->features = rows_summing_to_one(graph->features);
   graph->plan = make_edge_plan(edges - lo, n, options_.add_self_loops);
   auto tensor_bytes = [](const torch::Tensor& t) { return t.numel() * static_cast<int64_t>(t.element_size()); };
   graph->bytes = tensor_bytes(graph->features) + tensor_bytes(graph->labels) + tensor_bytes(graph->plan.edge_index) +

@@ -170,6 +170,14 @@ void check_size(const H5::DataSet& data, const std::string& type, std::size_t el
                 " of memory of this machine");
 }
 
+// The dataset's elements as a torch dtype; throws for a type this reader does not handle.
+torch::Dtype element_dtype(const H5::DataSet& data, const std::string& where) {
+  const std::string type = type_name(data.getDataType());
+  const std::optional<torch::Dtype> dtype = torch_dtype(type);
+  if (!dtype) throw Error(where + ": cannot read elements of type " + type);
+  return *dtype;
+}
+
 std::string object_type_name(H5O_type_t type) {
   switch (type) {
     case H5O_TYPE_GROUP:
@@ -284,13 +292,11 @@ torch::Tensor H5File::read(const std::string& dataset) const {
   const std::string where = path_ + ": " + dataset;
   return h5_check(where, "cannot read", [&] {
     const H5::DataSet data = impl_->open_dataset(where, dataset);
-    const std::string type = type_name(data.getDataType());
-    const std::optional<torch::Dtype> dtype = torch_dtype(type);
-    if (!dtype) throw Error(where + ": cannot read elements of type " + type);
-    check_size(data, type, c10::elementSize(*dtype), where, /*whole=*/true);
-    torch::Tensor out = torch::empty(dims(data.getSpace()), *dtype);
+    const torch::Dtype dtype = element_dtype(data, where);
+    check_size(data, type_name(data.getDataType()), c10::elementSize(dtype), where, /*whole=*/true);
+    torch::Tensor out = torch::empty(dims(data.getSpace()), dtype);
     // One bulk read; HDF5 converts the file's byte order to the native one.
-    if (out.numel() > 0) data.read(out.data_ptr(), native_type(*dtype, where));
+    if (out.numel() > 0) data.read(out.data_ptr(), native_type(dtype, where));
     return out;
   });
 }
@@ -299,10 +305,8 @@ void H5File::check_stored(const std::string& dataset) const {
   const std::string where = path_ + ": " + dataset;
   h5_check(where, "cannot read", [&] {
     const H5::DataSet data = impl_->open_dataset(where, dataset);
-    const std::string type = type_name(data.getDataType());
-    const std::optional<torch::Dtype> dtype = torch_dtype(type);
-    if (!dtype) throw Error(where + ": cannot read elements of type " + type);
-    check_size(data, type, c10::elementSize(*dtype), where, /*whole=*/false);
+    const torch::Dtype dtype = element_dtype(data, where);
+    check_size(data, type_name(data.getDataType()), c10::elementSize(dtype), where, /*whole=*/false);
   });
 }
 
@@ -311,15 +315,14 @@ torch::Tensor H5File::read_slab(const std::string& dataset, const std::vector<in
   const std::string where = path_ + ": " + dataset;
   return h5_check(where, "cannot read", [&] {
     const H5::DataSet data = impl_->open_dataset(where, dataset);
-    const std::optional<torch::Dtype> dtype = torch_dtype(type_name(data.getDataType()));
-    if (!dtype) throw Error(where + ": cannot read elements of type " + type_name(data.getDataType()));
-    torch::Tensor out = torch::empty(count, *dtype);
+    const torch::Dtype dtype = element_dtype(data, where);
+    torch::Tensor out = torch::empty(count, dtype);
     if (out.numel() == 0) return out;
     const std::vector<hsize_t> offset(start.begin(), start.end()), extent(count.begin(), count.end());
     H5::DataSpace file_space = data.getSpace();
     file_space.selectHyperslab(H5S_SELECT_SET, extent.data(), offset.data());
     const H5::DataSpace memory_space(static_cast<int>(extent.size()), extent.data());
-    data.read(out.data_ptr(), native_type(*dtype, where), memory_space, file_space);
+    data.read(out.data_ptr(), native_type(dtype, where), memory_space, file_space);
     return out;
   });
 }
