@@ -77,7 +77,7 @@ TEST_F(GatTrainCli, BadConfigInputs) {
   const std::string good = write_config("data: {path: " + kData + "}\n");
   expect_error("--config " + good + " --set train.lrr=1",
                good +
-                   ": train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, epochs, lr, "
+                   ": train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, early_stopping, epochs, lr, "
                    "on_nonfinite, patience, resume, run_dir, seed, "
                    "seeds, threads, weight_decay)");
   expect_error("--config " + good + " --set model.heads=[8,x]",

@@ -113,7 +113,8 @@ TEST(Config, UnknownChoicesListTheNames) {
 
 TEST(Config, UnknownKeysAreRejectedWithTheirPath) {
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lrr: 1}\n"),
-            "x.yaml: train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, epochs, lr, "
+            "x.yaml: train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, early_stopping, "
+            "epochs, lr, "
             "on_nonfinite, patience, resume, run_dir, seed, "
             "seeds, threads, weight_decay)");
   EXPECT_EQ(error_of("data: {path: d.h5}\noptim: {}\n"),
@@ -148,6 +149,17 @@ TEST(Config, OutOfRangeValues) {
   EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {attention: fused2}\n"),
             "x.yaml: model.attention: expected one of fused, sparse, dense, got \"fused2\"");
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {seeds: 0}\n"), "x.yaml: train.seeds: expected an integer > 0, got 0");
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {projected_dropout: -0.1}\n"),
+            "x.yaml: model.projected_dropout: expected a number in [0, 1), got -0.1");
+  EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {early_stopping: loss}\n"),
+            "x.yaml: train.early_stopping: expected one of loss_and_metric, metric, got \"loss\"");
+  auto ones = [](int count) {
+    std::string list = "[1";
+    for (int i = 1; i < count; ++i) list += ", 1";
+    return list + "]";
+  };
+  EXPECT_EQ(error_of("data: {path: d.h5}\nmodel: {hidden: " + ones(64) + ", heads: " + ones(65) + "}\n"),
+            "x.yaml: model.heads: expected at most 64 layers, got 65 entries");
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lr: 0.1, lr: 0.2}\n"), "x.yaml:2:18: train.lr: duplicate key");
   EXPECT_EQ(error_of("data: {path: d.h5}\ndata: {path: e.h5}\n"), "x.yaml:2:1: data: duplicate key");
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {on_nonfinite: ignore}\n"),

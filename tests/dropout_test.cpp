@@ -50,7 +50,8 @@ TEST(Dropout, EveryPartOfTheKeyChangesTheMask) {
       {"epoch", dropout_mask(key_of({g}, 5, 4), DropoutSite::kInput, 8, 0.5, torch::kFloat32)},
       {"layer", dropout_mask(key_of({g}, 5, 3, 0), DropoutSite::kInput, 8, 0.5, torch::kFloat32)},
       {"graph", dropout_mask(key_of({{5, 50, 0}}), DropoutSite::kInput, 8, 0.5, torch::kFloat32)},
-      {"site", dropout_mask(key_of({{4, 0, 50}}), DropoutSite::kAttention, 8, 0.5, torch::kFloat32)}};
+      {"site", dropout_mask(key_of({{4, 0, 50}}), DropoutSite::kAttention, 8, 0.5, torch::kFloat32)},
+      {"projected site", dropout_mask(key_of({g}), DropoutSite::kProjected, 8, 0.5, torch::kFloat32)}};
   // 400 elements that agree by chance with probability 2^-400.
   for (const auto& [what, mask] : others) EXPECT_FALSE(torch::equal(mask, base)) << what;
 }
@@ -97,7 +98,7 @@ TEST(Dropout, IdentityWhenOffAndClearErrors) {
   EXPECT_EQ(message([&] {
               dropout_mask(key_of({{0, 5, 0}}, 0, 1 << 24), DropoutSite::kInput, 7, 0.5, torch::kFloat32);
             }),
-            "dropout: key out of range (epoch 16777216 of < 2^24, graph 0 of < 2^32, layer 1 of < 128)");
+            "dropout: key out of range (epoch 16777216 of < 2^24, graph 0 of < 2^32, layer 1 of < 64)");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/gat_conv.h"
+#include "ops/dropout.h"
 #include "support/random_graph.h"
 #include "support/rel_error.h"
 
@@ -54,6 +55,37 @@ TEST(GATConv, SparseInputFeaturesGiveTheSameOutputAndGradients) {
   }
   EXPECT_LT(rel_error(outs[1], outs[0]), 1e-12);
   EXPECT_LT(rel_error(grads[1], grads[0]), 1e-12);
+}
+
+// Section 2.1's h'_i = sum_j alpha_ij W h_j, with W h dropped by its own keyed mask: alpha comes
+// from the undropped W h (the scores are formed before the drop), so the output is alpha times
+// the dropped messages, summed here edge by edge.
+TEST(GATConv, ProjectedDropoutDropsTheMessagesButNotTheScores) {
+  torch::manual_seed(3);
+  const int64_t n = 12, heads = 3, f = 4;
+  const torch::Tensor x = torch::randn({n, 5}, torch::kFloat64);
+  const gat::EdgePlan plan = gat::plan_on(x, random_graph(n, 0.3, true, 6), true);
+  GATConv conv(GATConvOptions(5, f).heads(heads).projected_dropout(0.5));
+  conv->to(torch::kFloat64);
+  const gat::DropoutKey key{9, 2, 1, {{0, n, plan.num_edges()}}};
+  torch::Tensor alpha;
+  const torch::Tensor out = conv->forward_planned(x, plan, &key, &alpha);  // training mode
+  const torch::Tensor mask =
+      gat::ops::dropout_mask(key, gat::ops::DropoutSite::kProjected, heads * f, 0.5, torch::kFloat64);
+  EXPECT_GT(mask.eq(0).sum().item<int64_t>(), 0);
+  const torch::Tensor messages = (torch::mm(x, conv->lin->weight.t()) * mask).view({n, heads, f});
+  torch::Tensor expected = torch::zeros({n, heads, f}, torch::kFloat64);
+  for (int64_t e = 0; e < plan.num_edges(); ++e) {
+    const int64_t src = plan.edge_index[0][e].item<int64_t>(), dst = plan.edge_index[1][e].item<int64_t>();
+    expected[dst] += alpha[e].unsqueeze(1) * messages[src];
+  }
+  expected = expected.view({n, heads * f}) + conv->bias;
+  EXPECT_LT(rel_error(out.detach(), expected), 1e-12);
+  // The scores saw W h undropped: the coefficients equal those of the same layer without the drop.
+  torch::Tensor alpha_plain;
+  conv->options.projected_dropout(0);
+  conv->forward_planned(x, plan, &key, &alpha_plain);
+  EXPECT_TRUE(torch::equal(alpha, alpha_plain));
 }
 
 TEST(GATConv, RenumberingNodesPermutesOutputs) {

@@ -57,3 +57,15 @@ TEST(EarlyStopping, FollowsThePaperRule) {
   EXPECT_EQ(s.bad_epochs(), 1);
   EXPECT_EQ(s.update(1.0, 0.1), V::kStop);  // patience 2 used up
 }
+
+TEST(EarlyStopping, MetricRuleIgnoresTheLoss) {
+  EarlyStopping s(2, gat::StoppingRule::kMetric);
+  using V = EarlyStopping::Verdict;
+  EXPECT_EQ(s.update(1.0, 0.5), V::kKeep);
+  EXPECT_EQ(s.update(0.5, 0.4), V::kContinue);  // loss improved only: a bad epoch under this rule
+  EXPECT_EQ(s.bad_epochs(), 1);
+  EXPECT_EQ(s.update(2.0, 0.5), V::kKeep);  // metric tied, loss far worse: kept, patience reset
+  EXPECT_EQ(s.bad_epochs(), 0);
+  EXPECT_EQ(s.update(0.1, 0.3), V::kContinue);
+  EXPECT_EQ(s.update(0.1, 0.3), V::kStop);
+}

@@ -28,4 +28,9 @@ enum class LoadMode { kAuto, kMemory, kStream };
 // of equal count (data/graph_shares.h).
 enum class Shares { kBalanced, kContiguous };
 
+// train.early_stopping: which validation figures reset patience and choose the kept model: loss
+// and metric together, as the paper's public code does, or the metric alone, as its author used for
+// Citeseer (train/early_stopping.h).
+enum class StoppingRule { kLossAndMetric, kMetric };
+
 }  // namespace gat

@@ -12,6 +12,7 @@ const ChoiceTables& choice_tables() {
       {{Backend::kAuto, "auto"}, {Backend::kMpi, "mpi"}, {Backend::kNccl, "nccl"}},
       {{Shares::kBalanced, "balanced"}, {Shares::kContiguous, "contiguous"}},
       {{LoadMode::kAuto, "auto"}, {LoadMode::kMemory, "memory"}, {LoadMode::kStream, "stream"}},
+      {{StoppingRule::kLossAndMetric, "loss_and_metric"}, {StoppingRule::kMetric, "metric"}},
   };
   return tables;
 }

@@ -35,6 +35,7 @@ void visit(ModelConfig& c, Visit& v) {
   v("hidden", c.hidden);
   v("heads", c.heads);
   v("input_dropout", c.input_dropout);
+  v("projected_dropout", c.projected_dropout);
   v("dropout", c.dropout);
   v("negative_slope", c.negative_slope);
   v("residual", c.residual);
@@ -49,6 +50,7 @@ void visit(TrainConfig& c, Visit& v) {
   v("lr", c.lr);
   v("weight_decay", c.weight_decay);
   v("patience", c.patience);
+  v("early_stopping", c.early_stopping);
   v("seed", c.seed);
   v("seeds", c.seeds);
   v("batch_graphs", c.batch_graphs);
@@ -341,6 +343,8 @@ void validate(const Config& c, const std::string& src) {
       m.heads.size() == m.hidden.size() + 1, src, "model.heads",
       "one entry per hidden layer plus one for the output layer (" + std::to_string(m.hidden.size() + 1) + " entries)",
       str(m.heads));
+  // ops/dropout.cpp keys each layer's masks by its index, in 6 bits.
+  require(m.heads.size() <= 64, src, "model.heads", "at most 64 layers", std::to_string(m.heads.size()) + " entries");
   for (std::size_t i = 0; i < m.hidden.size(); ++i)
     require(m.hidden[i] > 0, src, "model.hidden[" + std::to_string(i) + "]", "an integer > 0",
             std::to_string(m.hidden[i]));
@@ -349,6 +353,8 @@ void validate(const Config& c, const std::string& src) {
             std::to_string(m.heads[i]));
   require(m.input_dropout >= 0 && m.input_dropout < 1, src, "model.input_dropout", "a number in [0, 1)",
           str(m.input_dropout));
+  require(m.projected_dropout >= 0 && m.projected_dropout < 1, src, "model.projected_dropout", "a number in [0, 1)",
+          str(m.projected_dropout));
   require(m.dropout >= 0 && m.dropout < 1, src, "model.dropout", "a number in [0, 1)", str(m.dropout));
   require(m.negative_slope >= 0, src, "model.negative_slope", "a number >= 0", str(m.negative_slope));
   const TrainConfig& t = c.train;

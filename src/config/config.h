@@ -27,6 +27,7 @@ struct ModelConfig {
   std::vector<int64_t> hidden = {8};    // per-head features of each hidden layer
   std::vector<int64_t> heads = {8, 1};  // heads of each layer: hidden layers, then the output layer
   double input_dropout = 0.6;           // dropout on each layer's input features
+  double projected_dropout = 0.0;       // dropout on each layer's projected features W·h (the messages)
   double dropout = 0.6;                 // dropout on the normalised attention coefficients
   double negative_slope = 0.2;          // LeakyReLU slope in the attention score
   bool residual = false;                // skip connection around every layer (linear where sizes differ)
@@ -42,10 +43,13 @@ struct TrainConfig {
   double lr = 0.005;           // Adam learning rate
   double weight_decay = 5e-4;  // L2 penalty on every parameter, applied by Adam
   int64_t patience = 100;      // epochs without improving validation loss or metric before stopping
-  int64_t seed = 0;            // first seed; seed k of a multi-seed run is seed + k
-  int64_t seeds = 1;           // independent runs whose test scores are averaged
-  int64_t batch_graphs = 1;    // whole graphs per step, for datasets split by graph
-  int64_t threads = 0;         // compute threads; 0 = the cores this process may use
+  // loss_and_metric (the paper's code: either resets patience, the kept model is at least as good on
+  // both) | metric (the metric alone resets patience and chooses the kept model)
+  StoppingRule early_stopping = StoppingRule::kLossAndMetric;
+  int64_t seed = 0;          // first seed; seed k of a multi-seed run is seed + k
+  int64_t seeds = 1;         // independent runs whose test scores are averaged
+  int64_t batch_graphs = 1;  // whole graphs per step, for datasets split by graph
+  int64_t threads = 0;       // compute threads; 0 = the cores this process may use
   // cpu | cuda (one GPU per local rank) | auto (cuda when a GPU is visible and the build has CUDA,
   // else cpu)
   DeviceChoice device = DeviceChoice::kCpu;

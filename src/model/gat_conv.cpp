@@ -53,12 +53,13 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
   const int64_t n = x.size(0), h = options.heads(), f = options.out_channels();
   // A layer run on its own draws a new key each training forward, and only when it drops anything.
   DropoutKey drawn;
-  if (!key && is_training() && (options.input_dropout() > 0 || options.dropout() > 0))
+  if (!key && is_training() &&
+      (options.input_dropout() > 0 || options.dropout() > 0 || options.projected_dropout() > 0))
     drawn = ops::drawn_key(n, plan.num_edges());
   const DropoutKey& masks = key ? *key : drawn;
   const torch::Tensor input = ops::dropout(x, masks, ops::DropoutSite::kInput, options.input_dropout(), is_training());
   // torch::mm accepts a sparse left operand, which nn::Linear's forward does not.
-  const torch::Tensor projected = torch::mm(input, lin->weight.t()).view({n, h, f});  // Wh, [N, H, F]
+  torch::Tensor projected = torch::mm(input, lin->weight.t());  // Wh, [N, H * F]
   // <a^k, W^k x> = <W^k^T a^k, x>: both scores come from the input through [H * 2, in] weights made
   // from W and a, one thin product whose [N, H, 2] result the attention takes as one tensor.
   // Forming Wh * a ([N, H, F]) and reducing it instead costs forward and backward a dozen passes
@@ -70,6 +71,9 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
   if (attention)
     *attention = ops::attention_coefficients_sparse(scores.select(2, 0), scores.select(2, 1), plan.edge_index,
                                                     options.negative_slope());
+  // The messages may be dropped; the scores above came from the input, so they see Wh undropped.
+  projected = ops::dropout(projected, masks, ops::DropoutSite::kProjected, options.projected_dropout(), is_training())
+                  .view({n, h, f});
   torch::Tensor out = ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
                                          options.dropout(), is_training(), masks);  // [N, H * F]
   if (!options.concat()) out = out.view({n, h, f}).mean(1);

@@ -24,6 +24,9 @@ struct GATConvOptions {
   TORCH_ARG(double, input_dropout) = 0.0;
   /// Dropout on the normalised attention coefficients.
   TORCH_ARG(double, dropout) = 0.0;
+  /// Dropout on the projected features W·h that the attention sums (the messages), after the
+  /// attention scores are formed from them undropped, as the paper's TensorFlow code does.
+  TORCH_ARG(double, projected_dropout) = 0.0;
   /// Replace any self loops in the edge list with exactly one per node.
   TORCH_ARG(bool, add_self_loops) = true;
   /// Learn an additive bias on the output.

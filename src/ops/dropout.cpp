@@ -12,13 +12,16 @@ namespace gat::ops {
 namespace {
 
 // Philox's 64-bit subsequence holds the rest of the key: epoch (24 bits), graph (32 bits) and
-// layer * 2 + site (8 bits). Every combination in range is a stream of its own.
+// the layer's site (8 bits): layer * 2 + site for the input and attention, as the first two sites
+// were numbered, and 128 + layer for the projected features, so that masks of the input and
+// attention stayed as they were when that site came. Every combination in range is a stream of its
+// own.
 uint64_t subsequence(const DropoutKey& key, int64_t graph, DropoutSite site) {
-  const int64_t stream = key.layer * 2 + static_cast<int64_t>(site);
+  const int64_t stream = site == DropoutSite::kProjected ? 128 + key.layer : key.layer * 2 + static_cast<int64_t>(site);
   TORCH_CHECK(key.epoch >= 0 && key.epoch < (int64_t{1} << 24) && graph >= 0 && graph < (int64_t{1} << 32) &&
-                  stream >= 0 && stream < 256,
+                  key.layer >= 0 && key.layer < 64,
               "dropout: key out of range (epoch ", key.epoch, " of < 2^24, graph ", graph, " of < 2^32, layer ",
-              key.layer, " of < 128)");
+              key.layer, " of < 64)");
   return static_cast<uint64_t>(key.epoch) << 40 | static_cast<uint64_t>(graph) << 8 | static_cast<uint64_t>(stream);
 }
 
@@ -28,7 +31,7 @@ uint32_t keep_threshold(double p) {
   return static_cast<uint32_t>(std::min(p * 4294967296.0, 4294967295.0));
 }
 
-int64_t rows_of(const GraphExtent& g, DropoutSite site) { return site == DropoutSite::kInput ? g.nodes : g.edges; }
+int64_t rows_of(const GraphExtent& g, DropoutSite site) { return site == DropoutSite::kAttention ? g.edges : g.nodes; }
 
 // Elements [0, count) of one graph's stream, four to a Philox block, runs of blocks spread over
 // threads (each run walks its blocks with one engine): each element's value is its own, so the

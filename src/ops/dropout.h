@@ -12,6 +12,7 @@ namespace gat::ops {
 enum class DropoutSite : int64_t {
   kInput = 0,      // the layer's input features: a row per node
   kAttention = 1,  // its attention coefficients alpha: a row per plan edge column
+  kProjected = 2,  // its projected features W·h, after the attention scores are formed: a row per node
 };
 
 // The multiplier of inverted dropout, [rows, width] with rows the key's graphs' nodes or edges

@@ -1,4 +1,4 @@
-// Early stopping as in the GAT reference implementation.
+// Early stopping as in the GAT reference implementation, or on the validation metric alone.
 #include "train/early_stopping.h"
 
 #include <algorithm>
@@ -8,11 +8,13 @@ namespace gat::train {
 EarlyStopping::Verdict EarlyStopping::update(double val_loss, double val_metric) {
   const bool metric_ok = val_metric >= best_metric_;
   const bool loss_ok = val_loss <= best_loss_;
-  if (metric_ok || loss_ok) {
+  const bool reset = rule_ == StoppingRule::kMetric ? metric_ok : metric_ok || loss_ok;
+  const bool keep = rule_ == StoppingRule::kMetric ? metric_ok : metric_ok && loss_ok;
+  if (reset) {
     best_metric_ = std::max(best_metric_, val_metric);
-    best_loss_ = std::min(best_loss_, val_loss);
+    best_loss_ = std::min(best_loss_, val_loss);  // recorded under kMetric too, unused there
     bad_epochs_ = 0;
-    return metric_ok && loss_ok ? Verdict::kKeep : Verdict::kContinue;
+    return keep ? Verdict::kKeep : Verdict::kContinue;
   }
   return ++bad_epochs_ >= patience_ ? Verdict::kStop : Verdict::kContinue;
 }

@@ -1,16 +1,23 @@
-// The GAT paper's early stopping: patience on validation loss and validation metric together.
+// The GAT paper's early stopping: patience on validation loss and validation metric together, or on
+// the metric alone.
 #pragma once
 
 #include <cstdint>
 
+#include "common/choices.h"
+
 namespace gat::train {
 
-// Follows the paper's reference code: an epoch that improves (or ties) either the best validation
-// metric or the best validation loss resets the patience counter; the model is kept only when it
-// is at least as good on both. Training stops after `patience` epochs without either.
+// StoppingRule::kLossAndMetric follows the paper's reference code (execute_cora.py): an epoch that
+// improves (or ties) either the best validation metric or the best validation loss resets the
+// patience counter; the model is kept only when it is at least as good on both. kMetric is the rule
+// the paper's author reports using for Citeseer (PetarV-/GAT issue 14): an epoch that improves or
+// ties the best metric resets patience and is kept; loss plays no part. Either way training stops
+// after `patience` epochs without a reset.
 class EarlyStopping {
  public:
-  explicit EarlyStopping(int64_t patience) : patience_(patience) {}
+  explicit EarlyStopping(int64_t patience, StoppingRule rule = StoppingRule::kLossAndMetric)
+      : patience_(patience), rule_(rule) {}
 
   enum class Verdict { kKeep, kContinue, kStop };
   // kKeep: save this epoch's model as the best; kStop: patience ran out.
@@ -29,6 +36,7 @@ class EarlyStopping {
 
  private:
   int64_t patience_;
+  StoppingRule rule_;
   int64_t bad_epochs_ = State().bad_epochs;
   double best_loss_ = State().best_loss;
   double best_metric_ = State().best_metric;

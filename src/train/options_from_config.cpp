@@ -10,6 +10,7 @@ model::GATOptions gat_options_from_config(const config::ModelConfig& m, int64_t 
       .conv(model::GATConvOptions(0, 0)
                 .negative_slope(m.negative_slope)
                 .input_dropout(m.input_dropout)
+                .projected_dropout(m.projected_dropout)
                 .dropout(m.dropout)
                 .add_self_loops(m.add_self_loops)
                 .bias(m.bias)

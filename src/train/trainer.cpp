@@ -157,7 +157,7 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
     for (const auto& p : params) st.kept.push_back(p.detach().clone());
   }
   const double seconds_before = st.result.seconds;  // spent before a resume
-  EarlyStopping stopping(config_.train.patience);
+  EarlyStopping stopping(config_.train.patience, config_.train.early_stopping);
   stopping.restore(st.stopping);
   auto checkpoint = [&] {
     st.stopping = stopping.state();
