@@ -22,12 +22,10 @@ int main(int argc, char** argv) {
   app.add_option("--set", overrides, "Override a key, e.g. --set train.lr=0.01 --set model.heads=[8,1]");
   bool resume = false;
   app.add_flag("--resume", resume, "Continue from the run directory's newest checkpoint (train.resume: required)");
-  app.add_option("--log-level", log_level,
-                 "trace, debug, info, warn, error or off (ranks > 0 log warnings only, unless debug)");
+  gat::tools::add_rank_log_level(app, log_level);
   return gat::tools::run_tool("gat_train", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::keep_freed_memory();
-    const bool quiet = host.rank() > 0 && log_level != "debug" && log_level != "trace";
-    gat::log::init(host.rank(), quiet && log_level != "off" ? "warn" : log_level);
+    gat::tools::start_rank_logging(host, log_level);
     if (resume) overrides.push_back("train.resume=required");
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
     gat::tools::RunSetup setup(host, config);

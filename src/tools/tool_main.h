@@ -9,10 +9,22 @@
 #include <memory>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "dist/mpi_communicator.h"
 #include "tools/tool_errors.h"
 
 namespace gat::tools {
+
+// --log-level for the tools that train under mpirun, where ranks > 0 log warnings only, unless
+// debug or trace; start_rank_logging applies it.
+inline void add_rank_log_level(CLI::App& app, std::string& level) {
+  app.add_option("--log-level", level,
+                 "trace, debug, info, warn, error or off (ranks > 0 log warnings only, unless debug)");
+}
+inline void start_rank_logging(const dist::Communicator& host, const std::string& level) {
+  const bool quiet = host.rank() > 0 && level != "debug" && level != "trace";
+  log::init(host.rank(), quiet && level != "off" ? "warn" : level);
+}
 
 // Parses argv into `app` (bad arguments: exit code 2), starts the communicator and runs body(comm)
 // under run_reporting_errors. Returns main's exit code.
