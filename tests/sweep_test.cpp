@@ -210,6 +210,17 @@ TEST_F(Sweep, GraphLevelRunsTrainOnEveryRankLikeGatTrain) {
   for (const char* key : {"val", "test", "best_epoch", "epochs"}) EXPECT_EQ(swept[key], trained[key]) << key;
 }
 
+// A sweep started again with another config finds runs that are not its own, and refuses them
+// before it trains anything.
+TEST_F(Sweep, ADirectoryHoldingAnotherConfigsRunIsRefused) {
+  const std::string c = write_config("synthetic.h5", 3), dir = tmp_.file("o");
+  ASSERT_EQ(run(sweep(1, "--config " + c + " --grid train.lr=0.01 --seeds 1 --dir " + dir)).exit_code, 0);
+  expect_error("--config " + c + " --set train.epochs=4 --grid train.lr=0.01 --seeds 1 --dir " + dir,
+               dir +
+                   "/train.lr=0.01/seed_0/config.yaml: the directory holds a run of another config (this sweep "
+                   "'  epochs: 4', the run '  epochs: 3'); give another --dir or remove it");
+}
+
 // A run that diverges is the sweep's result for it, not the sweep's end.
 TEST_F(Sweep, ADivergedRunIsRecordedAndTheSweepGoesOn) {
   const std::string c = write_config("synthetic.h5", 3);

@@ -70,16 +70,17 @@ std::vector<bool> node_level_combinations(const SweepPlan& plan) {
 
 // A run directory that already holds a run (finished, or interrupted with its config.yaml
 // written) must hold this run: a sweep started again with other --sets or another config file
-// would otherwise count the old runs as its own.
-void require_same_config(const SweepPlan& plan, const SweepRun& run) {
+// would otherwise count the old runs as its own. Returns the error line for one that does not, or
+// "".
+std::string other_config_in(const SweepPlan& plan, const SweepRun& run) {
   const std::string path = run.dir + "/" + gat::train::kRunConfig;
   const std::string written = gat::read_whole_file(path);
-  if (written.empty()) return;
+  if (written.empty()) return "";
   const std::string wanted = gat::config::to_yaml(plan.config(run));
-  if (written == wanted) return;
+  if (written == wanted) return "";
   const auto [here, there] = gat::dist::first_difference(wanted, written);
-  throw gat::Error(path + ": the directory holds a run of another config (this sweep '" + here + "', the run '" +
-                   there + "'); give another --dir or remove it");
+  return path + ": the directory holds a run of another config (this sweep '" + here + "', the run '" + there +
+         "'); give another --dir or remove it";
 }
 
 // What every rank does with the runs it takes part in: the dataset (read again only when a run's
@@ -154,14 +155,17 @@ int main(int argc, char** argv) {
     for (const SweepRun& run : plan.runs()) listing += run.dir + "\n";
     gat::dist::check_same_on_all_ranks(host, "sweep", listing);
 
-    // Rank 0 reads which runs are done, so that every rank works from the same list.
+    // Rank 0 reads which runs are done, so that every rank works from the same list, and every
+    // rank stops alike on a directory of another config's run.
     const auto& runs = plan.runs();
     torch::Tensor state = torch::zeros({static_cast<int64_t>(runs.size())}, torch::kInt64);
+    std::string other_run;
     if (host.rank() == 0)
-      for (size_t i = 0; i < runs.size(); ++i) {
+      for (size_t i = 0; i < runs.size() && other_run.empty(); ++i) {
         state[i] = static_cast<int64_t>(gat::train::run_state(runs[i]));
-        if (shard.has(i)) require_same_config(plan, runs[i]);
+        if (shard.has(i)) other_run = other_config_in(plan, runs[i]);
       }
+    if (const std::string error = gat::dist::broadcast_text(host, other_run); !error.empty()) throw gat::Error(error);
     host.broadcast(state, 0);
     std::vector<size_t> spread, together;
     for (size_t i = 0; i < runs.size(); ++i)
