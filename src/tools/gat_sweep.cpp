@@ -12,7 +12,6 @@
 #include "common/log.h"
 #include "common/memory.h"
 #include "config/config.h"
-#include "data/dataset_shape.h"
 #include "data/graph_dataset.h"
 #include "dist/consistency.h"
 #include "tools/run_setup.h"
@@ -52,22 +51,6 @@ std::string data_key(const gat::config::Config& config) {
   return gat::config::to_yaml(data_only);
 }
 
-// Whether each combination's data is split by node (one graph: its runs spread over the ranks) or
-// by graph. Reads each distinct data section's file as training would (a large graph-level file
-// only in part, data.load: auto), so that a bad file stops the sweep before any run.
-std::vector<bool> node_level_combinations(const SweepPlan& plan) {
-  std::map<std::string, bool> by_data;
-  std::vector<bool> node_level;
-  for (int64_t c = 0; c < static_cast<int64_t>(plan.combinations().size()); ++c) {
-    const gat::config::Config config = plan.config(SweepRun{c});
-    const std::string key = data_key(config);
-    if (!by_data.count(key))
-      by_data[key] = gat::train::load_dataset(config).train.level == gat::data::SplitLevel::kNode;
-    node_level.push_back(by_data[key]);
-  }
-  return node_level;
-}
-
 // A run directory that already holds a run (finished, or interrupted with its config.yaml
 // written) must hold this run: a sweep started again with other --sets or another config file
 // would otherwise count the old runs as its own. Returns the error line for one that does not, or
@@ -84,11 +67,27 @@ std::string other_config_in(const SweepPlan& plan, const SweepRun& run) {
 }
 
 // What every rank does with the runs it takes part in: the dataset (read again only when a run's
-// data section differs from the previous run's), the compute set-up, the run itself. A run that
+// data section differs from the last one read), the compute set-up, the run itself. A run that
 // diverges leaves failed.txt with its line and the sweep goes on.
 class RunTrainer {
  public:
   explicit RunTrainer(gat::dist::Communicator& host) : host_(host) {}
+
+  // Whether each combination's data is split by node (one graph: its runs spread over the ranks)
+  // or by graph. Reads each distinct data section's file as training does (a large graph-level
+  // file only in part, data.load: auto), so that a bad file stops the sweep before any run; the
+  // last one read stays for the first runs.
+  std::vector<bool> node_level_combinations(const SweepPlan& plan) {
+    std::map<std::string, bool> by_data;
+    std::vector<bool> node_level;
+    for (int64_t c = 0; c < static_cast<int64_t>(plan.combinations().size()); ++c) {
+      const gat::config::Config config = plan.config(SweepRun{c});
+      const std::string key = data_key(config);
+      if (!by_data.count(key)) by_data[key] = dataset(config).train.level == gat::data::SplitLevel::kNode;
+      node_level.push_back(by_data[key]);
+    }
+    return node_level;
+  }
 
   // `alone`: this rank trains the run by itself, while the other ranks train others.
   void train(const SweepPlan& plan, const SweepRun& run, bool alone) {
@@ -98,18 +97,14 @@ class RunTrainer {
     gat::config::Config setup_config = config;
     if (alone) setup_config.dist.backend = gat::Backend::kMpi;
     gat::tools::RunSetup setup(host_, setup_config);
-    if (const std::string key = data_key(config); key != data_key_) {
-      dataset_.reset();  // one dataset in memory at a time
-      dataset_.emplace(gat::train::load_dataset(config));
-      data_key_ = key;
-    }
-    gat::train::check_model_fits_memory(config.model, *dataset_, gat::train::ModelUse::kTraining);
+    const gat::data::GraphDataset& data = dataset(config);
+    gat::train::check_model_fits_memory(config.model, data, gat::train::ModelUse::kTraining);
     gat::dist::LocalCommunicator one;
     gat::dist::Communicator& comm = alone ? static_cast<gat::dist::Communicator&>(one) : setup.comm();
     gat::log::info("{}: {} seed {}{}", run.dir, plan.name(run.combination), run.seed,
                    alone ? "" : fmt::format(" on {} ranks", comm.size()));
     try {
-      const nlohmann::json results = gat::train::run_experiment(config, *dataset_, comm, setup.device());
+      const nlohmann::json results = gat::train::run_experiment(config, data, comm, setup.device());
       gat::log::info("{}: val {:.4f}, test {:.4f}, {} epochs", run.dir, results["val"].get<double>(),
                      results.value("test", std::nan("")), results["epochs"].get<int64_t>());
     } catch (const gat::Diverged& e) {
@@ -124,6 +119,15 @@ class RunTrainer {
   }
 
  private:
+  const gat::data::GraphDataset& dataset(const gat::config::Config& config) {
+    if (const std::string key = data_key(config); key != data_key_) {
+      dataset_.reset();  // one dataset in memory at a time
+      dataset_.emplace(gat::train::load_dataset(config));
+      data_key_ = key;
+    }
+    return *dataset_;
+  }
+
   gat::dist::Communicator& host_;
   std::string data_key_;
   std::optional<gat::data::GraphDataset> dataset_;
@@ -150,7 +154,8 @@ int main(int argc, char** argv) {
     for (const std::string& grid : grids) axes.push_back(gat::train::parse_axis(grid));
     const Shard shard = parse_shard(shard_text);
     const SweepPlan plan(config_path, sets, axes, seeds, dir);
-    const std::vector<bool> node_level = node_level_combinations(plan);
+    RunTrainer trainer(host);
+    const std::vector<bool> node_level = trainer.node_level_combinations(plan);
     std::string listing;
     for (const SweepRun& run : plan.runs()) listing += run.dir + "\n";
     gat::dist::check_same_on_all_ranks(host, "sweep", listing);
@@ -183,7 +188,6 @@ int main(int argc, char** argv) {
       host.set_timeout(0);
       host.barrier();
     };
-    RunTrainer trainer(host);
     for (size_t k = host.rank(); k < spread.size(); k += host.size()) trainer.train(plan, runs[spread[k]], true);
     wait_for_every_rank();
     for (size_t i : together) trainer.train(plan, runs[i], false);
@@ -197,7 +201,7 @@ int main(int argc, char** argv) {
                      plan.dir(), unfinished);
       return;
     }
-    const std::string table = gat::train::write_sweep_summary(plan, gat::train::summarize_sweep(plan));
+    const std::string table = gat::train::write_sweep_summary(plan);
     gat::log::info("{}: wrote summary.csv, summary.md and summary.svg", plan.dir());
     std::cout << table << std::flush;
   });

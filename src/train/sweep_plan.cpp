@@ -53,8 +53,9 @@ SweepAxis parse_axis(const std::string& text) {
 
 SweepPlan::SweepPlan(std::string config_path, std::vector<std::string> sets, std::vector<SweepAxis> axes, int64_t seeds,
                      std::string dir)
-    : config_path_(std::move(config_path)), sets_(std::move(sets)), axes_(std::move(axes)), dir_(std::move(dir)) {
-  for (const std::string& set : sets_) {
+    : axes_(std::move(axes)), dir_(std::move(dir)) {
+  // --set train.seed and train.seeds stay allowed: they give the first seed and the default count.
+  for (const std::string& set : sets) {
     const std::string key = set.substr(0, set.find('='));
     if (key == "train.run_dir" || key == "train.resume")
       throw Error("--set " + set + ": " + key + " is the sweep's to set for each run (its directory is under --dir)");
@@ -65,10 +66,10 @@ SweepPlan::SweepPlan(std::string config_path, std::vector<std::string> sets, std
       throw Error("--grid " + axis.key + ": the sweep sets " + axis.key + " for each run; use --seeds for more seeds");
     if (!keys.insert(axis.key).second) throw Error("--grid " + axis.key + ": the key is swept twice");
   }
-  const config::Config base = config::load_config(config_path_, sets_);
+  const config::Config base = config::load_config(config_path, sets);
   if (seeds < 0) throw Error("--seeds: expected an integer >= 1, got " + std::to_string(seeds));
   if (seeds == 0) seeds = base.train.seeds;
-  if (dir_.empty()) dir_ = "sweeps/" + std::filesystem::path(config_path_).stem().string();
+  if (dir_.empty()) dir_ = "sweeps/" + std::filesystem::path(config_path).stem().string();
 
   combinations_.push_back({});
   for (const SweepAxis& axis : axes_) {
@@ -85,11 +86,15 @@ SweepPlan::SweepPlan(std::string config_path, std::vector<std::string> sets, std
     if (auto [it, fresh] = named.emplace(name(c), c); !fresh)
       throw Error("--grid: combinations " + std::to_string(it->second + 1) + " and " + std::to_string(c + 1) +
                   " would share the directory " + name(c));
+    // The --sets, then the combination's values; a bad value throws the config's error here,
+    // before any run.
+    std::vector<std::string> overrides = sets;
+    for (size_t a = 0; a < axes_.size(); ++a) overrides.push_back(axes_[a].key + "=" + value(c, a));
+    combination_configs_.push_back(config::load_config(config_path, overrides));
     for (int64_t k = 0; k < seeds; ++k) {
       const int64_t seed = base.train.seed + k;
       runs_.push_back({c, seed, dir_ + "/" + name(c) + "/seed_" + std::to_string(seed)});
     }
-    config(runs_.back());  // a bad value throws the config's error here, before any run
   }
 }
 
@@ -105,14 +110,8 @@ const std::string& SweepPlan::value(int64_t combination, size_t axis) const {
   return axes_[axis].values[combinations_[combination][axis]];
 }
 
-std::vector<std::string> SweepPlan::overrides(const SweepRun& run) const {
-  std::vector<std::string> out = sets_;
-  for (size_t a = 0; a < axes_.size(); ++a) out.push_back(axes_[a].key + "=" + value(run.combination, a));
-  return out;
-}
-
 config::Config SweepPlan::config(const SweepRun& run) const {
-  config::Config config = config::load_config(config_path_, overrides(run));
+  config::Config config = combination_configs_[run.combination];
   // Set in the struct, not as YAML text: a directory name need not be a valid YAML scalar.
   config.train.seed = run.seed;
   config.train.seeds = 1;

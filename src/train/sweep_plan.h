@@ -53,13 +53,12 @@ class SweepPlan {
   config::Config config(const SweepRun& run) const;
 
  private:
-  std::vector<std::string> overrides(const SweepRun& run) const;  // the --sets, then the combination's
-
-  std::string config_path_;
-  std::vector<std::string> sets_;
   std::vector<SweepAxis> axes_;
   std::string dir_;
   std::vector<std::vector<int64_t>> combinations_;
+  // Each combination's config, resolved once from the file as it was when the sweep started: an
+  // edit to the file during a sweep does not reach its later runs.
+  std::vector<config::Config> combination_configs_;
   std::vector<SweepRun> runs_;
 };
 

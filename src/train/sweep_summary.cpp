@@ -82,11 +82,18 @@ std::string plot(const SweepPlan& plan, const std::vector<RunScore>& scores) {
   return svg_plot(panels, "score (mean ± std over runs)");
 }
 
-}  // namespace
+// A combination's runs, summarised. Means and standard deviations (population, as results.json's
+// test_std) are over its finished runs; a run that diverged counts in `failed` only.
+struct SweepRow {
+  int64_t combination = 0;
+  int64_t runs = 0, failed = 0;
+  double val_mean = 0, val_std = 0, test_mean = 0, test_std = 0, epochs_mean = 0;
+  double seconds = 0;  // the runs' training time, summed
+};
 
-std::vector<SweepRow> summarize_sweep(const SweepPlan& plan) {
+std::vector<SweepRow> summarize(const SweepPlan& plan, const std::vector<RunScore>& scores) {
   std::vector<std::vector<RunScore>> by_combination(plan.combinations().size());
-  for (const SweepRun& run : plan.runs()) by_combination[run.combination].push_back(read_run(run));
+  for (const RunScore& s : scores) by_combination[s.combination].push_back(s);
   std::vector<SweepRow> rows;
   for (size_t c = 0; c < by_combination.size(); ++c) {
     SweepRow row{static_cast<int64_t>(c)};
@@ -107,7 +114,12 @@ std::vector<SweepRow> summarize_sweep(const SweepPlan& plan) {
   return rows;
 }
 
-std::string write_sweep_summary(const SweepPlan& plan, const std::vector<SweepRow>& rows) {
+}  // namespace
+
+std::string write_sweep_summary(const SweepPlan& plan) {
+  std::vector<RunScore> scores;
+  for (const SweepRun& run : plan.runs()) scores.push_back(read_run(run));
+  const std::vector<SweepRow> rows = summarize(plan, scores);
   std::string csv, md_head = "|", md_rule = "|";
   for (const SweepAxis& axis : plan.axes()) {
     csv += csv_field(axis.key) + ",";
@@ -138,8 +150,6 @@ std::string write_sweep_summary(const SweepPlan& plan, const std::vector<SweepRo
     if (row.runs > 0 && (best < 0 || row.val_mean > rows[best].val_mean)) best = row.combination;
   }
   if (best >= 0) md += "\nBest by val_mean: " + plan.name(best) + ".\n";
-  std::vector<RunScore> scores;
-  for (const SweepRun& run : plan.runs()) scores.push_back(read_run(run));
   write_file_atomically(plan.dir() + "/summary.csv", csv);
   write_file_atomically(plan.dir() + "/summary.md", md);
   write_file_atomically(plan.dir() + "/summary.svg", plot(plan, scores));
