@@ -25,6 +25,8 @@ def runs_of(path):
     runs = {}
     for f in files:
         for run in json.load(open(f))["runs"]:
+            if run["seed"] in runs:  # a sweep's root holds several combinations: name one of them
+                sys.exit(f"seed_table.py: {path}: seed {run['seed']} appears twice (give one combination's directory)")
             runs[run["seed"]] = run
     return runs
 

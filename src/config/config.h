@@ -42,7 +42,7 @@ struct TrainConfig {
   int64_t epochs = 1000;       // the most epochs; early stopping usually ends sooner
   double lr = 0.005;           // Adam learning rate
   double weight_decay = 5e-4;  // L2 penalty on every parameter, applied by Adam
-  int64_t patience = 100;      // epochs without improving validation loss or metric before stopping
+  int64_t patience = 100;      // epochs without a reset (early_stopping says what resets it) before stopping
   // loss_and_metric (the paper's code: either resets patience, the kept model is at least as good on
   // both) | metric (the metric alone resets patience and chooses the kept model)
   StoppingRule early_stopping = StoppingRule::kLossAndMetric;
