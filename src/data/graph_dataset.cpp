@@ -7,16 +7,19 @@
 
 #include "common/error.h"
 #include "data/graph_checks.h"
+#include "data/graph_partition.h"
 #include "data/h5_file.h"
 
 namespace gat::data {
 namespace {
 
-void read_root_attributes(const Checker& check, GraphDataset& d) {
+// Returns the format's version: 1, or 2 for a partitioned graph.
+int64_t read_root_attributes(const Checker& check, GraphDataset& d) {
   const std::string format = check.string_attribute("/", "format");
   if (format != "gat-graphs") check.fail("/", "attribute format: expected 'gat-graphs', got " + quoted(format));
   const int64_t version = check.int_attribute("/", "version");
-  if (version != 1) check.fail("/", "attribute version: expected 1, got " + std::to_string(version));
+  if (version != 1 && version != 2)
+    check.fail("/", "attribute version: expected 1 or 2, got " + std::to_string(version));
   const std::string task = check.string_attribute("/", "task");
   if (task == "multiclass") {
     d.task = Task::kMulticlass;
@@ -27,6 +30,7 @@ void read_root_attributes(const Checker& check, GraphDataset& d) {
   }
   d.num_classes = check.int_attribute("/", "num_classes");
   if (d.num_classes <= 0) check.fail("/", "attribute num_classes: expected > 0, got " + std::to_string(d.num_classes));
+  return version;
 }
 
 // The bulk datasets (features, labels, edges) are checked for type and shape first. Read whole
@@ -148,7 +152,7 @@ GraphDataset load_graph_dataset(const std::string& path, bool values) {
   GraphDataset d;
   d.path = path;
   // In dependency order: the attributes say how to read labels, features give N, edges give E.
-  read_root_attributes(check, d);
+  const int64_t version = read_root_attributes(check, d);
   read_features(bulk, d);
   read_labels(bulk, d);
   read_edges(bulk, d);
@@ -157,6 +161,7 @@ GraphDataset load_graph_dataset(const std::string& path, bool values) {
     throw Error(path +
                 ": data.load: stream reads graph-level datasets graph by graph; this one has node-level "
                 "splits (one graph that every rank holds whole): use data.load: memory");
+  if (version == 2) d.partition = read_partition(file, check, d);
   return d;
 }
 

@@ -28,6 +28,18 @@ struct StreamedShape {
   int64_t edges = 0;
 };
 
+// A version-2 file's clusters (docs/data_format.md, version 2): cluster c owns rows
+// cluster_ptr[c] .. cluster_ptr[c+1], and the row order is the source file's order permuted.
+struct Partition {
+  torch::Tensor cluster_ptr;  // int64 [K + 1]
+  torch::Tensor node_perm;    // int64 [N]: the source file's id of each row's node
+  torch::Tensor cluster;      // int64 [N]: each node's cluster, by its source file id
+  std::string method;         // "metis" or "random"
+  int64_t seed = 0;
+
+  int64_t num_clusters() const { return cluster_ptr.size(0) - 1; }
+};
+
 // Everything in the file, validated (docs/data_format.md lists the rules). All tensors are CPU.
 struct GraphDataset {
   std::string path;  // the file it came from, for messages
@@ -42,6 +54,7 @@ struct GraphDataset {
   // data.load: stream: features, labels and edge_index stay in the file, undefined here, and a
   // BatchSource reads each graph when it is used; these are their sizes.
   std::optional<StreamedShape> streamed;
+  std::optional<Partition> partition;  // a version-2 file's
 
   int64_t num_nodes() const { return streamed ? streamed->nodes : features.size(0); }
   int64_t num_features() const { return streamed ? streamed->features : features.size(1); }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "common/directory.h"
 #include "common/error.h"
@@ -43,18 +44,32 @@ GraphFileSpec& GraphFileSpec::multilabel() {
   return *this;
 }
 
+GraphFileSpec& GraphFileSpec::partitioned() {
+  node_splits();
+  root_attributes["version"] = int64_t{2};
+  datasets["/edge_index"] = torch::tensor({{1, 0, 2, 1, 4, 3}, {0, 1, 1, 2, 3, 4}}, torch::kInt64);
+  datasets["/graph_ptr"] = torch::tensor({0, 5}, torch::kInt64);
+  datasets["/edge_ptr"] = torch::tensor({0, 6}, torch::kInt64);
+  datasets["/partition/cluster_ptr"] = torch::tensor({0, 3, 5}, torch::kInt64);
+  datasets["/partition/node_perm"] = torch::tensor({2, 0, 1, 4, 3}, torch::kInt64);
+  datasets["/partition/cluster"] = torch::tensor({0, 0, 0, 1, 1}, torch::kInt64);
+  partition_attributes = {{"method", std::string("random")}, {"seed", int64_t{0}}};
+  return *this;
+}
+
 void write_graph_file(const std::string& path, const GraphFileSpec& spec) {
   data::H5File file(path, data::H5File::Mode::kCreate);
   for (const auto& [name, value] : spec.root_attributes)
     std::visit([&, &name = name](const auto& v) { file.write_attribute("/", name, v); }, value);
-  bool has_splits_group = false;
+  std::set<std::string> groups;
   for (const auto& [name, tensor] : spec.datasets) {
-    if (name.rfind("/splits/", 0) == 0 && !has_splits_group) {
-      file.create_group("/splits");
-      has_splits_group = true;
-    }
+    const std::string group = name.substr(0, name.rfind('/'));
+    if (!group.empty() && groups.insert(group).second) file.create_group(group);
     file.write(name, tensor);
   }
+  if (!spec.partition_attributes.empty() && groups.insert("/partition").second) file.create_group("/partition");
+  for (const auto& [name, value] : spec.partition_attributes)
+    std::visit([&, &name = name](const auto& v) { file.write_attribute("/partition", name, v); }, value);
   for (const auto& [name, level] : spec.split_levels)
     if (level && spec.datasets.count(name)) file.write_attribute(name, "level", *level);
 }

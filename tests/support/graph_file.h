@@ -17,13 +17,17 @@ namespace gat::testing {
 struct GraphFileSpec {
   GraphFileSpec();
   std::map<std::string, std::variant<std::string, int64_t>> root_attributes;
-  std::map<std::string, torch::Tensor> datasets;                   // "/features", "/splits/train", ...
-  std::map<std::string, std::optional<std::string>> split_levels;  // by dataset; nullopt = no attribute
+  std::map<std::string, torch::Tensor> datasets;                                   // "/features", "/splits/train", ...
+  std::map<std::string, std::optional<std::string>> split_levels;                  // by dataset; nullopt = no attribute
+  std::map<std::string, std::variant<std::string, int64_t>> partition_attributes;  // on /partition, if any
 
   // Node-level splits train {0, 3}, val {1}, test {2, 4}.
   GraphFileSpec& node_splits();
   // Multilabel labels: uint8 [5, 3].
   GraphFileSpec& multilabel();
+  // Version 2 (node splits, one graph, edges sorted by target): clusters {rows 0-2, rows 3-4},
+  // holding the source file's nodes {2, 0, 1} and {4, 3}.
+  GraphFileSpec& partitioned();
 };
 
 void write_graph_file(const std::string& path, const GraphFileSpec& spec);
