@@ -2,7 +2,8 @@
 
 The rules live in gatrules, which checks them a piece at a time; they run on the arrays before
 writing and on a file's datasets when validating, so whatever write_dataset() produces passes
-validate(), and a file of any size is validated in bounded memory.
+validate(), and a file of any size is validated in bounded memory. A version-2 file (one graph
+partitioned into clusters, written with write_dataset(partition=...)) meets rules 10 to 12 too.
 """
 
 import contextlib
@@ -12,12 +13,14 @@ import h5py
 import numpy as np
 
 # FormatError is part of this module's interface: callers catch it from here.
-from gatrules import (BLOCK_BYTES, FORMAT, SPLITS, VERSION, FormatError,  # noqa: F401
-                      check_all, fail, shape_text)
+from gatrules import (BLOCK_BYTES, EDGE_BYTES, FORMAT, PARTITION,  # noqa: F401
+                      PARTITION_DATASETS, PARTITIONED, SPLITS, VERSION, VERSIONS, FormatError,
+                      attribute, check_all, check_version2, fail, shape_text)
 
 GZIP_LEVELS = range(1, 10)  # HDF5's deflate filter: 1 fastest .. 9 smallest
 CHUNK_BYTES = 1 << 20  # about 1 MiB a chunk: compresses well, and fits HDF5's default chunk cache
 DATASETS = ("features", "labels", "edge_index", "graph_ptr", "edge_ptr")
+PARTITION_KEYS = ("cluster_ptr", "node_perm", "cluster", "method", "seed", "source")
 
 
 def _as_int64(where, dataset, values):
@@ -65,10 +68,10 @@ def creating(path, **file_options):
         raise
 
 
-def write_root(f, task, num_classes):
+def write_root(f, task, num_classes, version=VERSION):
     """The four root attributes."""
     f.attrs["format"] = FORMAT
-    f.attrs["version"] = np.int64(VERSION)
+    f.attrs["version"] = np.int64(version)
     f.attrs["task"] = task
     f.attrs["num_classes"] = np.int64(num_classes)
 
@@ -82,14 +85,42 @@ def write_splits(f, splits):
         group.create_dataset(name, data=ids, track_times=False).attrs["level"] = level
 
 
+def _partition_arrays(where, partition):
+    """write_dataset's `partition` dict with its arrays as int64 and its attributes typed as
+    they are stored (method and source strings, seed int64)."""
+    if set(partition) != set(PARTITION_KEYS):
+        fail(where, PARTITION, f"expected the keys {', '.join(PARTITION_KEYS)}, got "
+                               f"{', '.join(sorted(partition))}")
+    arrays = {key: _as_int64(where, f"{PARTITION}/{key}", partition[key])
+              for key in PARTITION_DATASETS}
+    attrs = {"method": str(partition["method"]), "seed": np.int64(partition["seed"]),
+             "source": str(partition["source"])}
+    return arrays, attrs
+
+
+def write_partition(f, arrays, attrs, chunk=False, compress=None):
+    """/partition: its three datasets (stored like the main ones) and its attributes."""
+    group = f.create_group(PARTITION)
+    for key in PARTITION_DATASETS:
+        array = arrays[key]
+        group.create_dataset(key, data=array, track_times=False,
+                             **storage(key, array.shape, array.dtype, chunk, compress))
+    group.attrs.update(attrs)
+
+
 def write_dataset(path, features, labels, edge_index, graph_ptr, edge_ptr, splits, task,
-                  num_classes, chunk=False, compress=None):
+                  num_classes, chunk=False, compress=None, partition=None):
     """Validate, then write one dataset to `path` atomically (via `path + ".tmp"`).
 
     Features may be any real array (stored as float32); ids any integer array (stored as
     int64); multilabel labels any 0/1 array (stored as uint8). `splits` maps each of
     "train", "val", "test" to (level, ids). `chunk` and `compress` (a gzip level 1..9) store
     the five main datasets in chunks (see storage); by default they are contiguous.
+
+    With `partition` (a dict of cluster_ptr, node_perm, cluster, method, seed and source; see
+    docs/data_format.md, version 2) the file is version 2, the arrays being already in the
+    partition's row order; its /partition datasets are stored like the main ones. Without it
+    the file is version 1, byte for byte what it was before version 2 existed.
     """
     where = os.fspath(path)
     storage("labels", (1,), np.uint8, compress=compress)  # a bad level fails before any work
@@ -111,9 +142,13 @@ def write_dataset(path, features, labels, edge_index, graph_ptr, edge_ptr, split
     splits = {name: (level, _as_int64(where, f"/splits/{name}", ids))
               for name, (level, ids) in splits.items()}
     check_all(where, task, num_classes, features, labels, edge_index, graph_ptr, edge_ptr, splits)
+    if partition is not None:
+        arrays, attrs = _partition_arrays(where, partition)
+        check_version2(where, features.shape[0], graph_ptr, splits, edge_index,
+                       lambda: (*(arrays[key] for key in PARTITION_DATASETS), attrs))
 
     with creating(where) as f:
-        write_root(f, task, num_classes)
+        write_root(f, task, num_classes, VERSION if partition is None else PARTITIONED)
         # No timestamps, so the same arrays always give the same bytes.
         for name, array in (("features", features), ("labels", labels),
                             ("edge_index", edge_index), ("graph_ptr", graph_ptr),
@@ -121,20 +156,12 @@ def write_dataset(path, features, labels, edge_index, graph_ptr, edge_ptr, split
             f.create_dataset(name, data=array, track_times=False,
                              **storage(name, array.shape, array.dtype, chunk, compress))
         write_splits(f, splits)
+        if partition is not None:
+            write_partition(f, arrays, attrs, chunk, compress)
 
 
 def _attr(where, f, name, kind):
-    if name not in f.attrs:
-        fail(where, "/", f"attribute {name}: missing")
-    value = f.attrs[name]
-    if kind is str:
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        if not isinstance(value, str):
-            fail(where, "/", f"attribute {name}: expected a string, got {value!r}")
-    elif not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
-        fail(where, "/", f"attribute {name}: expected an integer, got {value!r}")
-    return value if kind is str else int(value)
+    return attribute(where, "/", f.attrs, name, kind)
 
 
 def _human_bytes(n):
@@ -185,21 +212,14 @@ def _dataset(where, f, name):
 
 
 def _level(where, dataset):
-    if "level" not in dataset.attrs:
-        fail(where, dataset.name, "attribute level: missing")
-    level = dataset.attrs["level"]
-    if isinstance(level, bytes):
-        level = level.decode("utf-8", "replace")
-    if not isinstance(level, str):
-        fail(where, dataset.name, f"attribute level: expected a string, got {level!r}")
-    return level
+    return attribute(where, dataset.name, dataset.attrs, "level", str)
 
 
 @contextlib.contextmanager
 def _opened(path):
-    """The file at `path` open, its format and version checked: yields (where, task,
-    num_classes, the five datasets by name, splits as name -> (level, dataset)), all as h5py
-    datasets, which read nothing until sliced."""
+    """The file at `path` open, its format and version checked: yields (where, the h5py.File,
+    version, task, num_classes, the five datasets by name, splits as name -> (level,
+    dataset)), all as h5py datasets, which read nothing until sliced."""
     where = os.fspath(path)
     try:
         f = h5py.File(where, "r")
@@ -210,8 +230,9 @@ def _opened(path):
         if fmt != FORMAT:
             fail(where, "/", f"attribute format: expected {FORMAT!r}, got {fmt!r}")
         version = _attr(where, f, "version", int)
-        if version != VERSION:
-            fail(where, "/", f"attribute version: expected {VERSION}, got {version}")
+        if version not in VERSIONS:
+            fail(where, "/", f"attribute version: expected {' or '.join(map(str, VERSIONS))}, "
+                             f"got {version}")
         task = _attr(where, f, "task", str)
         num_classes = _attr(where, f, "num_classes", int)
         data = {name: _dataset(where, f, name) for name in DATASETS}
@@ -221,56 +242,124 @@ def _opened(path):
             if isinstance(dataset, h5py.Dataset):
                 _check_stored(where, dataset)
                 splits[name] = (_level(where, dataset), dataset)
-        yield where, task, num_classes, data, splits
+        yield where, f, version, task, num_classes, data, splits
+
+
+def _partition(where, f):
+    """/partition's three datasets (each present and stored whole, rule 9) and its attributes:
+    what check_version2 asks for once rules 10 and 11 hold."""
+    group = f.get(PARTITION)
+    if group is None:
+        fail(where, PARTITION, "missing (a version-2 file holds a partition)")
+    if not isinstance(group, h5py.Group):
+        fail(where, PARTITION, "expected a group, got a dataset")
+    return (*(_dataset(where, f, f"partition/{key}") for key in PARTITION_DATASETS),
+            group.attrs)
+
+
+def _partition_summary(where, f, cluster_ptr, edge_index, block_bytes):
+    """What validate reports on a checked partition: its attributes (source is optional: no
+    reader needs it), cluster sizes and the edges between clusters (counted block by block)."""
+    attrs = f[PARTITION].attrs
+    source = attrs.get("source")
+    if isinstance(source, bytes):
+        source = source.decode("utf-8", "replace")
+    return {"method": attribute(where, PARTITION, attrs, "method", str),
+            "seed": attribute(where, PARTITION, attrs, "seed", int),
+            "source": source if isinstance(source, str) else None,
+            "cluster_sizes": np.diff(cluster_ptr),
+            "edges_between": edges_between(edge_index, cluster_ptr, block_bytes)}
+
+
+def _checked(path, block_bytes, summarise=False):
+    """Every rule on the file at `path` (10 to 12 too for version 2), as check_all walks them.
+    Return a dict of what check_file and, with `summarise`, validate report. The statistics
+    need whole graphs, so with `summarise` the pieces are whole graphs."""
+    stats = []
+
+    def take_stats(first_row, labels, edge_index):
+        piece = graph_stats(task, num_classes, labels, edge_index - first_row)
+        stats[:] = [add_graph_stats(stats[0], piece) if stats else piece]
+
+    with _opened(path) as (where, f, version, task, num_classes, data, splits):
+        graph_ptr, edge_ptr = check_all(where, task, num_classes, splits=splits,
+                                        on_piece=take_stats if summarise else None,
+                                        split_graphs=not summarise, block_bytes=block_bytes,
+                                        **data)
+        report = {"path": where, "version": version, "task": task, "num_classes": num_classes,
+                  "features": data["features"].shape, "graph_ptr": graph_ptr,
+                  "edge_ptr": edge_ptr, "clusters": None, "partition": None}
+        if version == PARTITIONED:
+            cluster_ptr = check_version2(where, int(graph_ptr[-1]), graph_ptr, splits,
+                                         data["edge_index"], lambda: _partition(where, f),
+                                         block_bytes)
+            report["clusters"] = cluster_ptr.shape[0] - 1
+            if summarise:
+                report["partition"] = _partition_summary(where, f, cluster_ptr,
+                                                         data["edge_index"], block_bytes)
+        if summarise:
+            report["stats"] = stats[0]
+            report["splits"] = {name: (level, ids[()]) for name, (level, ids) in splits.items()}
+    return report
+
+
+def check_report(path, block_bytes=BLOCK_BYTES):
+    """check_file's check; return a dict: version, graphs, nodes, edges, and clusters (None for
+    version 1)."""
+    r = _checked(path, block_bytes)
+    return {"version": r["version"], "graphs": r["graph_ptr"].shape[0] - 1,
+            "nodes": int(r["graph_ptr"][-1]), "edges": int(r["edge_ptr"][-1]),
+            "clusters": r["clusters"]}
 
 
 def check_file(path, block_bytes=BLOCK_BYTES):
     """Check a file against every rule of the format, in memory bounded by block_bytes (a few
     times it) whatever the file's size or its graphs': a larger graph is checked in parts. Only
-    the index (16 bytes a graph) is read whole. Return (graphs, nodes, edges).
+    the index (16 bytes a graph) is read whole, and a version-2 file's partition (three
+    datasets of at most N entries). Return (graphs, nodes, edges).
 
     Raises FormatError (one line naming the file, the dataset and what was expected).
     """
-    with _opened(path) as (where, task, num_classes, data, splits):
-        graph_ptr, edge_ptr = check_all(where, task, num_classes, splits=splits,
-                                        block_bytes=block_bytes, **data)
-    return graph_ptr.shape[0] - 1, int(graph_ptr[-1]), int(edge_ptr[-1])
+    r = check_report(path, block_bytes)
+    return r["graphs"], r["nodes"], r["edges"]
 
 
 def validate(path, block_bytes=BLOCK_BYTES):
     """Check a file against every rule of the format, as check_file does; return a summary
-    dict of what it holds.
+    dict of what it holds (`partition`: None for version 1).
 
     The statistics need whole graphs, so the data comes in pieces of whole graphs: memory is
     bounded by block_bytes, or by one graph where a graph is larger, plus the index and the
     split ids. Raises FormatError (one line naming the file, the dataset and what was expected).
     """
-    stats = None
-
-    def take_stats(first_row, labels, edge_index):
-        nonlocal stats
-        piece = graph_stats(task, num_classes, labels, edge_index - first_row)
-        stats = piece if stats is None else add_graph_stats(stats, piece)
-
-    with _opened(path) as (where, task, num_classes, data, splits):
-        graph_ptr, edge_ptr = check_all(where, task, num_classes, splits=splits,
-                                        on_piece=take_stats, split_graphs=False,
-                                        block_bytes=block_bytes, **data)
-        features = data["features"]
-        splits = {name: (level, ids[()]) for name, (level, ids) in splits.items()}
+    r = _checked(path, block_bytes, summarise=True)
+    graph_ptr, edge_ptr = r["graph_ptr"], r["edge_ptr"]
     return {
-        "path": where,
-        "task": task,
-        "num_classes": num_classes,
-        "num_nodes": features.shape[0],
-        "num_features": features.shape[1],
+        "path": r["path"],
+        "version": r["version"],
+        "task": r["task"],
+        "num_classes": r["num_classes"],
+        "num_nodes": r["features"][0],
+        "num_features": r["features"][1],
         "num_edges": int(edge_ptr[-1]),
         "num_graphs": graph_ptr.shape[0] - 1,
         "nodes_per_graph": np.diff(graph_ptr),
         "edges_per_graph": np.diff(edge_ptr),
-        **stats,
-        **split_stats(splits),
+        **r["stats"],
+        **split_stats(r["splits"]),
+        "partition": r["partition"],
     }
+
+
+def edges_between(edge_index, cluster_ptr, block_bytes=BLOCK_BYTES):
+    """How many edges join two different clusters (rows grouped by cluster_ptr), counted over
+    blocks of columns of edge_index (a numpy array or an h5py dataset)."""
+    between, step = 0, max(1, block_bytes // EDGE_BYTES)
+    for lo in range(0, edge_index.shape[1], step):
+        # Row r is in the last cluster starting at or before it (empty clusters start there too).
+        c = np.searchsorted(cluster_ptr, edge_index[:, lo:lo + step], side="right")
+        between += int(np.count_nonzero(c[0] != c[1]))
+    return between
 
 
 def _is_undirected(edge_index, n):

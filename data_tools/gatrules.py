@@ -8,6 +8,10 @@ or h5py datasets (a file being validated): both have dtype and shape and slice a
 reads only the slice, so a file of any size is checked in bounded memory by the very code that
 checks the arrays before they are written.
 
+A version-2 file (one graph partitioned into clusters) also meets rules 10 to 12, checked
+after the others by check_version2: the splits' level and /graph_ptr, then the edges' order in
+blocks of columns, then the partition, whose three datasets of N entries at most are read whole.
+
 Every breach raises FormatError with one line: 'FILE: /DATASET: what was expected'.
 """
 
@@ -15,6 +19,8 @@ import numpy as np
 
 FORMAT = "gat-graphs"
 VERSION = 1
+PARTITIONED = 2  # the version of a file whose graph is partitioned into clusters
+VERSIONS = (VERSION, PARTITIONED)
 TASKS = ("multiclass", "multilabel")
 LEVELS = ("graph", "node")
 SPLITS = ("train", "val", "test")
@@ -43,9 +49,10 @@ def _expect_array(where, dataset, array, dtype, ndim):
         fail(where, dataset, f"expected {ndim}-D, got shape {shape_text(array.shape)}")
 
 
-def _expect_shape(where, dataset, array, shape):
+def _expect_shape(where, dataset, array, shape, meaning=""):
     if array.shape != tuple(shape):
-        fail(where, dataset, f"expected shape {shape_text(shape)}, got {shape_text(array.shape)}")
+        fail(where, dataset, f"expected shape {shape_text(shape)}{meaning}, "
+                             f"got {shape_text(array.shape)}")
 
 
 def _blocks(length, step):
@@ -238,3 +245,156 @@ def check_graph(where, task, num_classes, features, labels, edge_index):
     n, e = check_header(where, task, num_classes, features, labels, edge_index)
     check_data(where, task, num_classes, features, labels, edge_index,
                np.array([0, n], dtype=np.int64), np.array([0, e], dtype=np.int64))
+
+
+# Version 2 (rules 10 to 12): one graph whose rows are grouped by cluster. Each check walks its
+# dataset in order and names the first offender, with the lines of docs/data_format.md's table,
+# as the C++ reader (src/data/graph_partition.cpp) does: both give the same line for a file.
+
+PARTITION = "/partition"
+PARTITION_DATASETS = ("cluster_ptr", "node_perm", "cluster")
+ONE_GRAPH = "(a version-2 file holds one graph)"
+
+
+def attribute(where, name, attrs, key, kind):
+    """Attribute `key` of object `name` (attrs: an h5py AttributeManager or a dict) as a str or
+    an int (`kind`), or the line that says it is missing or of another type."""
+    if key not in attrs:
+        fail(where, name, f"attribute {key}: missing")
+    value = attrs[key]
+    if kind is str:
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if not isinstance(value, str):
+            fail(where, name, f"attribute {key}: expected a string, got {value!r}")
+        return value
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+        fail(where, name, f"attribute {key}: expected an integer, got {value!r}")
+    return int(value)
+
+
+def check_one_graph(where, graph_ptr, splits):
+    """Rule 10, once rules 5 and 8 hold (so the three splits share one level): a partition is
+    of one graph's nodes."""
+    if graph_ptr.shape[0] != 2:
+        fail(where, "/graph_ptr", f"expected [0, N] {ONE_GRAPH}, got shape "
+                                  f"{shape_text(graph_ptr.shape)}")
+    level = splits["train"][0]
+    if level != "node":
+        fail(where, "/splits/train", f"attribute level: expected 'node' {ONE_GRAPH}, "
+                                     f"got {level!r}")
+
+
+def check_sorted_by_target(where, edge_index, block_bytes=BLOCK_BYTES):
+    """Rule 11: row 1 of /edge_index never decreases, so the edges into a cluster are one range
+    of columns. Read in blocks of targets, each compared with the last of the block before."""
+    previous = None
+    for lo, hi in _blocks(edge_index.shape[1], max(1, block_bytes // 8)):
+        target = edge_index[1, lo:hi]
+        t = target if previous is None else np.concatenate(([previous], target))
+        first = lo if previous is None else lo - 1  # the column of t[0]
+        drops = np.flatnonzero(t[1:] < t[:-1])
+        if drops.size:
+            j = int(drops[0])
+            fail(where, "/edge_index", f"expected columns sorted by target (version 2), got "
+                                       f"target {t[j]} then {t[j + 1]} at columns {first + j} "
+                                       f"and {first + j + 1}")
+        previous = target[-1]
+
+
+def _rows(first, last):
+    return f"rows {first}..{last}"
+
+
+def _check_cluster_ptr(where, p, n):
+    """Rule 12: cluster_ptr starts at 0, never decreases and ends at N, so that every row is in
+    exactly one cluster; a breach names the rows it leaves out or puts in two clusters."""
+    name = f"{PARTITION}/cluster_ptr"
+    if p.shape[0] < 2:
+        fail(where, name, f"expected shape [K + 1] with K >= 1, got {shape_text(p.shape)}")
+    if p[0] > 0:
+        fail(where, name, f"{_rows(0, p[0] - 1)} are in no cluster (expected first entry 0)")
+    if p[0] < 0:
+        fail(where, name, f"expected first entry 0, got {p[0]}")
+    drops = np.flatnonzero(p[1:] < p[:-1])
+    if drops.size:
+        i = int(drops[0]) + 1
+        fail(where, name, f"entries {i - 1} and {i} are {p[i - 1]} then {p[i]}: "
+                          f"{_rows(p[i], p[i - 1] - 1)} would be in two clusters "
+                          f"(expected non-decreasing entries)")
+    last = p[-1]
+    if last < n:
+        fail(where, name, f"{_rows(last, n - 1)} are in no cluster (expected last entry {n}, "
+                          f"the number of nodes)")
+    if last > n:
+        fail(where, name, f"expected last entry {n}, the number of nodes, got {last}")
+
+
+def _check_node_perm(where, perm):
+    """Rule 12: node_perm is a permutation of [0, N). As a walk over the rows would: the first
+    row holding an id out of range or a node already seen at an earlier row."""
+    n = perm.shape[0]
+    expected = f", expected a permutation of [0, {n})"
+    out = (perm < 0) | (perm >= n)
+    first_out = int(np.argmax(out)) if out.any() else n
+    rows = np.flatnonzero(~out)
+    nodes = perm[rows]
+    order = np.argsort(nodes, kind="stable")  # a node's rows stay in row order
+    sorted_nodes = nodes[order]
+    repeats = rows[order[1:][sorted_nodes[1:] == sorted_nodes[:-1]]]  # all but a node's first
+    first_repeat = int(repeats.min()) if repeats.size else n
+    if first_out < first_repeat:
+        fail(where, f"{PARTITION}/node_perm", f"row {first_out} holds node {perm[first_out]}"
+                                              f"{expected}")
+    if first_repeat < n:
+        node = perm[first_repeat]
+        # The first repeat: its node was seen at exactly one row before.
+        earlier = int(np.flatnonzero(perm[:first_repeat] == node)[0])
+        fail(where, f"{PARTITION}/node_perm", f"node {node} is at rows {earlier} and "
+                                              f"{first_repeat}{expected}")
+
+
+def _check_clusters(where, ptr, perm, cluster):
+    """Rule 12: every cluster id in [0, K), then each row's node in the cluster whose rows hold
+    it (once cluster_ptr and node_perm hold)."""
+    name = f"{PARTITION}/cluster"
+    k = ptr.shape[0] - 1
+    bad = np.flatnonzero((cluster < 0) | (cluster >= k))
+    if bad.size:
+        node = int(bad[0])
+        fail(where, name, f"node {node} is in cluster {cluster[node]}, expected [0, {k})")
+    row_cluster = np.repeat(np.arange(k, dtype=np.int64), np.diff(ptr))
+    disagree = np.flatnonzero(cluster[perm] != row_cluster)
+    if disagree.size:
+        r = int(disagree[0])
+        fail(where, name, f"node {perm[r]} (row {r}) is in cluster {cluster[perm[r]]}, but row "
+                          f"{r} is in cluster {row_cluster[r]}'s rows")
+
+
+def check_partition(where, n, cluster_ptr, node_perm, cluster, attrs):
+    """Rule 12 on the three datasets of /partition (numpy arrays or h5py datasets, read whole:
+    N entries at most) and its attributes (method, seed), for N nodes. Return cluster_ptr as a
+    numpy array."""
+    arrays = (cluster_ptr, node_perm, cluster)
+    for key, array in zip(PARTITION_DATASETS, arrays):
+        _expect_array(where, f"{PARTITION}/{key}", array, np.int64, 1)
+    for key, array in (("node_perm", node_perm), ("cluster", cluster)):
+        _expect_shape(where, f"{PARTITION}/{key}", array, (n,), " (one entry per node)")
+    attribute(where, PARTITION, attrs, "method", str)
+    attribute(where, PARTITION, attrs, "seed", int)
+    ptr = cluster_ptr[()]
+    _check_cluster_ptr(where, ptr, n)
+    perm = node_perm[()]
+    _check_node_perm(where, perm)
+    _check_clusters(where, ptr, perm, cluster[()])
+    return ptr
+
+
+def check_version2(where, n, graph_ptr, splits, edge_index, partition, block_bytes=BLOCK_BYTES):
+    """Rules 10 to 12, in the order of the C++ reader, once check_all has passed. `partition()`
+    returns (cluster_ptr, node_perm, cluster, attrs) of /partition, or fails (e.g. the group is
+    missing): it is called only once rules 10 and 11 hold. Return cluster_ptr as a numpy
+    array."""
+    check_one_graph(where, graph_ptr, splits)
+    check_sorted_by_target(where, edge_index, block_bytes)
+    return check_partition(where, n, *partition())

@@ -1,7 +1,7 @@
 """What inspect prints: the summary of a gat-graphs file (as does every command that writes one),
 or with --check the one line that says it is valid."""
 
-from gatgraphs import FORMAT, VERSION, check_file, validate, write_dataset
+from gatgraphs import FORMAT, check_report, validate, write_dataset
 
 
 def _spread(values):
@@ -27,15 +27,31 @@ def print_summary(s):
                    f"test {sizes['test']}"
                    f"{'' if s['splits_disjoint'] else '  (WARNING: splits overlap)'}"),
     ]
+    rows += _partition_rows(s.get("partition"), s["num_edges"])
     for key, value in rows:
         print(f"{key:<12} {value}")
 
 
+def _partition_rows(p, num_edges):
+    """The lines of a version-2 file's partition (none for version 1): clusters, how they were
+    made, their sizes, and the share of edges that join two clusters (what a batch of whole
+    clusters loses)."""
+    if p is None:
+        return []
+    sizes = p["cluster_sizes"]
+    source = f", from {p['source']}" if p["source"] is not None else ""
+    share = p["edges_between"] / num_edges if num_edges else 0.0
+    return [("partition", f"{sizes.shape[0]} clusters ({p['method']}, seed {p['seed']}{source})"),
+            ("cluster size", f"{_spread(sizes)}  (nodes)"),
+            ("cut edges", f"{p['edges_between']} of {num_edges} ({share:.1%}) between clusters")]
+
+
 def print_check(path):
     """Check every rule of the file at `path` in bounded memory (check_file); print one line."""
-    graphs, nodes, edges = check_file(path)
-    print(f"{path}: valid {FORMAT} version {VERSION}: {graphs} graphs, {nodes} nodes, "
-          f"{edges} edges")
+    r = check_report(path)
+    clusters = "" if r["clusters"] is None else f", {r['clusters']} clusters"
+    print(f"{path}: valid {FORMAT} version {r['version']}: {r['graphs']} graphs, {r['nodes']} "
+          f"nodes, {r['edges']} edges{clusters}")
 
 
 def write_and_summarise(path, arrays, chunk=False, compress=None):
