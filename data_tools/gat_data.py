@@ -8,6 +8,7 @@
   gat_data.py ppi --download DIR --out ppi.h5               fetch ppi.zip first, then convert
   gat_data.py ppi-synth --out-dir DIR [--seed S ...]        PPI-shaped files, public layout
   gat_data.py big-synth --out big.h5 --graphs G [...]       any number of PPI-like graphs, streamed
+  gat_data.py partition IN.h5 --parts K --out OUT.h5 [...]  one graph's rows grouped by cluster
   gat_data.py inspect FILE.h5                               validate and summarise
   gat_data.py inspect --check FILE.h5                       validate only, in bounded memory
   gat_data.py curves RUN_DIR [--out PNG]                    plot a run's training curves
@@ -22,7 +23,7 @@ import pickle
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gatdata import big_synth, planetoid, plots, ppi, ppi_synth, synthetic  # noqa: E402
+from gatdata import big_synth, partition, planetoid, plots, ppi, ppi_synth, synthetic  # noqa: E402
 from gatdata.common import CliError  # noqa: E402
 from gatdata.summary import print_check, print_summary, write_and_summarise  # noqa: E402
 from gatgraphs import GZIP_LEVELS, FormatError, validate  # noqa: E402
@@ -68,6 +69,12 @@ def cmd_big_synth(args):
                                             args.min_nodes, args.max_nodes, args.degree,
                                             args.features, args.labels, args.chunk,
                                             args.compress))
+
+
+def cmd_partition(args):
+    partition.print_result(partition.partition_file(args.file, args.out, args.parts, args.method,
+                                                    args.seed, args.ufactor, args.chunk,
+                                                    args.compress))
 
 
 def cmd_inspect(args):
@@ -180,6 +187,21 @@ def build_parser():
     p.add_argument("--labels", type=int, default=121)
     _add_storage(p)
     p.set_defaults(func=cmd_big_synth)
+
+    p = sub.add_parser("partition", help="partition one graph into clusters: a version-2 file "
+                                         "whose rows are grouped by cluster")
+    p.add_argument("file", help="a version-1 file of one graph with node splits")
+    p.add_argument("--parts", type=int, required=True, help="clusters, 1 to the number of nodes")
+    p.add_argument("--out", required=True, help="output .h5 file (version 2)")
+    p.add_argument("--method", choices=partition.METHODS, default="metis",
+                   help="metis: gpmetis k-way, fewest edges cut (default); random: seeded, "
+                        "equal sizes")
+    p.add_argument("--seed", type=int, default=0, help="gpmetis's -seed, or numpy's for random")
+    p.add_argument("--ufactor", type=int, default=partition.UFACTOR,
+                   help="gpmetis's -ufactor: clusters up to U/1000 above the mean size "
+                        f"(default {partition.UFACTOR})")
+    _add_storage(p)
+    p.set_defaults(func=cmd_partition)
 
     p = sub.add_parser("curves", help="plot a run's training curves (metrics.jsonl) as a PNG")
     p.add_argument("run_dir", help="a run directory written by gat_train")

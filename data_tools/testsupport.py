@@ -22,9 +22,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gat_data  # noqa: E402
 from gatdata.synthetic import synthesize  # noqa: E402
-from gatgraphs import write_dataset  # noqa: E402
+from gatgraphs import FormatError, check_file, validate, write_dataset  # noqa: E402
 
 GAT_DATA = os.path.join(HERE, "gat_data.py")
+# The corpus of broken files the C++ reader is tested on (tests/cli_test.cpp); each recipe's
+# first line is the message expected.
+BAD_GRAPHS = os.path.join(HERE, "..", "tests", "bad_inputs", "graphs")
 SMALL_PPI = ("--graphs", "6", "--nodes", "40", "--degree", "6", "--labels", "8")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -58,6 +61,14 @@ class TempDirTest(unittest.TestCase):
         self.assertNotIn("Traceback", stderr)
         for fragment in fragments:
             self.assertIn(fragment, stderr)
+
+
+def run_recipe(recipe, path):
+    """Let the recipe tests/bad_inputs/graphs/RECIPE write its broken file at `path`; return the
+    line it expects, for that path. -B: no __pycache__ in the source tree."""
+    subprocess.run([sys.executable, "-B", os.path.join(BAD_GRAPHS, recipe), path], check=True)
+    with open(os.path.join(BAD_GRAPHS, recipe)) as f:
+        return f.readline().removeprefix("# expect: ").rstrip("\n").format(file=path)
 
 
 def write_small_synthetic(path):
@@ -101,7 +112,8 @@ def linear_probe(path):
 
 
 class BrokenCopies:
-    """For tests of a reader: copies of the valid file self.good with one thing broken."""
+    """For tests of a reader: copies of the valid file self.good with one thing broken, and the
+    line each gets."""
 
     def stored(self, name):
         """Dataset `name` of the good file, read whole."""
@@ -127,6 +139,15 @@ class BrokenCopies:
         data = self.stored(name)
         data[index] = value
         return self.replace(name, data)
+
+    def assertRejected(self, bad, expected):
+        """validate and check_file give the same line, whatever the pieces they read: with a
+        64-byte block, validate reads one graph at a time and check_file parts of graphs."""
+        for check in (validate, check_file, lambda path: validate(path, block_bytes=64),
+                      lambda path: check_file(path, block_bytes=64)):
+            with self.assertRaises(FormatError) as caught:
+                check(bad)
+            self.assertEqual(str(caught.exception), f"{bad}: {expected}")
 
     def replace(self, name, data):
         def change(f):

@@ -6,6 +6,7 @@
   ppi_synth   seeded PPI-shaped files in that layout
   big_synth   any number of PPI-like graphs, written to a .h5 one graph at a time
   synthetic   seeded planted-partition arrays
+  partition   one graph's rows grouped by cluster (METIS or random): a version-2 file
   summary     what inspect prints
   plots       training curves and attention entropy as PNGs
 
