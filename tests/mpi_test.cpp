@@ -60,19 +60,20 @@ Outcome run(const std::string& command, const std::string& err_file) {
 
 class MpiTest : public ::testing::Test {
  protected:
-  // Trains 20 steps on `ranks` ranks; *result gets {flat parameters, [val micro-F1, val loss]}
+  // Trains 20 steps on `ranks` ranks; *result gets {flat parameters, [val metric (accuracy or micro-F1), val loss]}
   // when the run succeeds.
-  Outcome try_train(int ranks, const std::string& extra, std::vector<torch::Tensor>* result) {
+  Outcome try_train(int ranks, const std::string& extra, std::vector<torch::Tensor>* result,
+                    const std::string& data = "inductive.h5") {
     const std::string out = dir_.file("params_" + std::to_string(ranks) + ".pt");
-    const Outcome o = run(mpirun(ranks, transport_) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) +
-                              "/inductive.h5 20 " + out + " train.batch_graphs=3 " + extra + " >/dev/null",
+    const Outcome o = run(mpirun(ranks, transport_) + GAT_TRAIN_STEPS + " " + std::string(GAT_TEST_DATA) + "/" + data +
+                              " 20 " + out + " train.batch_graphs=3 " + extra + " >/dev/null",
                           dir_.file("err"));
     if (o.exit_code == 0) torch::load(*result, out);
     return o;
   }
-  std::vector<torch::Tensor> train(int ranks, const std::string& extra = "") {
+  std::vector<torch::Tensor> train(int ranks, const std::string& extra = "", const std::string& data = "inductive.h5") {
     std::vector<torch::Tensor> result;
-    const Outcome o = try_train(ranks, extra, &result);
+    const Outcome o = try_train(ranks, extra, &result, data);
     EXPECT_EQ(o.exit_code, 0) << o.err;
     return result;
   }
@@ -108,6 +109,22 @@ TEST_P(MpiTransport, TwoAndThreeRanksTrainLikeOneWithDropout) {
     const auto many = train(ranks, dropout);
     EXPECT_LT(rel_error(many[0], one[0]), 1e-5) << ranks << " ranks";
     EXPECT_NEAR(many[1][0].item<double>(), one[1][0].item<double>(), 1e-6) << ranks << " ranks";
+  }
+}
+
+// Cluster-GCN steps (issue 23): 12 clusters in groups of 2, 3 groups a step, so 2 steps an epoch
+// and 10 epochs of reshuffled groups; each group, the edges between its clusters included, goes
+// whole to one rank, and its dropout masks are keyed by its first cluster.
+TEST_P(MpiTransport, TwoAndThreeRanksTrainClustersLikeOne) {
+  const std::string clusters = "data.clusters_per_batch=2 model.dropout=0.2 model.input_dropout=0.1 train.seed=1";
+  const auto one = train(1, clusters, "clusters.h5");
+  EXPECT_GT(rel_error(one[0], train(1, "data.clusters_per_batch=4", "clusters.h5")[0]), 1e-3)
+      << "the groups changed nothing";
+  for (int ranks : {2, 3}) {
+    const auto many = train(ranks, clusters, "clusters.h5");
+    EXPECT_LT(rel_error(many[0], one[0]), 1e-5) << ranks << " ranks";
+    EXPECT_NEAR(many[1][0].item<double>(), one[1][0].item<double>(), 1e-6) << ranks << " ranks";
+    EXPECT_NEAR(many[1][1].item<double>(), one[1][1].item<double>(), 1e-6) << ranks << " ranks";
   }
 }
 

@@ -28,6 +28,7 @@ void visit(DataConfig& c, Visit& v) {
   v("ignore_edges", c.ignore_edges);
   v("load", c.load);
   v("cache_mb", c.cache_mb);
+  v("clusters_per_batch", c.clusters_per_batch);
 }
 
 template <class Visit>
@@ -383,6 +384,8 @@ void validate(const Config& c, const std::string& src) {
   require(t.checkpoint_every >= 0, src, "train.checkpoint_every", "an integer >= 0 (0 = only on SIGTERM/SIGUSR1)",
           std::to_string(t.checkpoint_every));
   require(c.data.cache_mb >= 0, src, "data.cache_mb", "a number >= 0", str(c.data.cache_mb));
+  require(c.data.clusters_per_batch >= 0, src, "data.clusters_per_batch",
+          "an integer >= 0 (0 = the whole graph each step)", std::to_string(c.data.clusters_per_batch));
   require(c.data.cache_mb <= kMaxBucketMb, src, "data.cache_mb",
           "at most " + str(kMaxBucketMb) + " (the size in bytes is an int64)", str(c.data.cache_mb));
   require(c.dist.bucket_mb > 0, src, "dist.bucket_mb", "a number > 0", str(c.dist.bucket_mb));

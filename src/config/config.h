@@ -19,6 +19,10 @@ struct DataConfig {
   // memory available at start)
   LoadMode load = LoadMode::kAuto;
   double cache_mb = 1024;  // streamed graphs kept per rank
+  // 0: each step trains on the whole graph. q > 0 (a partitioned file, gat_data.py partition):
+  // each step trains on train.batch_graphs groups of q random clusters, each group the subgraph
+  // its clusters induce (Cluster-GCN); evaluation still runs on the whole graph.
+  int64_t clusters_per_batch = 0;
 };
 
 // model: the GAT stack. Layer l has heads[l] heads of hidden[l] features each, concatenated; the

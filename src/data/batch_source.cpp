@@ -37,11 +37,13 @@ BatchSource::BatchSource(const GraphDataset& dataset, const BatchSourceOptions& 
   labels_ = dataset.labels;
   if (node_level()) {
     const double density = features_.numel() ? features_.count_nonzero().item<double>() / features_.numel() : 1;
-    train_nodes_.x = to_device(density < kSparseFeaturesBelow ? features_.to_sparse().coalesce() : features_, device_);
+    sparse_features_ = density < kSparseFeaturesBelow;
+    train_nodes_.x = to_device(sparse_features_ ? features_.to_sparse().coalesce() : features_, device_);
     train_nodes_.plan = plan_on(train_nodes_.x, dataset.edge_index, options.add_self_loops);
     train_nodes_.labels = to_device(labels_.index_select(0, dataset.train.ids), device_);
     train_nodes_.scored = to_device(dataset.train.ids, device_);
     train_nodes_.graphs = {GraphExtent{0, train_nodes_.plan.num_nodes, train_nodes_.plan.num_edges()}};
+    if (clustered()) index_clusters();
   } else {
     features_ = features_.to(device_);
     labels_ = labels_.to(device_);
@@ -86,7 +88,102 @@ Batch BatchSource::graphs_batch(const std::vector<int64_t>& graphs) {
   return batch;
 }
 
+void BatchSource::index_clusters() {
+  const Partition& part = *dataset_.partition;
+  const int64_t k = part.num_clusters(), n = dataset_.num_nodes(), e = dataset_.num_edges();
+  const auto ptr = part.cluster_ptr.accessor<int64_t, 1>();
+  const int64_t* target = dataset_.edge_index.data_ptr<int64_t>() + e;
+  is_train_.assign(n, 0);
+  for (int64_t i : std::vector<int64_t>(dataset_.train.ids.data_ptr<int64_t>(),
+                                        dataset_.train.ids.data_ptr<int64_t>() + dataset_.train.ids.numel()))
+    is_train_[i] = 1;
+  cluster_edges_.assign(k + 1, 0);
+  cluster_train_.assign(k, 0);
+  for (int64_t c = 0; c < k; ++c) {
+    cluster_edges_[c + 1] = std::lower_bound(target, target + e, ptr[c + 1]) - target;  // rule 11: sorted
+    for (int64_t r = ptr[c]; r < ptr[c + 1]; ++r) cluster_train_[c] += is_train_[r];
+  }
+  group_row_.assign(n, -1);
+}
+
+Batch BatchSource::groups_batch(const std::vector<std::vector<int64_t>>& groups) {
+  const auto ptr = dataset_.partition->cluster_ptr.accessor<int64_t, 1>();
+  const int64_t e = dataset_.num_edges();
+  const int64_t* source = dataset_.edge_index.data_ptr<int64_t>();
+  const int64_t* target = source + e;
+  std::vector<int64_t> rows, scored, edges[2];
+  Batch batch;
+  for (const std::vector<int64_t>& group : groups) {
+    const auto first_row = static_cast<int64_t>(rows.size());
+    for (int64_t c : group)
+      for (int64_t r = ptr[c]; r < ptr[c + 1]; ++r) {
+        group_row_[r] = static_cast<int64_t>(rows.size());
+        if (is_train_[r]) scored.push_back(group_row_[r]);
+        rows.push_back(r);
+      }
+    // The edges into the group's clusters whose source is in the group too: within a cluster, and
+    // between two of the group's clusters.
+    for (int64_t c : group)
+      for (int64_t j = cluster_edges_[c]; j < cluster_edges_[c + 1]; ++j)
+        if (group_row_[source[j]] >= 0) {
+          edges[0].push_back(group_row_[source[j]]);
+          edges[1].push_back(group_row_[target[j]]);
+        }
+    for (std::size_t i = first_row; i < rows.size(); ++i) group_row_[rows[i]] = -1;
+    // Keyed by the group's first cluster, which no other group of the epoch holds, so that its
+    // dropout masks depend on neither the rank that trains it nor the number of ranks. Its edge
+    // columns are counted once the plan is made (self loops added, stored ones dropped).
+    batch.graphs.push_back(GraphExtent{group.front(), static_cast<int64_t>(rows.size()) - first_row, 0});
+  }
+  auto tensor = [](std::vector<int64_t>& v) { return torch::from_blob(v.data(), {int64_t(v.size())}, torch::kInt64); };
+  const int64_t n = static_cast<int64_t>(rows.size());
+  const EdgePlan plan = make_edge_plan(torch::stack({tensor(edges[0]), tensor(edges[1])}), n, options_.add_self_loops);
+  const auto target_ptr = plan.target_ptr.accessor<int64_t, 1>();
+  int64_t first = 0;  // a plan sorts by target, so a group's columns are together
+  for (GraphExtent& g : batch.graphs) {
+    g.edges = target_ptr[first + g.nodes] - target_ptr[first];
+    first += g.nodes;
+  }
+  const torch::Tensor row_ids = tensor(rows);
+  const torch::Tensor x = features_.index_select(0, row_ids);
+  batch.x = to_device(sparse_features_ ? x.to_sparse().coalesce() : x, device_);
+  batch.plan = to_device(plan, device_);
+  batch.scored = to_device(tensor(scored).clone(), device_);
+  batch.labels = to_device(labels_.index_select(0, row_ids.index_select(0, tensor(scored))), device_);
+  return batch;
+}
+
+StepBatch BatchSource::cluster_step(const std::vector<int64_t>& clusters) {
+  const auto ptr = dataset_.partition->cluster_ptr.accessor<int64_t, 1>();
+  const auto q = static_cast<std::size_t>(options_.clusters_per_batch);
+  StepBatch step;
+  std::vector<std::vector<int64_t>> groups;
+  std::vector<int64_t> work;
+  for (std::size_t i = 0; i < clusters.size(); i += q) {
+    // In ascending order, so that a group's rows keep the file's order whatever the shuffle drew.
+    std::vector<int64_t> group(clusters.begin() + i, clusters.begin() + std::min(clusters.size(), i + q));
+    std::sort(group.begin(), group.end());
+    int64_t nodes = 0, edges = 0;
+    for (int64_t c : group) {
+      nodes += ptr[c + 1] - ptr[c];
+      edges += cluster_edges_[c + 1] - cluster_edges_[c];
+      step.nodes += cluster_train_[c];
+    }
+    step.edges += edges;
+    if (nodes == 0) continue;  // empty clusters only: nothing to compute
+    groups.push_back(std::move(group));
+    work.push_back(nodes + edges);
+  }
+  step.graphs = static_cast<int64_t>(groups.size());
+  const std::vector<std::vector<std::size_t>> shares = divide_work(work, options_.ranks, options_.shares);
+  std::vector<std::vector<int64_t>> mine;
+  for (std::size_t i : shares[options_.rank]) mine.push_back(groups[i]);
+  if (!mine.empty()) step.mine = groups_batch(mine);
+  return step;
+}
+
 StepBatch BatchSource::step(const std::vector<int64_t>& graphs) {
+  if (clustered()) return cluster_step(graphs);
   StepBatch step;
   if (node_level()) {
     step.mine = train_nodes_;

@@ -47,12 +47,16 @@ struct BatchSourceOptions {
   int64_t rank = 0;                        // this rank, of `ranks` that share each graph-level step
   int64_t ranks = 1;
   Shares shares = Shares::kBalanced;  // how a step's graphs go to the ranks (dist.shares)
+  int64_t clusters_per_batch = 0;     // > 0: train a partitioned graph on groups of this many clusters
 };
 
 // Node-level data (splits of node ids) is one batch of every graph, made once, that scores a
 // split's nodes; every rank holds it whole. Graph-level data comes in batches of whole graphs,
 // renumbered so that their nodes are 0..n-1, of which each rank cuts its share. A graph's plan is
 // made the first time it is used and kept; a batch's plan is joined from its graphs'.
+// A partitioned graph trained on clusters (Cluster-GCN, Chiang et al. 2019) steps like graph-level
+// data whose graphs are groups of clusters: each group is the subgraph its clusters induce, the
+// edges between them kept, and scores its training nodes; evaluation is node-level.
 class BatchSource {
  public:
   // The batches live on `device`; the dataset stays on the CPU. For graph-level data its features
@@ -62,9 +66,12 @@ class BatchSource {
 
   const GraphDataset& dataset() const { return dataset_; }
   bool node_level() const { return dataset_.train.level == SplitLevel::kNode; }
+  bool clustered() const { return options_.clusters_per_batch > 0; }
 
   // A training step on the global batch `graphs` (graph-level: this rank takes its share, by
-  // data/graph_shares.h), or on the train nodes (node-level: `graphs` is ignored).
+  // data/graph_shares.h), or on the train nodes (node-level: `graphs` is ignored). Clustered,
+  // `graphs` are cluster ids: each q of them in turn (q = clusters_per_batch) make one group,
+  // and this rank takes its share of the groups.
   StepBatch step(const std::vector<int64_t>& graphs);
 
   // Calls `score` on each of this rank's batches of `split`: node-level, the one batch scoring the
@@ -83,6 +90,10 @@ class BatchSource {
   std::vector<int64_t> rank_share(const std::vector<int64_t>& graphs) const;
   // Graph g's plan (data in memory): made the first time it is asked for, then kept.
   const EdgePlan& plan_of(int64_t g);
+  void index_clusters();
+  StepBatch cluster_step(const std::vector<int64_t>& clusters);
+  // The subgraphs that `groups` of clusters induce, side by side, scoring their training nodes.
+  Batch groups_batch(const std::vector<std::vector<int64_t>>& groups);
 
   const GraphDataset& dataset_;
   BatchSourceOptions options_;
@@ -92,6 +103,13 @@ class BatchSource {
   Batch train_nodes_;                                 // node-level: every graph, scoring the train nodes
   std::vector<std::optional<EdgePlan>> graph_plans_;  // by graph id, once used (data in memory)
   std::unique_ptr<GraphStream> stream_;               // the graphs and their plans (data streamed)
+  bool sparse_features_ = false;                      // node-level: the model's input is a sparse matrix
+  // Clustered: cluster c's incoming edges are columns cluster_edges_[c] .. cluster_edges_[c+1] of
+  // the dataset's edge_index (sorted by target); its training nodes; each node's, and a scratch
+  // map from the dataset's rows to a group's (-1: not in the group).
+  std::vector<int64_t> cluster_edges_, cluster_train_;
+  std::vector<uint8_t> is_train_;
+  std::vector<int64_t> group_row_;
 };
 
 }  // namespace gat::data

@@ -64,18 +64,22 @@ int64_t graph_work(const GraphDataset& dataset, int64_t g) {
   return node_ptr[g + 1] - node_ptr[g] + edge_ptr[g + 1] - edge_ptr[g];
 }
 
+std::vector<std::vector<std::size_t>> divide_work(const std::vector<int64_t>& work, int64_t ranks, Shares shares) {
+  if (shares == Shares::kBalanced) return balanced_positions(work, ranks);
+  const std::size_t n = work.size(), p = static_cast<std::size_t>(ranks);
+  std::vector<std::vector<std::size_t>> positions(p);
+  for (std::size_t r = 0; r < p; ++r)
+    for (std::size_t i = n * r / p; i < n * (r + 1) / p; ++i) positions[r].push_back(i);
+  return positions;
+}
+
 std::vector<std::vector<int64_t>> divide_graphs(const GraphDataset& dataset, const std::vector<int64_t>& graphs,
                                                 int64_t ranks, Shares shares) {
-  const std::size_t n = graphs.size(), p = static_cast<std::size_t>(ranks);
-  std::vector<std::vector<int64_t>> divided(p);
-  if (shares == Shares::kContiguous) {
-    for (std::size_t r = 0; r < p; ++r) divided[r].assign(graphs.begin() + n * r / p, graphs.begin() + n * (r + 1) / p);
-    return divided;
-  }
-  std::vector<int64_t> work(n);
-  for (std::size_t i = 0; i < n; ++i) work[i] = graph_work(dataset, graphs[i]);
-  const auto positions = balanced_positions(work, ranks);
-  for (std::size_t r = 0; r < p; ++r)
+  std::vector<int64_t> work(graphs.size());
+  for (std::size_t i = 0; i < graphs.size(); ++i) work[i] = graph_work(dataset, graphs[i]);
+  const auto positions = divide_work(work, ranks, shares);
+  std::vector<std::vector<int64_t>> divided(positions.size());
+  for (std::size_t r = 0; r < positions.size(); ++r)
     for (std::size_t i : positions[r]) divided[r].push_back(graphs[i]);
   return divided;
 }

@@ -1,6 +1,7 @@
 // Which rank computes which graphs of a step: shares balanced by size, or contiguous blocks.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -21,6 +22,10 @@ int64_t graph_work(const GraphDataset& dataset, int64_t g);
 // kContiguous: rank r takes graphs [n r / P, n (r + 1) / P), whatever their sizes.
 std::vector<std::vector<int64_t>> divide_graphs(const GraphDataset& dataset, const std::vector<int64_t>& graphs,
                                                 int64_t ranks, Shares shares);
+
+// The same division for items of any kind given each one's work: each rank's positions in
+// `work`, ascending. divide_graphs is this on graph_work; Cluster-GCN groups use it too.
+std::vector<std::vector<std::size_t>> divide_work(const std::vector<int64_t>& work, int64_t ranks, Shares shares);
 
 // Each share's work (graph_work summed), and max / mean of them (1 for no work).
 std::vector<int64_t> share_work(const GraphDataset& dataset, const std::vector<std::vector<int64_t>>& shares);

@@ -326,6 +326,14 @@ data::GraphDataset load_dataset(const config::Config& config) {
   if (stream && config.data.ignore_edges)
     throw Error(path + ": data.ignore_edges needs the file in memory (data.load: memory)");
   data::GraphDataset dataset = data::load_graph_dataset(path, /*values=*/!stream);
+  if (const int64_t q = config.data.clusters_per_batch; q > 0) {
+    if (!dataset.partition)
+      throw Error(path + ": data.clusters_per_batch: " + std::to_string(q) +
+                  " needs a partitioned graph (a version-2 file, from gat_data.py partition)");
+    if (q > dataset.partition->num_clusters())
+      throw Error(fmt::format("{}: data.clusters_per_batch: expected at most the file's {} clusters, got {}", path,
+                              dataset.partition->num_clusters(), q));
+  }
   return config.data.ignore_edges ? data::without_edges(std::move(dataset)) : dataset;
 }
 

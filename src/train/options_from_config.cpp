@@ -27,6 +27,7 @@ data::BatchSourceOptions batch_source_options(const config::Config& config, cons
   options.rank = comm.rank();
   options.ranks = comm.size();
   options.shares = config.dist.shares;
+  options.clusters_per_batch = config.data.clusters_per_batch;
   return options;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <sstream>
 
@@ -31,6 +32,15 @@ std::string text_of(const std::mt19937_64& rng) {
 }
 
 }  // namespace
+
+std::vector<int64_t> Trainer::epoch_units() const {
+  if (batches_.clustered()) {
+    std::vector<int64_t> clusters(dataset_.partition->num_clusters());
+    std::iota(clusters.begin(), clusters.end(), 0);
+    return clusters;
+  }
+  return batches_.node_level() ? std::vector<int64_t>{} : data::graph_ids(dataset_.train);
+}
 
 Trainer::Trainer(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
                  const torch::Device& device)
@@ -152,7 +162,7 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
     st = resume->state;
     std::istringstream(st.shuffle_rng) >> shuffle_rng;  // as it was before the epoch in progress
   } else {
-    st.order = batches_.node_level() ? std::vector<int64_t>{} : data::graph_ids(dataset_.train);
+    st.order = epoch_units();
     st.result.seed = seed;
     for (const auto& p : params) st.kept.push_back(p.detach().clone());
   }
@@ -174,8 +184,10 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
     }
     std::vector<int64_t> order = st.order;
     std::shuffle(order.begin(), order.end(), shuffle_rng);
-    const int64_t batch = config_.train.batch_graphs;
-    const int64_t steps = batches_.node_level() ? 1 : (static_cast<int64_t>(order.size()) + batch - 1) / batch;
+    // A clustered step takes batch_graphs groups of clusters_per_batch clusters.
+    const int64_t batch = config_.train.batch_graphs * std::max<int64_t>(1, config_.data.clusters_per_batch);
+    const int64_t steps =
+        batches_.node_level() && !batches_.clustered() ? 1 : (static_cast<int64_t>(order.size()) + batch - 1) / batch;
     StepProgress progress{seed, epoch, 0, steps};
     for (int64_t index = st.steps_done; index < steps; ++index) {
       const auto first = order.begin() + std::min<int64_t>(order.size(), index * batch);

@@ -122,6 +122,9 @@ class Trainer {
   // The first parameter, in named_parameters() order (layer by layer), whose gradient has a NaN or
   // Inf, as "the gradient of NAME"; empty when there is none.
   std::string nonfinite_gradient();
+  // What each epoch shuffles and cuts into steps: the train graphs, the clusters of a clustered
+  // run, or nothing (node-level: one step on the whole graph).
+  std::vector<int64_t> epoch_units() const;
   // What nonfinite_gradient() says, in two halves: per parameter, its gradient's sum in float64
   // (0 for none), left on the device, and the name of the first sum that is NaN or Inf. A sum is
   // finite exactly when every element is: NaN and Inf carry through any sum, and the model's

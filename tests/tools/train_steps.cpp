@@ -1,6 +1,8 @@
-// Test driver for multi-rank equivalence: trains a fixed number of steps on a graph-level dataset
-// and has rank 0 save the parameters and the validation sums, for comparison across rank counts.
+// Test driver for multi-rank equivalence: trains a fixed number of steps on a graph-level dataset,
+// or on the clusters of a partitioned one (data.clusters_per_batch), and has rank 0 save the
+// parameters and the validation sums, for comparison across rank counts.
 //   train_steps DATA.h5 STEPS OUT.pt [KEY=VALUE ...]
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -9,7 +11,6 @@
 #include "common/error.h"
 #include "config/config.h"
 #include "data/graph_dataset.h"
-#include "data/graph_ids.h"
 #include "dist/mpi_communicator.h"
 #include "tools/run_setup.h"
 #include "train/evaluation.h"
@@ -34,9 +35,9 @@ int main(int argc, char** argv) {
     const auto dataset = gat::data::load_graph_dataset(config.data.path);
     gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
-    const std::vector<int64_t> graphs = gat::data::graph_ids(dataset.train);
-    const std::size_t batch = config.train.batch_graphs;
-    // Walk the training graphs in file order, batch after batch, wrapping around at the end:
+    const std::vector<int64_t> graphs = trainer.epoch_units();
+    const std::size_t batch = config.train.batch_graphs * std::max<int64_t>(1, config.data.clusters_per_batch);
+    // Walk the training graphs (or clusters) in file order, batch after batch, wrapping around at the end:
     // the last batch of a pass may be partial, and on several ranks some ranks then get none.
     std::size_t at = 0;
     int64_t epoch = 1;  // a pass over the graphs
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
       std::vector<torch::Tensor> flat;
       for (const auto& p : trainer.model()->parameters()) flat.push_back(p.detach().reshape(-1).cpu());
       std::vector<torch::Tensor> out{torch::cat(flat),
-                                     torch::tensor({val.micro_f1(), val.mean_loss()}, torch::kFloat64)};
+                                     torch::tensor({val.metric(dataset.task), val.mean_loss()}, torch::kFloat64)};
       torch::save(out, argv[3]);
     }
   } catch (const std::exception& e) {
