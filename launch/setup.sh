@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   python3-numpy python3-scipy python3-h5py python3-matplotlib
   python3-torch  # bench/floors.py, the PyTorch eager reference in ../shared/bench, examples/ (with python3-yaml)
+  metis libmetis-dev  # gpmetis for `gat_data.py partition --method metis` (version-2 files); the library for C++ use
 )
 install_missing "${packages[@]}"
 
