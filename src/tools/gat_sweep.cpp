@@ -73,20 +73,20 @@ class RunTrainer {
  public:
   explicit RunTrainer(gat::dist::Communicator& host) : host_(host) {}
 
-  // Whether each combination's data is split by node (one graph: its runs spread over the ranks)
-  // or by graph. Reads each distinct data section's file as training does (a large graph-level
-  // file only in part, data.load: auto), so that a bad file stops the sweep before any run; the
-  // last one read stays for the first runs.
-  std::vector<bool> node_level_combinations(const SweepPlan& plan) {
+  // Whether each combination's runs spread over the ranks (one graph trained whole) or each run
+  // takes all ranks (graph-level data, or a graph trained on clusters; train/experiment.h). Reads each distinct data
+  // section's file as training does (a large graph-level file only in part, data.load: auto), so that a bad file stops
+  // the sweep before any run; the last one read stays for the first runs.
+  std::vector<bool> spread_combinations(const SweepPlan& plan) {
     std::map<std::string, bool> by_data;
-    std::vector<bool> node_level;
+    std::vector<bool> spread;
     for (int64_t c = 0; c < static_cast<int64_t>(plan.combinations().size()); ++c) {
       const gat::config::Config config = plan.config(SweepRun{c});
       const std::string key = data_key(config);
-      if (!by_data.count(key)) by_data[key] = dataset(config).train.level == gat::data::SplitLevel::kNode;
-      node_level.push_back(by_data[key]);
+      if (!by_data.count(key)) by_data[key] = !gat::train::ranks_share_each_seed(config, dataset(config));
+      spread.push_back(by_data[key]);
     }
-    return node_level;
+    return spread;
   }
 
   // `alone`: this rank trains the run by itself, while the other ranks train others.
@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
     const Shard shard = parse_shard(shard_text);
     const SweepPlan plan(config_path, sets, axes, seeds, dir);
     RunTrainer trainer(host);
-    const std::vector<bool> node_level = trainer.node_level_combinations(plan);
+    const std::vector<bool> spread_runs = trainer.spread_combinations(plan);
     std::string listing;
     for (const SweepRun& run : plan.runs()) listing += run.dir + "\n";
     gat::dist::check_same_on_all_ranks(host, "sweep", listing);
@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
     std::vector<size_t> spread, together;
     for (size_t i = 0; i < runs.size(); ++i)
       if (shard.has(i) && state[i].item<int64_t>() == static_cast<int64_t>(RunState::kPending))
-        (node_level[runs[i].combination] ? spread : together).push_back(i);
+        (spread_runs[runs[i].combination] ? spread : together).push_back(i);
     gat::log::info("{}: {} combinations x {} seeds = {} runs{}; {} to train ({} spread over {} ranks, {} on all)",
                    plan.dir(), plan.combinations().size(), runs.size() / plan.combinations().size(), runs.size(),
                    shard.count > 1 ? fmt::format(", shard {}/{}", shard.index, shard.count) : "",

@@ -83,8 +83,8 @@ SeedResult fit_seed(Trainer& trainer, int64_t seed, const std::function<void(con
   }
 }
 
-// Which rank trains which seed. Graph-level data: all ranks train each seed together. Node-level
-// data (one graph that every rank holds whole): rank r trains seeds k with k % ranks == r alone.
+// Which rank trains which seed. All ranks train each seed together (ranks_share_each_seed), or
+// rank r trains seeds k with k % ranks == r alone.
 struct SeedPlan {
   bool data_parallel = false;
   int64_t ranks = 1;
@@ -96,7 +96,7 @@ struct SeedPlan {
 };
 
 SeedPlan plan_seeds(const config::Config& config, const data::GraphDataset& dataset, const dist::Communicator& comm) {
-  const SeedPlan plan{dataset.train.level == data::SplitLevel::kGraph, comm.size(), config.train.seeds};
+  const SeedPlan plan{ranks_share_each_seed(config, dataset), comm.size(), config.train.seeds};
   if (config.train.resume == ResumeMode::kRequired && !plan.checkpoints())
     throw Error(
         "train.resume: runs whose ranks train different seeds (node-level data on several ranks) "
@@ -335,6 +335,10 @@ data::GraphDataset load_dataset(const config::Config& config) {
                               dataset.partition->num_clusters(), q));
   }
   return config.data.ignore_edges ? data::without_edges(std::move(dataset)) : dataset;
+}
+
+bool ranks_share_each_seed(const config::Config& config, const data::GraphDataset& dataset) {
+  return dataset.train.level == data::SplitLevel::kGraph || config.data.clusters_per_batch > 0;
 }
 
 nlohmann::json run_experiment(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,

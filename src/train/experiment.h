@@ -13,6 +13,11 @@ namespace gat::train {
 // data.ignore_edges asks for the per-node baseline.
 data::GraphDataset load_dataset(const config::Config& config);
 
+// Whether all ranks train each seed together, each on its share of every step: graph-level data,
+// and a graph trained on clusters. Otherwise (one graph trained whole, which every rank holds),
+// each rank trains its own seeds.
+bool ranks_share_each_seed(const config::Config& config, const data::GraphDataset& dataset);
+
 // Trains train.seeds seeds (seed, seed+1, ...) and returns results.json's content. Rank 0 writes
 // train.run_dir: config.yaml (resolved), metrics.jsonl (one line per epoch), best.pt (the seed with
 // the best validation score) and results.json, each file complete or absent.
