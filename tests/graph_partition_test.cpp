@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "data/dataset_fingerprint.h"
+#include "data/dataset_shape.h"
 #include "data/graph_dataset.h"
 #include "support/graph_file.h"
 
@@ -54,6 +56,25 @@ TEST_F(GraphPartitionTest, APartitionRoundTrips) {
   v1.node_splits();
   gat::testing::write_graph_file(dir_.file("d.h5"), v1);
   EXPECT_FALSE(load_graph_dataset(dir_.file("d.h5")).partition);
+}
+
+// The same rows cut into other clusters are other data to a checkpoint and to the ranks' start-up
+// check, and a version-1 file's fingerprint does not change.
+TEST_F(GraphPartitionTest, AnotherPartitionOfTheSameRowsIsOtherData) {
+  GraphFileSpec spec;
+  spec.partitioned();
+  gat::testing::write_graph_file(dir_.file("a.h5"), spec);
+  spec.datasets["/partition/cluster_ptr"] = torch::tensor({0, 2, 5}, torch::kInt64);
+  spec.datasets["/partition/cluster"] = torch::tensor({0, 1, 0, 1, 1}, torch::kInt64);
+  gat::testing::write_graph_file(dir_.file("b.h5"), spec);
+  const auto a = load_graph_dataset(dir_.file("a.h5")), b = load_graph_dataset(dir_.file("b.h5"));
+  EXPECT_NE(gat::data::content_fingerprint(a), gat::data::content_fingerprint(b));
+  EXPECT_EQ(gat::data::describe_shape(a),
+            "data.task: multiclass\ndata.num_classes: 3\ndata.shape: nodes 5, features 2, edges 6, graphs 1\n"
+            "data.splits: node level, train 2, val 1, test 2\ndata.partition: 2 clusters (random, seed 0)\n");
+  gat::data::GraphDataset v1 = a;
+  v1.partition.reset();
+  EXPECT_EQ(gat::data::describe_shape(v1).find("partition"), std::string::npos);
 }
 
 TEST_F(GraphPartitionTest, EachBadPartitionGetsItsLine) {

@@ -38,6 +38,8 @@ std::string content_fingerprint(const GraphDataset& dataset) {
     sum.add(to_string(split->level));
     add_tensor(sum, name, split->ids);
   }
+  // A version-2 file's clusters: node order alone does not tell two partitions apart.
+  if (dataset.partition) add_tensor(sum, "cluster_ptr", dataset.partition->cluster_ptr);
   return sum.hex();
 }
 

@@ -13,6 +13,9 @@ std::string describe_shape(const GraphDataset& d) {
     << ", graphs " << d.num_graphs() << "\n"
     << "data.splits: " << to_string(d.train.level) << " level, train " << d.train.ids.numel() << ", val "
     << d.val.ids.numel() << ", test " << d.test.ids.numel() << "\n";
+  if (d.partition)
+    s << "data.partition: " << d.partition->num_clusters() << " clusters (" << d.partition->method << ", seed "
+      << d.partition->seed << ")\n";
   return s.str();
 }
 
