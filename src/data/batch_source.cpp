@@ -153,6 +153,41 @@ Batch BatchSource::groups_batch(const std::vector<std::vector<int64_t>>& groups)
   return batch;
 }
 
+void BatchSource::for_each_target_part(int64_t edges, const std::function<void(const TargetPart&)>& use) {
+  const int64_t n = dataset_.num_nodes(), e = dataset_.num_edges();
+  const int64_t* source = dataset_.edge_index.data_ptr<int64_t>();
+  const int64_t* target = source + e;  // sorted (rule 11): a part's incoming edges are one range
+  for (int64_t first = 0, column = 0; first < n;) {
+    // Whole targets until the part holds `edges` edges (at least one target).
+    int64_t last = first + 1, end = column;
+    while (end < e && target[end] < last) ++end;
+    while (last < n && end - column < edges) {
+      ++last;
+      while (end < e && target[end] < last) ++end;
+    }
+    std::vector<int64_t> nodes, pairs[2];
+    for (int64_t r = first; r < last; ++r) group_row_[r] = r - first, nodes.push_back(r);
+    for (int64_t j = column; j < end; ++j) {
+      if (group_row_[source[j]] < 0) {
+        group_row_[source[j]] = static_cast<int64_t>(nodes.size());
+        nodes.push_back(source[j]);
+      }
+      pairs[0].push_back(group_row_[source[j]]);
+      pairs[1].push_back(target[j] - first);
+    }
+    for (int64_t r : nodes) group_row_[r] = -1;
+    auto tensor = [](std::vector<int64_t>& v) {
+      return torch::from_blob(v.data(), {int64_t(v.size())}, torch::kInt64);
+    };
+    TargetPart part{first, last - first, to_device(tensor(nodes).clone(), device_), {}};
+    part.plan = to_device(make_edge_plan(torch::stack({tensor(pairs[0]), tensor(pairs[1])}),
+                                         static_cast<int64_t>(nodes.size()), options_.add_self_loops),
+                          device_);
+    use(part);
+    first = last, column = end;
+  }
+}
+
 StepBatch BatchSource::cluster_step(const std::vector<int64_t>& clusters) {
   const auto ptr = dataset_.partition->cluster_ptr.accessor<int64_t, 1>();
   const auto q = static_cast<std::size_t>(options_.clusters_per_batch);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/choices.h"
+#include "common/device.h"
 #include "common/dropout_key.h"
 #include "common/edge_plan.h"
 #include "data/graph_dataset.h"
@@ -77,6 +78,18 @@ class BatchSource {
   // Calls `score` on each of this rank's batches of `split`: node-level, the one batch scoring the
   // split's nodes; graph-level, this rank's share of the split's graphs, eval_graphs at a time.
   void for_each_batch(const Split& split, const std::function<void(const Batch&)>& score);
+
+  // Clustered data, for evaluation layer by layer in bounded memory: the whole graph's nodes in
+  // consecutive parts of about `edges` incoming edges each. Part [first, first + count) comes with
+  // `nodes`, those rows and then the other sources of their edges, and the plan of their incoming
+  // edges over `nodes` (on the device). `input()` is the first layer's input, dense, every row.
+  struct TargetPart {
+    int64_t first = 0, count = 0;
+    torch::Tensor nodes;
+    EdgePlan plan;
+  };
+  void for_each_target_part(int64_t edges, const std::function<void(const TargetPart&)>& use);
+  torch::Tensor input() const { return to_device(features_, device_); }
 
   // Graphs `graphs` (at least one) in that order, every node scored, with dense features, at either
   // level.

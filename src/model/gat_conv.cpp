@@ -59,15 +59,9 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
   const DropoutKey& masks = key ? *key : drawn;
   const torch::Tensor input = ops::dropout(x, masks, ops::DropoutSite::kInput, options.input_dropout(), is_training());
   // torch::mm accepts a sparse left operand, which nn::Linear's forward does not.
-  torch::Tensor projected = torch::mm(input, lin->weight.t());  // Wh, [N, H * F]
-  // <a^k, W^k x> = <W^k^T a^k, x>: both scores come from the input through [H * 2, in] weights made
-  // from W and a, one thin product whose [N, H, 2] result the attention takes as one tensor.
-  // Forming Wh * a ([N, H, F]) and reducing it instead costs forward and backward a dozen passes
-  // over N x H x F floats a layer, which past the cache's size grow faster than the graph
-  // (docs/performance.md).
-  const torch::Tensor att = torch::cat({att_src, att_dst}, 0).transpose(0, 1);  // [H, 2, F]
-  const torch::Tensor score_weight = torch::bmm(att, lin->weight.view({h, f, -1})).view({2 * h, -1});
-  const torch::Tensor scores = torch::mm(input, score_weight.t()).view({n, h, 2});
+  Projected p = project(input);
+  const torch::Tensor& scores = p.scores;
+  torch::Tensor projected = std::move(p.projected);
   if (attention)
     *attention = ops::attention_coefficients_sparse(scores.select(2, 0), scores.select(2, 1), plan.edge_index,
                                                     options.negative_slope());
@@ -76,7 +70,39 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
                   .view({n, h, f});
   torch::Tensor out = ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
                                          options.dropout(), is_training(), masks);  // [N, H * F]
-  if (!options.concat()) out = out.view({n, h, f}).mean(1);
+  return finish(std::move(out), input);
+}
+
+GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
+  const int64_t n = x.size(0), h = options.heads(), f = options.out_channels();
+  Projected p;
+  p.projected = torch::mm(x, lin->weight.t());  // Wh, [N, H * F]
+  // <a^k, W^k x> = <W^k^T a^k, x>: both scores come from the input through [H * 2, in] weights made
+  // from W and a, one thin product whose [N, H, 2] result the attention takes as one tensor.
+  // Forming Wh * a ([N, H, F]) and reducing it instead costs forward and backward a dozen passes
+  // over N x H x F floats a layer, which past the cache's size grow faster than the graph
+  // (docs/performance.md).
+  const torch::Tensor att = torch::cat({att_src, att_dst}, 0).transpose(0, 1);  // [H, 2, F]
+  const torch::Tensor score_weight = torch::bmm(att, lin->weight.view({h, f, -1})).view({2 * h, -1});
+  p.scores = torch::mm(x, score_weight.t()).view({n, h, 2});
+  return p;
+}
+
+torch::Tensor GATConvImpl::attend(const Projected& p, const torch::Tensor& x, int64_t first, int64_t count,
+                                  const torch::Tensor& nodes, const EdgePlan& plan) const {
+  TORCH_CHECK(
+      !is_training() && !x.is_sparse() && plan.num_nodes == nodes.size(0) &&
+          plan.self_loops == options.add_self_loops(),
+      "GATConv::attend: evaluation only, on dense input, over a plan of `nodes` made with this layer's add_self_loops");
+  const int64_t h = options.heads(), f = options.out_channels();
+  const torch::Tensor projected = p.projected.index_select(0, nodes).view({nodes.size(0), h, f});
+  const torch::Tensor out = ops::gat_attention(options.attention(), projected, p.scores.index_select(0, nodes), plan,
+                                               options.negative_slope(), 0, false, DropoutKey{});
+  return finish(out.narrow(0, 0, count).contiguous(), x.narrow(0, first, count));
+}
+
+torch::Tensor GATConvImpl::finish(torch::Tensor out, const torch::Tensor& input) const {
+  if (!options.concat()) out = out.view({out.size(0), options.heads(), options.out_channels()}).mean(1);
   // The residual's product and the bias are added into the attention's output in place: BLAS
   // accumulates into it (beta = 1, so no zeroing pass) and no new N x C tensor is written.
   if (options.residual()) {

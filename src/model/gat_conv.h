@@ -37,6 +37,19 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan, const DropoutKey* key = nullptr,
                                 torch::Tensor* attention = nullptr);
 
+  // Evaluation in parts, for a graph whose per-edge tensors would not fit at once: project() the
+  // whole layer input once, then attend() for each part of the targets. No dropout (eval mode).
+  struct Projected {
+    torch::Tensor projected;  // Wh, [N, H * F]
+    torch::Tensor scores;     // [N, H, 2]: each node's score as a source, then as a target
+  };
+  Projected project(const torch::Tensor& x) const;
+  // Output rows first .. first + count of the layer, x dense: `nodes` (int64) are the rows of x that
+  // `plan` numbers 0.., the targets first .. first + count first and then the other sources of
+  // their edges; `plan` holds the targets' incoming edges.
+  torch::Tensor attend(const Projected& p, const torch::Tensor& x, int64_t first, int64_t count,
+                       const torch::Tensor& nodes, const EdgePlan& plan) const;
+
   // Width of forward()'s output.
   int64_t output_channels() const;
 
@@ -46,6 +59,11 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   torch::Tensor att_dst;           // [1, heads, out_channels]
   torch::Tensor bias;              // [output_channels()] or undefined
   torch::nn::Linear res{nullptr};  // residual projection where sizes differ, else null
+
+ private:
+  // The heads averaged (output layer), the residual of the input rows `input` and the bias, added
+  // to the attention's output `out` [n, H * F] of those rows.
+  torch::Tensor finish(torch::Tensor out, const torch::Tensor& input) const;
 };
 TORCH_MODULE(GATConv);
 

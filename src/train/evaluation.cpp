@@ -6,12 +6,35 @@
 
 namespace gat::train {
 
+torch::Tensor whole_graph_logits(model::GAT& model, data::BatchSource& batches, int64_t part_edges) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  torch::Tensor h = batches.input();
+  const std::size_t layers = model->layers->size();
+  for (std::size_t l = 0; l < layers; ++l) {
+    const model::GATConv conv = model->conv(l);
+    const model::GATConvImpl::Projected projected = conv->project(h);
+    torch::Tensor out = torch::empty({h.size(0), conv->output_channels()}, h.options());
+    batches.for_each_target_part(part_edges, [&](const data::BatchSource::TargetPart& part) {
+      out.narrow(0, part.first, part.count)
+          .copy_(conv->attend(projected, h, part.first, part.count, part.nodes, part.plan));
+    });
+    h = l + 1 < layers ? torch::elu_(out) : out;  // as GAT::forward_planned
+  }
+  return h;
+}
+
 EvalSums evaluate_split(model::GAT& model, data::BatchSource& batches, const data::Split& split,
                         dist::Communicator& comm) {
   torch::NoGradGuard no_grad;
   model->eval();
   const data::Task task = batches.dataset().task;
   EvalSums sums;
+  if (batches.clustered()) {
+    const torch::Tensor logits = whole_graph_logits(model, batches);
+    return evaluate(task, logits.index_select(0, split.ids.to(logits.device())),
+                    batches.dataset().labels.index_select(0, split.ids).to(logits.device()));
+  }
   std::string bad_data;  // as in Trainer::train_step: a bad streamed graph stops every rank alike
   try {
     batches.for_each_batch(split, [&](const data::Batch& batch) {

@@ -10,8 +10,15 @@
 namespace gat::train {
 
 // Sums over `split`'s scored nodes. Graph-level splits are shared out over the ranks of `comm` as
-// `batches` shares them, and the sums all-reduced; a node-level split is scored whole on every rank.
+// `batches` shares them, and the sums all-reduced; a node-level split is scored whole on every rank,
+// a graph trained on clusters layer by layer (whole_graph_logits).
 EvalSums evaluate_split(model::GAT& model, data::BatchSource& batches, const data::Split& split,
                         dist::Communicator& comm);
+
+// The logits of every node of a graph trained on clusters, in memory that per-edge tensors do not
+// grow past a part of kPartEdges edges: layer by layer, each layer's input projected whole
+// (N x heads x features) and its attention taken over the targets part by part.
+constexpr int64_t kPartEdges = int64_t{1} << 22;
+torch::Tensor whole_graph_logits(model::GAT& model, data::BatchSource& batches, int64_t part_edges = kPartEdges);
 
 }  // namespace gat::train
