@@ -8,6 +8,7 @@
   gat_data.py ppi --download DIR --out ppi.h5               fetch ppi.zip first, then convert
   gat_data.py ppi-synth --out-dir DIR [--seed S ...]        PPI-shaped files, public layout
   gat_data.py big-synth --out big.h5 --graphs G [...]       any number of PPI-like graphs, streamed
+  gat_data.py big-graph --out big.h5 [--nodes 2000000 ...]  one large community graph, streamed
   gat_data.py partition IN.h5 --parts K --out OUT.h5 [...]  one graph's rows grouped by cluster
   gat_data.py inspect FILE.h5                               validate and summarise
   gat_data.py inspect --check FILE.h5                       validate only, in bounded memory
@@ -23,7 +24,8 @@ import pickle
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gatdata import big_synth, partition, planetoid, plots, ppi, ppi_synth, synthetic  # noqa: E402
+from gatdata import (big_graph, big_synth, partition, planetoid, plots, ppi,  # noqa: E402
+                     ppi_synth, synthetic)
 from gatdata.common import CliError  # noqa: E402
 from gatdata.summary import print_check, print_summary, write_and_summarise  # noqa: E402
 from gatgraphs import GZIP_LEVELS, FormatError, validate  # noqa: E402
@@ -69,6 +71,19 @@ def cmd_big_synth(args):
                                             args.min_nodes, args.max_nodes, args.degree,
                                             args.features, args.labels, args.chunk,
                                             args.compress))
+
+
+def cmd_big_graph(args):
+    s = big_graph.write_big_graph(args.out, args.nodes, args.degree, args.communities,
+                                  args.classes, args.features, args.homophily, args.seed,
+                                  args.chunk, args.compress)
+    print_summary(s)
+    e = s["num_edges"]
+    print(f"{'communities':<12} {s['communities']}; edges inside one: {s['intra_edges']} "
+          f"({s['intra_edges'] / max(e, 1):.1%}), inside one class: {s['same_class_edges']} "
+          f"({s['same_class_edges'] / max(e, 1):.1%})")
+    print(f"{'seconds':<12} {s['seconds']:.1f}")
+    print(f"{'file size':<12} {s['file_bytes']} bytes ({s['file_bytes'] / 2**20:.1f} MiB)")
 
 
 def cmd_partition(args):
@@ -187,6 +202,22 @@ def build_parser():
     p.add_argument("--labels", type=int, default=121)
     _add_storage(p)
     p.set_defaults(func=cmd_big_synth)
+
+    p = sub.add_parser("big-graph", help="write one large community graph (transductive, node "
+                                         "splits) block by block in bounded memory")
+    p.add_argument("--out", required=True, help="output .h5 file")
+    p.add_argument("--nodes", type=int, default=2_000_000)
+    p.add_argument("--degree", type=float, default=26.0,
+                   help="mean neighbours per node (directed edges, both directions counted)")
+    p.add_argument("--communities", type=int, default=2000,
+                   help="communities of nearly equal size; each belongs to one class")
+    p.add_argument("--classes", type=int, default=8)
+    p.add_argument("--features", type=int, default=32)
+    p.add_argument("--homophily", type=float, default=0.8,
+                   help="share of each node's edges inside its community")
+    p.add_argument("--seed", type=int, default=0)
+    _add_storage(p)
+    p.set_defaults(func=cmd_big_graph)
 
     p = sub.add_parser("partition", help="partition one graph into clusters: a version-2 file "
                                          "whose rows are grouped by cluster")

@@ -5,6 +5,7 @@
   ppi         PPI in the public GraphSAGE/PyG/DGL layout -> arrays
   ppi_synth   seeded PPI-shaped files in that layout
   big_synth   any number of PPI-like graphs, written to a .h5 one graph at a time
+  big_graph   one large community graph, written to a .h5 a block of rows at a time
   synthetic   seeded planted-partition arrays
   partition   one graph's rows grouped by cluster (METIS or random): a version-2 file
   summary     what inspect prints
