@@ -5,6 +5,7 @@
 #include "common/edge_plan.h"
 #include "data/batch_source.h"
 #include "data/graph_dataset.h"
+#include "dist/communicator.h"
 #include "model/gat.h"
 #include "train/evaluation.h"
 
@@ -29,6 +30,7 @@ TEST(WholeGraphEval, PartsOfTheTargetsGiveTheWholeGraphForward) {
   options.clusters_per_batch = 3;
   options.normalize_features = true;
   BatchSource batches(d, options, torch::kCPU);
+  gat::dist::LocalCommunicator alone;
   for (const bool residual : {false, true}) {
     gat::model::GAT model = model_for(d, residual);
     model->eval();
@@ -37,7 +39,7 @@ TEST(WholeGraphEval, PartsOfTheTargetsGiveTheWholeGraphForward) {
     const torch::Tensor whole = model->forward_planned(x, gat::make_edge_plan(d.edge_index, d.num_nodes(), true));
     // 1 << 22 edges: one part; 64: about 25 parts; 1: a part per node.
     for (const int64_t part_edges : {int64_t{1} << 22, int64_t{64}, int64_t{1}}) {
-      const torch::Tensor parts = gat::train::whole_graph_logits(model, batches, part_edges);
+      const torch::Tensor parts = gat::train::whole_graph_logits(model, batches, alone, part_edges);
       EXPECT_TRUE(torch::allclose(parts, whole, 1e-5, 1e-6))
           << residual << " " << part_edges << ": " << (parts - whole).abs().max().item<double>();
     }

@@ -153,17 +153,22 @@ Batch BatchSource::groups_batch(const std::vector<std::vector<int64_t>>& groups)
   return batch;
 }
 
-void BatchSource::for_each_target_part(int64_t edges, const std::function<void(const TargetPart&)>& use) {
+void BatchSource::for_each_target_part(int64_t edges, int64_t rank, int64_t ranks,
+                                       const std::function<void(const TargetPart&)>& use) {
   const int64_t n = dataset_.num_nodes(), e = dataset_.num_edges();
   const int64_t* source = dataset_.edge_index.data_ptr<int64_t>();
   const int64_t* target = source + e;  // sorted (rule 11): a part's incoming edges are one range
-  for (int64_t first = 0, column = 0; first < n;) {
+  for (int64_t first = 0, column = 0, index = 0; first < n; ++index) {
     // Whole targets until the part holds `edges` edges (at least one target).
     int64_t last = first + 1, end = column;
     while (end < e && target[end] < last) ++end;
     while (last < n && end - column < edges) {
       ++last;
       while (end < e && target[end] < last) ++end;
+    }
+    if (index % ranks != rank) {
+      first = last, column = end;
+      continue;
     }
     std::vector<int64_t> nodes, pairs[2];
     for (int64_t r = first; r < last; ++r) group_row_[r] = r - first, nodes.push_back(r);

@@ -80,15 +80,17 @@ class BatchSource {
   void for_each_batch(const Split& split, const std::function<void(const Batch&)>& score);
 
   // Clustered data, for evaluation layer by layer in bounded memory: the whole graph's nodes in
-  // consecutive parts of about `edges` incoming edges each. Part [first, first + count) comes with
-  // `nodes`, those rows and then the other sources of their edges, and the plan of their incoming
-  // edges over `nodes` (on the device). `input()` is the first layer's input, dense, every row.
+  // consecutive parts of about `edges` incoming edges each, of which this rank takes parts k with
+  // k % ranks == rank. Part [first, first + count) comes with `nodes`, those rows and then the
+  // other sources of their edges, and the plan of their incoming edges over `nodes` (on the
+  // device). `input()` is the first layer's input, dense, every row.
   struct TargetPart {
     int64_t first = 0, count = 0;
     torch::Tensor nodes;
     EdgePlan plan;
   };
-  void for_each_target_part(int64_t edges, const std::function<void(const TargetPart&)>& use);
+  void for_each_target_part(int64_t edges, int64_t rank, int64_t ranks,
+                            const std::function<void(const TargetPart&)>& use);
   torch::Tensor input() const { return to_device(features_, device_); }
 
   // Graphs `graphs` (at least one) in that order, every node scored, with dense features, at either

@@ -6,7 +6,8 @@
 
 namespace gat::train {
 
-torch::Tensor whole_graph_logits(model::GAT& model, data::BatchSource& batches, int64_t part_edges) {
+torch::Tensor whole_graph_logits(model::GAT& model, data::BatchSource& batches, dist::Communicator& comm,
+                                 int64_t part_edges) {
   torch::NoGradGuard no_grad;
   model->eval();
   torch::Tensor h = batches.input();
@@ -14,11 +15,12 @@ torch::Tensor whole_graph_logits(model::GAT& model, data::BatchSource& batches, 
   for (std::size_t l = 0; l < layers; ++l) {
     const model::GATConv conv = model->conv(l);
     const model::GATConvImpl::Projected projected = conv->project(h);
-    torch::Tensor out = torch::empty({h.size(0), conv->output_channels()}, h.options());
-    batches.for_each_target_part(part_edges, [&](const data::BatchSource::TargetPart& part) {
+    torch::Tensor out = torch::zeros({h.size(0), conv->output_channels()}, h.options());
+    batches.for_each_target_part(part_edges, comm.rank(), comm.size(), [&](const data::BatchSource::TargetPart& part) {
       out.narrow(0, part.first, part.count)
           .copy_(conv->attend(projected, h, part.first, part.count, part.nodes, part.plan));
     });
+    if (comm.size() > 1) comm.all_reduce(out, dist::ReduceOp::kSum);
     h = l + 1 < layers ? torch::elu_(out) : out;  // as GAT::forward_planned
   }
   return h;
@@ -31,7 +33,7 @@ EvalSums evaluate_split(model::GAT& model, data::BatchSource& batches, const dat
   const data::Task task = batches.dataset().task;
   EvalSums sums;
   if (batches.clustered()) {
-    const torch::Tensor logits = whole_graph_logits(model, batches);
+    const torch::Tensor logits = whole_graph_logits(model, batches, comm);
     return evaluate(task, logits.index_select(0, split.ids.to(logits.device())),
                     batches.dataset().labels.index_select(0, split.ids).to(logits.device()));
   }

@@ -17,8 +17,11 @@ EvalSums evaluate_split(model::GAT& model, data::BatchSource& batches, const dat
 
 // The logits of every node of a graph trained on clusters, in memory that per-edge tensors do not
 // grow past a part of kPartEdges edges: layer by layer, each layer's input projected whole
-// (N x heads x features) and its attention taken over the targets part by part.
+// (N x heads x features) and its attention taken over the targets part by part, the parts shared
+// out over the ranks of `comm` and each layer's rows then summed over them (exactly: every row is
+// one rank's, zeros elsewhere), so the logits are the same on any number of ranks.
 constexpr int64_t kPartEdges = int64_t{1} << 22;
-torch::Tensor whole_graph_logits(model::GAT& model, data::BatchSource& batches, int64_t part_edges = kPartEdges);
+torch::Tensor whole_graph_logits(model::GAT& model, data::BatchSource& batches, dist::Communicator& comm,
+                                 int64_t part_edges = kPartEdges);
 
 }  // namespace gat::train
