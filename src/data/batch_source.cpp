@@ -23,6 +23,11 @@ torch::Tensor graph_edges(const GraphDataset& dataset, int64_t g) {
   return dataset.edge_index.index({Slice(), Slice(edge_ptr[g], edge_ptr[g + 1])}) - node_ptr[g];
 }
 
+// `ids` as an int64 tensor that borrows its memory (clone it to keep it past `ids`).
+torch::Tensor tensor(std::vector<int64_t>& ids) {
+  return torch::from_blob(ids.data(), {static_cast<int64_t>(ids.size())}, torch::kInt64);
+}
+
 }  // namespace
 
 BatchSource::BatchSource(const GraphDataset& dataset, const BatchSourceOptions& options, const torch::Device& device)
@@ -135,7 +140,6 @@ Batch BatchSource::groups_batch(const std::vector<std::vector<int64_t>>& groups)
     // columns are counted once the plan is made (self loops added, stored ones dropped).
     batch.graphs.push_back(GraphExtent{group.front(), static_cast<int64_t>(rows.size()) - first_row, 0});
   }
-  auto tensor = [](std::vector<int64_t>& v) { return torch::from_blob(v.data(), {int64_t(v.size())}, torch::kInt64); };
   const int64_t n = static_cast<int64_t>(rows.size());
   const EdgePlan plan = make_edge_plan(torch::stack({tensor(edges[0]), tensor(edges[1])}), n, options_.add_self_loops);
   const auto target_ptr = plan.target_ptr.accessor<int64_t, 1>();
@@ -181,9 +185,6 @@ void BatchSource::for_each_target_part(int64_t edges, int64_t rank, int64_t rank
       pairs[1].push_back(target[j] - first);
     }
     for (int64_t r : nodes) group_row_[r] = -1;
-    auto tensor = [](std::vector<int64_t>& v) {
-      return torch::from_blob(v.data(), {int64_t(v.size())}, torch::kInt64);
-    };
     TargetPart part{first, last - first, to_device(tensor(nodes).clone(), device_), {}};
     part.plan = to_device(make_edge_plan(torch::stack({tensor(pairs[0]), tensor(pairs[1])}),
                                          static_cast<int64_t>(nodes.size()), options_.add_self_loops),
