@@ -75,11 +75,11 @@ TEST_F(GatTrainCli, DivergenceExitsWithThreeNamingTheStep) {
 TEST_F(GatTrainCli, BadConfigInputs) {
   expect_error("--config /nonexistent.yaml", "/nonexistent.yaml: cannot read config file");
   const std::string good = write_config("data: {path: " + kData + "}\n");
-  expect_error("--config " + good + " --set train.lrr=1",
-               good +
-                   ": train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, early_stopping, epochs, lr, "
-                   "on_nonfinite, patience, resume, run_dir, seed, "
-                   "seeds, threads, weight_decay)");
+  expect_error("--config " + good + " --set train.lrr=1", good +
+                                                              ": train.lrr: unknown key (expected one of batch_graphs, "
+                                                              "checkpoint_every, device, early_stopping, epochs, lr, "
+                                                              "on_nonfinite, patience, resume, run_dir, seed, "
+                                                              "seeds, threads, weight_decay)");
   expect_error("--config " + good + " --set model.heads=[8,x]",
                good + ": model.heads[1]: expected an integer, got \"x\"");
   expect_error("--config " + good + " --set train.lr=-1", good + ": train.lr: expected a number > 0, got -1");
@@ -468,6 +468,21 @@ TEST_F(GatTrainCli, BadGraphCorpusGetsItsExactErrorsAndWritesNothing) {
     EXPECT_FALSE(fs::exists(run_dir)) << recipe;
   }
   EXPECT_GE(recipes, 6);
+}
+
+// Cluster steps need a partitioned file (version 2) with at least q clusters.
+TEST_F(GatTrainCli, ClusterStepsNeedAPartitionWithEnoughClusters) {
+  const fs::path run_dir = dir_ / "run";
+  const std::string clusters = std::string(GAT_TEST_DATA) + "/clusters.h5";
+  const std::string config = write_config("data: {path: " + kData + "}\ntrain: {run_dir: " + run_dir.string() + "}\n");
+  expect_error("--config " + config + " --set data.clusters_per_batch=2 --log-level off",
+               kData +
+                   ": data.clusters_per_batch: 2 needs a partitioned graph (a version-2 file, from gat_data.py "
+                   "partition)");
+  expect_error(
+      "--config " + config + " --set data.path=" + clusters + " --set data.clusters_per_batch=13 --log-level off",
+      clusters + ": data.clusters_per_batch: expected at most the file's 12 clusters, got 13");
+  EXPECT_FALSE(fs::exists(run_dir));
 }
 
 TEST_F(GatTrainCli, ThreadsAreBoundedByTheCores) {
