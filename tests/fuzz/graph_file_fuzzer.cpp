@@ -21,8 +21,17 @@ namespace {
 
 using gat::fuzz::expect;
 
-const char* const kDatasets[] = {"/features", "/labels",       "/edge_index", "/graph_ptr",
-                                 "/edge_ptr", "/splits/train", "/splits/val", "/splits/test"};
+const char* const kDatasets[] = {"/features",
+                                 "/labels",
+                                 "/edge_index",
+                                 "/graph_ptr",
+                                 "/edge_ptr",
+                                 "/splits/train",
+                                 "/splits/val",
+                                 "/splits/test",
+                                 "/partition/cluster_ptr",
+                                 "/partition/node_perm",
+                                 "/partition/cluster"};
 const char* const kAttributes[] = {"format", "version", "task", "num_classes"};
 const torch::Dtype kDtypes[] = {torch::kFloat32, torch::kInt64, torch::kUInt8, torch::kFloat64,
                                 torch::kInt32,   torch::kInt16, torch::kInt8};
@@ -158,6 +167,21 @@ void expect_valid(const gat::data::GraphDataset& d) {
     expect(s->level == level && s->ids.dim() == 1, "accepted splits of mixed levels or shapes");
     expect(in_range(s->ids, 0, level == gat::data::SplitLevel::kGraph ? g : n), "accepted a split id out of range");
   }
+  if (!d.partition) return;
+  // Rules 10 to 12: one graph, node splits, edges sorted by target, and a partition that is one.
+  const gat::data::Partition& p = *d.partition;
+  const int64_t k = p.num_clusters();
+  expect(g == 1 && level == gat::data::SplitLevel::kNode, "accepted a partition of several graphs or graph splits");
+  expect(d.num_edges() < 2 || (d.edge_index[1].diff() >= 0).all().item<bool>(), "accepted unsorted targets");
+  expect(k >= 1 && p.cluster_ptr[0].item<int64_t>() == 0 && p.cluster_ptr[k].item<int64_t>() == n &&
+             (p.cluster_ptr.diff() >= 0).all().item<bool>(),
+         "accepted a bad cluster_ptr");
+  expect(p.node_perm.sizes() == torch::IntArrayRef({n}) &&
+             std::get<0>(p.node_perm.sort()).equal(torch::arange(n, torch::kInt64)),
+         "accepted a node_perm that is not a permutation");
+  expect(p.cluster.sizes() == torch::IntArrayRef({n}) && in_range(p.cluster, 0, k), "accepted a cluster out of range");
+  const torch::Tensor row_cluster = torch::repeat_interleave(torch::arange(k, torch::kInt64), p.cluster_ptr.diff());
+  expect(p.cluster.index_select(0, p.node_perm).equal(row_cluster), "accepted rows and clusters that disagree");
 }
 
 }  // namespace
@@ -170,6 +194,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gat::testing::GraphFileSpec spec;
   if (in.ConsumeBool()) spec.node_splits();
   if (in.ConsumeBool()) spec.multilabel();
+  if (in.ConsumeBool()) spec.partitioned();
   for (int edits = in.ConsumeIntegralInRange(0, 4); edits > 0; --edits) edit(in, spec);
   gat::testing::write_graph_file(path, spec);
   gat::data::GraphDataset dataset;
