@@ -10,7 +10,8 @@ computed here (attention_max_abs_error).
 
 best.pt is a TorchScript archive that torch.jit.load reads: its parameters carry the C++ module
 names, which are PyTorch Geometric's GATConv names (layers.<l>.lin.weight, .att_src, .att_dst,
-.bias, .res.weight), and its attribute gat_task says multiclass or multilabel. It holds no config:
+.bias, .res.weight; with model.norm: layer also norms.<l>.weight, .bias), and its attribute
+gat_task says multiclass or multilabel. It holds no config:
 what the parameters do not say (LeakyReLU slope, self loops, residual, feature normalisation) comes
 from the run's config.yaml beside it, as gat_eval takes it. The forward pass below is the C++
 model's (src/model/gat_conv.cpp, src/model/gat.cpp) with the sparse attention reference
@@ -35,6 +36,9 @@ def load_model(checkpoint):
     while f"layers.{len(layers)}.lin.weight" in params:
         prefix = f"layers.{len(layers)}."
         layers.append({k[len(prefix):]: v.detach() for k, v in params.items() if k.startswith(prefix)})
+        norm = f"norms.{len(layers) - 1}."  # model.norm: layer, hidden layers only
+        if norm + "weight" in params:
+            layers[-1]["norm"] = (params[norm + "weight"].detach(), params[norm + "bias"].detach())
     return layers, saved.gat_task
 
 
@@ -131,6 +135,8 @@ def gat(layers, cfg, x, edge_index):
         h, alpha = gat_conv(h, edge_index, p, not last, m["negative_slope"], m["residual"])
         alphas.append(alpha)
         if not last:
+            if "norm" in p:  # LayerNorm over the concatenated heads, eps 1e-5 (src/model/gat.cpp)
+                h = F.layer_norm(h, h.shape[-1:], *p["norm"])
             h = F.elu(h)
     return h, edge_index, alphas
 

@@ -78,11 +78,10 @@ struct Choice {
   std::string section, key;
   std::vector<std::string> names;
 };
-const std::vector<Choice> kChoices = {{"model", "attention", {"fused", "sparse", "dense"}},
-                                      {"train", "device", {"cpu", "cuda", "auto"}},
-                                      {"train", "on_nonfinite", {"stop", "skip"}},
-                                      {"train", "resume", {"off", "auto", "required"}},
-                                      {"dist", "backend", {"auto", "mpi", "nccl"}}};
+const std::vector<Choice> kChoices = {
+    {"model", "attention", {"fused", "sparse", "dense"}}, {"model", "norm", {"none", "layer"}},
+    {"train", "device", {"cpu", "cuda", "auto"}},         {"train", "on_nonfinite", {"stop", "skip"}},
+    {"train", "resume", {"off", "auto", "required"}},     {"dist", "backend", {"auto", "mpi", "nccl"}}};
 
 }  // namespace
 

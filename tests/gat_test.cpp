@@ -7,6 +7,7 @@
 #include "support/finite_differences.h"
 #include "support/random_graph.h"
 
+using gat::Normalization;
 using gat::model::GAT;
 using gat::model::GATConv;
 using gat::model::GATConvOptions;
@@ -28,13 +29,43 @@ TEST(GAT, StacksLayersAsConfigured) {
 }
 
 TEST(GAT, GradientsMatchFiniteDifferencesInFloat64) {
-  torch::manual_seed(4);
-  GAT model(GATOptions(3, 2).hidden_channels({2}).heads({2, 2}).conv(GATConvOptions(0, 0).residual(true)));
+  for (const Normalization norm : {Normalization::kNone, Normalization::kLayer}) {
+    torch::manual_seed(4);
+    GAT model(GATOptions(3, 2).hidden_channels({2}).heads({2, 2}).norm(norm).conv(GATConvOptions(0, 0).residual(true)));
+    model->to(torch::kFloat64);
+    const torch::Tensor x = torch::randn({6, 3}, torch::kFloat64);
+    const torch::Tensor edges = random_graph(6, 0.4, false, 8);
+    gat::testing::expect_gradients_match_finite_differences(
+        model->parameters(), [&] { return model(x, edges).sin().sum(); }, 1e-6);
+  }
+}
+
+// model.norm: layer puts a LayerNorm over each hidden layer's concatenated heads between the layer
+// and its ELU, h <- ELU(gamma * (h - mean) / sqrt(var + 1e-5) + beta), the statistics per node;
+// the output layer stays as it is. Without it, no parameter is added.
+TEST(GAT, LayerNormNormalisesEachHiddenOutputBeforeItsELU) {
+  const GATOptions options = GATOptions(5, 3).hidden_channels({4, 3}).heads({2, 3, 2});
+  EXPECT_EQ(GAT(options)->named_parameters().size(), 12u);
+  torch::manual_seed(8);
+  GAT model(GATOptions(options).norm(Normalization::kLayer));
   model->to(torch::kFloat64);
-  const torch::Tensor x = torch::randn({6, 3}, torch::kFloat64);
-  const torch::Tensor edges = random_graph(6, 0.4, false, 8);
-  gat::testing::expect_gradients_match_finite_differences(
-      model->parameters(), [&] { return model(x, edges).sin().sum(); }, 1e-6);
+  model->eval();
+  ASSERT_EQ(model->named_parameters().size(), 16u);
+  ASSERT_EQ(model->named_parameters()["norms.1.weight"].sizes(), torch::IntArrayRef({9}));
+  for (auto& p : model->norms->parameters()) p.data().uniform_(-2, 2);  // not the identity 1, 0
+  const int64_t n = 10;
+  const torch::Tensor x = torch::randn({n, 5}, torch::kFloat64);
+  const gat::EdgePlan plan = gat::make_edge_plan(random_graph(n, 0.3, false, 5), n, true);
+  torch::Tensor h = x;
+  for (std::size_t l = 0; l < 3; ++l) {
+    h = model->conv(l)->forward_planned(h, plan);
+    if (l == 2) break;
+    const torch::Tensor mean = h.mean(1, true), var = (h - mean).pow(2).mean(1, true);
+    const auto& params = model->named_parameters();
+    const std::string name = "norms." + std::to_string(l);
+    h = torch::elu((h - mean) / (var + 1e-5).sqrt() * params[name + ".weight"] + params[name + ".bias"]);
+  }
+  EXPECT_LT((model->forward_planned(x, plan) - h).abs().max().item<double>(), 1e-12);
 }
 
 TEST(GAT, WithoutEdgesEachNodeSeesOnlyItself) {

@@ -16,10 +16,11 @@ using gat::data::BatchSourceOptions;
 
 const std::string kClusters = std::string(GAT_TEST_DATA) + "/clusters.h5";
 
-gat::model::GAT model_for(const gat::data::GraphDataset& d, bool residual) {
+gat::model::GAT model_for(const gat::data::GraphDataset& d, bool residual,
+                          gat::Normalization norm = gat::Normalization::kNone) {
   torch::manual_seed(7);
   gat::model::GATOptions options(d.num_features(), d.num_classes);
-  options.hidden_channels({6, 5}).heads({3, 2, 2});
+  options.hidden_channels({6, 5}).heads({3, 2, 2}).norm(norm);
   options.conv().residual(residual);
   return gat::model::GAT(options);
 }
@@ -31,8 +32,11 @@ TEST(WholeGraphEval, PartsOfTheTargetsGiveTheWholeGraphForward) {
   options.normalize_features = true;
   BatchSource batches(d, options, torch::kCPU);
   gat::dist::LocalCommunicator alone;
-  for (const bool residual : {false, true}) {
-    gat::model::GAT model = model_for(d, residual);
+  // Residual and LayerNorm (both per node) in turn.
+  for (const auto& [residual, norm] :
+       {std::pair{false, gat::Normalization::kNone}, std::pair{true, gat::Normalization::kNone},
+        std::pair{true, gat::Normalization::kLayer}}) {
+    gat::model::GAT model = model_for(d, residual, norm);
     model->eval();
     torch::NoGradGuard no_grad;
     const torch::Tensor x = gat::data::rows_summing_to_one(d.features);
@@ -41,7 +45,8 @@ TEST(WholeGraphEval, PartsOfTheTargetsGiveTheWholeGraphForward) {
     for (const int64_t part_edges : {int64_t{1} << 22, int64_t{64}, int64_t{1}}) {
       const torch::Tensor parts = gat::train::whole_graph_logits(model, batches, alone, part_edges);
       EXPECT_TRUE(torch::allclose(parts, whole, 1e-5, 1e-6))
-          << residual << " " << part_edges << ": " << (parts - whole).abs().max().item<double>();
+          << residual << " " << static_cast<int>(norm) << " " << part_edges << ": "
+          << (parts - whole).abs().max().item<double>();
     }
   }
 }

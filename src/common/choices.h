@@ -7,6 +7,10 @@ namespace gat {
 // model.attention: how a GAT layer computes attention (ops/attention.h says what each form does).
 enum class AttentionImpl { kFused, kSparse, kDense };
 
+// model.norm: what normalises each hidden layer's output before its ELU: nothing, as in the paper,
+// or a LayerNorm over the node's concatenated heads, as Cluster-GCN's deep PPI model has.
+enum class Normalization { kNone, kLayer };
+
 // train.device: the CPU, a GPU (one per local rank), or a GPU where the build and machine have one.
 enum class DeviceChoice { kCpu, kCuda, kAuto };
 

@@ -6,6 +6,7 @@ namespace gat::config {
 const ChoiceTables& choice_tables() {
   static const ChoiceTables tables{
       {{AttentionImpl::kFused, "fused"}, {AttentionImpl::kSparse, "sparse"}, {AttentionImpl::kDense, "dense"}},
+      {{Normalization::kNone, "none"}, {Normalization::kLayer, "layer"}},
       {{DeviceChoice::kCpu, "cpu"}, {DeviceChoice::kCuda, "cuda"}, {DeviceChoice::kAuto, "auto"}},
       {{OnNonfinite::kStop, "stop"}, {OnNonfinite::kSkip, "skip"}},
       {{ResumeMode::kOff, "off"}, {ResumeMode::kAuto, "auto"}, {ResumeMode::kRequired, "required"}},

@@ -40,6 +40,7 @@ void visit(ModelConfig& c, Visit& v) {
   v("dropout", c.dropout);
   v("negative_slope", c.negative_slope);
   v("residual", c.residual);
+  v("norm", c.norm);
   v("add_self_loops", c.add_self_loops);
   v("bias", c.bias);
   v("attention", c.attention);

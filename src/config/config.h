@@ -28,14 +28,15 @@ struct DataConfig {
 // model: the GAT stack. Layer l has heads[l] heads of hidden[l] features each, concatenated; the
 // output layer has heads.back() heads of num_classes features, averaged.
 struct ModelConfig {
-  std::vector<int64_t> hidden = {8};    // per-head features of each hidden layer
-  std::vector<int64_t> heads = {8, 1};  // heads of each layer: hidden layers, then the output layer
-  double input_dropout = 0.6;           // dropout on each layer's input features
-  double projected_dropout = 0.0;       // dropout on each layer's projected features W·h (the messages)
-  double dropout = 0.6;                 // dropout on the normalised attention coefficients
-  double negative_slope = 0.2;          // LeakyReLU slope in the attention score
-  bool residual = false;                // skip connection around every layer (linear where sizes differ)
-  bool add_self_loops = true;           // every node attends to itself
+  std::vector<int64_t> hidden = {8};          // per-head features of each hidden layer
+  std::vector<int64_t> heads = {8, 1};        // heads of each layer: hidden layers, then the output layer
+  double input_dropout = 0.6;                 // dropout on each layer's input features
+  double projected_dropout = 0.0;             // dropout on each layer's projected features W·h (the messages)
+  double dropout = 0.6;                       // dropout on the normalised attention coefficients
+  double negative_slope = 0.2;                // LeakyReLU slope in the attention score
+  bool residual = false;                      // skip connection around every layer (linear where sizes differ)
+  Normalization norm = Normalization::kNone;  // none | layer: LayerNorm on each hidden layer's output
+  bool add_self_loops = true;                 // every node attends to itself
   bool bias = true;
   // fused (kernel) | sparse (edge list) | dense (N x N); see ops/attention.h
   AttentionImpl attention = AttentionImpl::kFused;

@@ -24,6 +24,13 @@ void GATImpl::reset() {
     layers->push_back(layer);
     in = layer->output_channels();
   }
+  // Registered only when used, so that a model without them keeps its parameters, their order and
+  // its checkpoints as before.
+  if (options.norm() == Normalization::kLayer) {
+    norms = register_module("norms", torch::nn::ModuleList());
+    for (std::size_t l = 0; l < hidden.size(); ++l)
+      norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({conv(l)->output_channels()})));
+  }
 }
 
 torch::Tensor GATImpl::forward(const torch::Tensor& x, const torch::Tensor& edge_index) {
@@ -38,11 +45,18 @@ torch::Tensor GATImpl::forward_planned(const torch::Tensor& x, const EdgePlan& p
   for (std::size_t l = 0; l < count; ++l) {
     const std::optional<DropoutKey> layer_key = key ? std::make_optional(key->at_layer(l)) : std::nullopt;
     h = conv(l)->forward_planned(h, plan, layer_key ? &*layer_key : nullptr, attention ? &(*attention)[l] : nullptr);
-    // In place: ELU's backward then reads its output, which the next layer keeps anyway, so the
-    // pre-activation is not held until backward.
-    if (l + 1 < count) h = torch::elu_(h);
+    if (l + 1 < count) h = activate(l, h);
   }
   return h;
+}
+
+torch::Tensor GATImpl::activate(std::size_t l, torch::Tensor h) {
+  // LayerNorm (Ba et al. 2016) over the node's concatenated heads: (h - mean) / sqrt(var + eps),
+  // scaled and shifted per feature. Its backward reads its input and statistics, not its output.
+  if (options.norm() == Normalization::kLayer) h = norms->ptr<torch::nn::LayerNormImpl>(l)->forward(h);
+  // In place: ELU's backward then reads its output, which the next layer keeps anyway, so the
+  // pre-activation is not held until backward.
+  return torch::elu_(h);
 }
 
 }  // namespace gat::model

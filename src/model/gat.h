@@ -20,13 +20,16 @@ struct GATOptions {
   TORCH_ARG(std::vector<int64_t>, hidden_channels) = std::vector<int64_t>{8};
   /// Heads of each layer (hidden layers, then the output layer, whose heads are averaged).
   TORCH_ARG(std::vector<int64_t>, heads) = std::vector<int64_t>{8, 1};
+  /// What normalises each hidden layer's output before its ELU.
+  TORCH_ARG(Normalization, norm) = Normalization::kNone;
   /// What every layer shares: slope, dropouts, self loops, bias, residual and attention. Each
   /// layer's in_channels, out_channels, heads and concat come from the stack's fields above.
   TORCH_ARG(GATConvOptions, conv) = GATConvOptions(0, 0);
 };
 
 // x [N, in_channels] -> logits [N, out_channels]. Layer l < L-1 concatenates heads[l] heads of
-// hidden_channels[l] features and applies ELU; the last layer averages heads.back() heads.
+// hidden_channels[l] features, normalised (norm) and then through ELU; the last layer averages
+// heads.back() heads.
 class GATImpl : public torch::nn::Cloneable<GATImpl> {
  public:
   explicit GATImpl(const GATOptions& options);
@@ -39,11 +42,16 @@ class GATImpl : public torch::nn::Cloneable<GATImpl> {
   torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan, const DropoutKey* key = nullptr,
                                 std::vector<torch::Tensor>* attention = nullptr);
 
+  // What follows hidden layer l < L-1 on its output h: the normalisation, then ELU. May reuse h.
+  torch::Tensor activate(std::size_t l, torch::Tensor h);
+
   // Layer l, typed.
   GATConv conv(std::size_t l) const { return GATConv(layers->ptr<GATConvImpl>(l)); }
 
   GATOptions options;
   torch::nn::ModuleList layers{nullptr};  // GATConv each; parameters named layers.<l>.<name>
+  // With norm kLayer, a LayerNorm per hidden layer (norms.<l>.weight, .bias); else none registered.
+  torch::nn::ModuleList norms{nullptr};
 };
 TORCH_MODULE(GAT);
 

@@ -21,7 +21,7 @@ torch::Tensor whole_graph_logits(model::GAT& model, data::BatchSource& batches, 
           .copy_(conv->attend(projected, h, part.first, part.count, part.nodes, part.plan));
     });
     if (comm.size() > 1) comm.all_reduce(out, dist::ReduceOp::kSum);
-    h = l + 1 < layers ? torch::elu_(out) : out;  // as GAT::forward_planned
+    h = l + 1 < layers ? model->activate(l, out) : out;
   }
   return h;
 }

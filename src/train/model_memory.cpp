@@ -62,7 +62,12 @@ void check_model_fits_memory(const config::ModelConfig& m, const data::GraphData
     long double weights = in * width + 2 * width;  // lin, att_src and att_dst
     if (m.bias) weights += out;
     if (m.residual && in != out) weights += in * out;
-    const long double bytes = kFloatBytes * (copies * weights + nodes * width);
+    long double activations = nodes * width;
+    if (m.norm == Normalization::kLayer && !last) {
+      weights += 2 * out;          // its scale and shift
+      activations += nodes * out;  // its output beside its input, which backward reads
+    }
+    const long double bytes = kFloatBytes * (copies * weights + activations);
     total += bytes;
     if (bytes > largest) largest = bytes, largest_layer = l;
     widest = std::max(widest, width);

@@ -7,6 +7,7 @@ model::GATOptions gat_options_from_config(const config::ModelConfig& m, int64_t 
   return model::GATOptions(in_channels, out_channels)
       .hidden_channels(m.hidden)
       .heads(m.heads)
+      .norm(m.norm)
       .conv(model::GATConvOptions(0, 0)
                 .negative_slope(m.negative_slope)
                 .input_dropout(m.input_dropout)
