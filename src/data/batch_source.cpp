@@ -43,12 +43,17 @@ BatchSource::BatchSource(const GraphDataset& dataset, const BatchSourceOptions& 
   if (node_level()) {
     const double density = features_.numel() ? features_.count_nonzero().item<double>() / features_.numel() : 1;
     sparse_features_ = density < kSparseFeaturesBelow;
+    // Clustered, the graph trains on groups and is scored layer by layer in parts: the whole
+    // graph's batch, its plan's per-edge tensors and a copy of its features, would go unused.
+    if (clustered()) {
+      index_clusters();
+      return;
+    }
     train_nodes_.x = to_device(sparse_features_ ? features_.to_sparse().coalesce() : features_, device_);
     train_nodes_.plan = plan_on(train_nodes_.x, dataset.edge_index, options.add_self_loops);
     train_nodes_.labels = to_device(labels_.index_select(0, dataset.train.ids), device_);
     train_nodes_.scored = to_device(dataset.train.ids, device_);
     train_nodes_.graphs = {GraphExtent{0, train_nodes_.plan.num_nodes, train_nodes_.plan.num_edges()}};
-    if (clustered()) index_clusters();
   } else {
     features_ = features_.to(device_);
     labels_ = labels_.to(device_);
@@ -99,9 +104,8 @@ void BatchSource::index_clusters() {
   const auto ptr = part.cluster_ptr.accessor<int64_t, 1>();
   const int64_t* target = dataset_.edge_index.data_ptr<int64_t>() + e;
   is_train_.assign(n, 0);
-  for (int64_t i : std::vector<int64_t>(dataset_.train.ids.data_ptr<int64_t>(),
-                                        dataset_.train.ids.data_ptr<int64_t>() + dataset_.train.ids.numel()))
-    is_train_[i] = 1;
+  const int64_t* train = dataset_.train.ids.data_ptr<int64_t>();
+  for (int64_t i = 0; i < dataset_.train.ids.numel(); ++i) is_train_[train[i]] = 1;
   cluster_edges_.assign(k + 1, 0);
   cluster_train_.assign(k, 0);
   for (int64_t c = 0; c < k; ++c) {
@@ -248,6 +252,7 @@ void BatchSource::prefetch(const std::vector<int64_t>& graphs) {
 
 void BatchSource::for_each_batch(const Split& split, const std::function<void(const Batch&)>& score) {
   if (split.level == SplitLevel::kNode) {
+    TORCH_CHECK(!clustered(), "for_each_batch: a clustered graph is scored by whole_graph_logits, in parts");
     Batch batch = train_nodes_;
     batch.labels = to_device(labels_.index_select(0, split.ids), device_);
     batch.scored = to_device(split.ids, device_);

@@ -77,6 +77,7 @@ class BatchSource {
 
   // Calls `score` on each of this rank's batches of `split`: node-level, the one batch scoring the
   // split's nodes; graph-level, this rank's share of the split's graphs, eval_graphs at a time.
+  // Not for a clustered graph, which has no whole-graph batch (for_each_target_part instead).
   void for_each_batch(const Split& split, const std::function<void(const Batch&)>& score);
 
   // Clustered data, for evaluation layer by layer in bounded memory: the whole graph's nodes in

@@ -28,19 +28,23 @@ torch::Tensor whole_graph_logits(model::GAT& model, data::BatchSource& batches, 
 
 EvalSums evaluate_split(model::GAT& model, data::BatchSource& batches, const data::Split& split,
                         dist::Communicator& comm) {
+  return SplitScorer(model, batches, comm)(split);
+}
+
+EvalSums SplitScorer::operator()(const data::Split& split) {
   torch::NoGradGuard no_grad;
-  model->eval();
-  const data::Task task = batches.dataset().task;
+  model_->eval();
+  const data::Task task = batches_.dataset().task;
   EvalSums sums;
-  if (batches.clustered()) {
-    const torch::Tensor logits = whole_graph_logits(model, batches, comm);
-    return evaluate(task, logits.index_select(0, split.ids.to(logits.device())),
-                    batches.dataset().labels.index_select(0, split.ids).to(logits.device()));
+  if (batches_.clustered()) {
+    if (!logits_.defined()) logits_ = whole_graph_logits(model_, batches_, comm_);
+    return evaluate(task, logits_.index_select(0, split.ids.to(logits_.device())),
+                    batches_.dataset().labels.index_select(0, split.ids).to(logits_.device()));
   }
   std::string bad_data;  // as in Trainer::train_step: a bad streamed graph stops every rank alike
   try {
-    batches.for_each_batch(split, [&](const data::Batch& batch) {
-      sums += evaluate(task, batch.scored_rows(model->forward_planned(batch.x, batch.plan)), batch.labels);
+    batches_.for_each_batch(split, [&](const data::Batch& batch) {
+      sums += evaluate(task, batch.scored_rows(model_->forward_planned(batch.x, batch.plan)), batch.labels);
     });
   } catch (const Error& e) {
     if (split.level == data::SplitLevel::kNode) throw;
@@ -48,8 +52,8 @@ EvalSums evaluate_split(model::GAT& model, data::BatchSource& batches, const dat
   }
   if (split.level == data::SplitLevel::kNode) return sums;
   torch::Tensor t = torch::cat({sums.to_tensor(), torch::tensor({bad_data.empty() ? 0.0 : 1.0}, torch::kFloat64)});
-  comm.all_reduce(t, dist::ReduceOp::kSum);
-  if (t[-1].item<double>() > 0) dist::throw_first_failure(comm, bad_data);
+  comm_.all_reduce(t, dist::ReduceOp::kSum);
+  if (t[-1].item<double>() > 0) dist::throw_first_failure(comm_, bad_data);
   return EvalSums::from_tensor(t.narrow(0, 0, t.size(0) - 1));
 }
 

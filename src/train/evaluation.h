@@ -15,6 +15,22 @@ namespace gat::train {
 EvalSums evaluate_split(model::GAT& model, data::BatchSource& batches, const data::Split& split,
                         dist::Communicator& comm);
 
+// evaluate_split for several splits of one model state, which must not change while it is in use:
+// a graph trained on clusters is scored from its whole-graph logits, computed for the first split
+// and kept for the others (an epoch's validation score, then the test score of a kept epoch).
+class SplitScorer {
+ public:
+  SplitScorer(model::GAT& model, data::BatchSource& batches, dist::Communicator& comm)
+      : model_(model), batches_(batches), comm_(comm) {}
+  EvalSums operator()(const data::Split& split);
+
+ private:
+  model::GAT& model_;
+  data::BatchSource& batches_;
+  dist::Communicator& comm_;
+  torch::Tensor logits_;  // clustered: every node's, once computed
+};
+
 // The logits of every node of a graph trained on clusters, in memory that per-edge tensors do not
 // grow past a part of kPartEdges edges: layer by layer, each layer's input projected whole
 // (N x heads x features) and its attention taken over the targets part by part, the parts shared

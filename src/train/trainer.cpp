@@ -42,6 +42,10 @@ std::vector<int64_t> Trainer::epoch_units() const {
   return batches_.node_level() ? std::vector<int64_t>{} : data::graph_ids(dataset_.train);
 }
 
+int64_t Trainer::units_per_step() const {
+  return config_.train.batch_graphs * std::max<int64_t>(1, config_.data.clusters_per_batch);
+}
+
 Trainer::Trainer(const config::Config& config, const data::GraphDataset& dataset, dist::Communicator& comm,
                  const torch::Device& device)
     : config_(config),
@@ -184,8 +188,7 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
     }
     std::vector<int64_t> order = st.order;
     std::shuffle(order.begin(), order.end(), shuffle_rng);
-    // A clustered step takes batch_graphs groups of clusters_per_batch clusters.
-    const int64_t batch = config_.train.batch_graphs * std::max<int64_t>(1, config_.data.clusters_per_batch);
+    const int64_t batch = units_per_step();
     const int64_t steps =
         batches_.node_level() && !batches_.clustered() ? 1 : (static_cast<int64_t>(order.size()) + batch - 1) / batch;
     StepProgress progress{seed, epoch, 0, steps};
@@ -226,7 +229,8 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
       }
     }
 
-    const EvalSums val = evaluate_split(model_, batches_, dataset_.val, comm_);
+    SplitScorer score(model_, batches_, comm_);
+    const EvalSums val = score(dataset_.val);
     EpochRecord record{seed,
                        epoch,
                        st.loss_nodes > 0 ? st.loss_sum / st.loss_nodes : std::nan(""),
@@ -241,7 +245,7 @@ SeedResult Trainer::fit(int64_t seed, const std::function<void(const EpochRecord
       st.result.val = record.val;
       st.result.val_loss = record.val_loss;
       st.result.best_epoch = epoch;
-      st.result.test = evaluate_split(model_, batches_, dataset_.test, comm_).metric(dataset_.task);
+      st.result.test = score(dataset_.test).metric(dataset_.task);
     }
     on_epoch(record);
     if (verdict == EarlyStopping::Verdict::kStop) break;

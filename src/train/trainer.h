@@ -125,6 +125,9 @@ class Trainer {
   // What each epoch shuffles and cuts into steps: the train graphs, the clusters of a clustered
   // run, or nothing (node-level: one step on the whole graph).
   std::vector<int64_t> epoch_units() const;
+  // How many of those one step takes: batch_graphs graphs, or batch_graphs groups of
+  // clusters_per_batch clusters.
+  int64_t units_per_step() const;
   // What nonfinite_gradient() says, in two halves: per parameter, its gradient's sum in float64
   // (0 for none), left on the device, and the name of the first sum that is NaN or Inf. A sum is
   // finite exactly when every element is: NaN and Inf carry through any sum, and the model's

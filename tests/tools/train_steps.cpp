@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     gat::train::Trainer trainer(config, dataset, comm, setup.device());
     trainer.reset(config.train.seed);
     const std::vector<int64_t> graphs = trainer.epoch_units();
-    const std::size_t batch = config.train.batch_graphs * std::max<int64_t>(1, config.data.clusters_per_batch);
+    const auto batch = static_cast<std::size_t>(trainer.units_per_step());
     // Walk the training graphs (or clusters) in file order, batch after batch, wrapping around at the end:
     // the last batch of a pass may be partial, and on several ranks some ranks then get none.
     std::size_t at = 0;
