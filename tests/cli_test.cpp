@@ -16,7 +16,7 @@
 #include "common/memory_limit.h"
 #include "common/threads.h"
 #include "data/h5_file.h"
-#include "ops/fused_attention.h"
+#include "ops/cpu_capability.h"
 #include "support/graph_file.h"
 
 namespace fs = std::filesystem;

@@ -27,21 +27,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <memory>
-#include <string>
 #include <utility>
 #include <vector>
 
 #include "common/error.h"
-
-// GCC's target pragma compiles the AVX2 kernels; other compilers and CPUs get the baseline only.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define GAT_HAS_AVX2_KERNELS 1
-#else
-#define GAT_HAS_AVX2_KERNELS 0
-#endif
+#include "ops/cpu_capability.h"
 
 namespace gat::ops {
 namespace {
@@ -50,58 +42,11 @@ struct Sizes {
   int64_t n, h, f;
 };
 
-// The kernels for the x86-64 baseline (SSE2) and for AVX2, which has twice the vector width:
-// the tile loops are bound by arithmetic while a graph's tiles fit in L2 (docs/performance.md).
-// Both do the same operations in the same order (no FMA: ISO C++ mode leaves a * b + c
-// uncontracted), so they give the same results. ATen's CPU_CAPABILITY pattern, in one file.
-namespace baseline {
-#include "ops/fused_attention_cpu.inc"
-}  // namespace baseline
-
-#if GAT_HAS_AVX2_KERNELS
-#pragma GCC push_options
-#pragma GCC target("avx2")
-namespace avx2 {
-#include "ops/fused_attention_cpu.inc"
-}  // namespace avx2
-#pragma GCC pop_options
-#endif
-
-// Whether the AVX2 kernels run: where the CPU has AVX2, unless GAT_CPU_CAPABILITY=baseline
-// (the tests run both). Decided once per process; a bad value throws on every call.
-bool use_avx2() {
-  static const bool avx2 = [] {
-    const char* asked = std::getenv("GAT_CPU_CAPABILITY");
-    const std::string capability = asked ? asked : "";
-    if (!capability.empty() && capability != "baseline" && capability != "avx2")
-      throw Error("GAT_CPU_CAPABILITY: expected baseline or avx2, got '" + capability + "'");
-#if GAT_HAS_AVX2_KERNELS
-    const bool cpu_has_avx2 = __builtin_cpu_supports("avx2");
-#else
-    const bool cpu_has_avx2 = false;
-#endif
-    if (capability == "avx2" && !cpu_has_avx2)
-      throw Error("GAT_CPU_CAPABILITY: avx2 asked for, but this CPU or build has no AVX2 kernels");
-    return capability != "baseline" && cpu_has_avx2;
-  }();
-  return avx2;
-}
-
-template <typename T, typename... Args>
-void forward_kernel(Args&&... args) {
-#if GAT_HAS_AVX2_KERNELS
-  if (use_avx2()) return avx2::forward_kernel<T>(std::forward<Args>(args)...);
-#endif
-  baseline::forward_kernel<T>(std::forward<Args>(args)...);
-}
-
-template <typename T, typename... Args>
-void backward_kernel(Args&&... args) {
-#if GAT_HAS_AVX2_KERNELS
-  if (use_avx2()) return avx2::backward_kernel<T>(std::forward<Args>(args)...);
-#endif
-  baseline::backward_kernel<T>(std::forward<Args>(args)...);
-}
+// The kernels, for the x86-64 baseline and for AVX2.
+#define GAT_CPU_KERNELS "ops/fused_attention_cpu.inc"
+#include "ops/cpu_builds.inc"
+GAT_CPU_DISPATCH(forward_kernel)
+GAT_CPU_DISPATCH(backward_kernel)
 
 const int64_t* ptr64(const torch::Tensor& t) { return t.data_ptr<int64_t>(); }
 
@@ -184,8 +129,6 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
 };
 
 }  // namespace
-
-std::string cpu_kernels() { return use_avx2() ? "avx2" : "baseline"; }
 
 torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& scores, const EdgePlan& plan,
                               double negative_slope, const torch::Tensor& dropout_mask) {

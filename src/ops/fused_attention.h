@@ -3,8 +3,6 @@
 
 #include <torch/torch.h>
 
-#include <string>
-
 #include "common/edge_plan.h"
 
 namespace gat::ops {
@@ -21,10 +19,5 @@ namespace gat::ops {
 // are bitwise identical across runs and thread counts.
 torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& scores, const EdgePlan& plan,
                               double negative_slope, const torch::Tensor& dropout_mask);
-
-// Which CPU kernels fused_attention runs in this process: "avx2" where the CPU has AVX2, else
-// "baseline" (x86-64's SSE2); both give the same results. GAT_CPU_CAPABILITY=baseline forces the
-// baseline; any value but baseline or avx2, or avx2 on a CPU without it, throws gat::Error.
-std::string cpu_kernels();
 
 }  // namespace gat::ops

@@ -4,7 +4,7 @@
 #include "common/device.h"
 #include "common/threads.h"
 #include "dist/device_communicator.h"
-#include "ops/fused_attention.h"
+#include "ops/cpu_capability.h"
 
 namespace gat::tools {
 
