@@ -1,6 +1,8 @@
 // Keyed dropout: rate and scale, and masks that depend on the key and the element alone.
 #include <gtest/gtest.h>
 
+#include <ATen/core/PhiloxRNGEngine.h>
+
 #include "ops/dropout.h"
 
 namespace {
@@ -13,6 +15,27 @@ using gat::ops::DropoutSite;
 
 DropoutKey key_of(std::vector<GraphExtent> graphs, uint64_t seed = 5, int64_t epoch = 3, int64_t layer = 1) {
   return DropoutKey{seed, epoch, layer, std::move(graphs)};
+}
+
+TEST(Dropout, EachElementIsTheDrawOfAScalarPhiloxAtItsIndex) {
+  // The reference: at::Philox4_32 one element at a time, keyed as dropout.h says (seed; epoch,
+  // graph and the layer's site in the subsequence; element r * width + c). 2 x 3 x 7 graph rows of
+  // width 7: runs that end inside a block, and a second graph whose stream starts afresh.
+  const double p = 0.3;
+  const DropoutKey key = key_of({{5, 3, 0}, {9, 4, 0}}, 77, 6, 2);
+  const torch::Tensor mask = dropout_mask(key, DropoutSite::kInput, 7, p, torch::kFloat64);
+  const auto threshold = static_cast<uint32_t>(p * 4294967296.0);
+  int64_t row = 0;
+  for (const GraphExtent& g : key.graphs) {
+    const uint64_t stream = uint64_t{6} << 40 | static_cast<uint64_t>(g.graph) << 8 | 2 * 2;
+    for (int64_t e = 0; e < g.nodes * 7; ++e) {
+      at::Philox4_32 engine(77, stream, static_cast<uint64_t>(e / 4));
+      for (int64_t skip = e % 4; skip > 0; --skip) engine();
+      const double expected = engine() >= threshold ? 1 / (1 - p) : 0;
+      ASSERT_EQ(mask[row + e / 7][e % 7].item<double>(), expected) << "graph " << g.graph << " element " << e;
+    }
+    row += g.nodes;
+  }
 }
 
 TEST(Dropout, MaskHoldsZerosAndTheInverseKeepRateAtTheDropRate) {

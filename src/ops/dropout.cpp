@@ -3,10 +3,12 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
-#include <ATen/core/PhiloxRNGEngine.h>
 
 #include <algorithm>
 #include <mutex>
+#include <vector>
+
+#include "ops/cpu_capability.h"
 
 namespace gat::ops {
 namespace {
@@ -33,26 +35,18 @@ uint32_t keep_threshold(double p) {
 
 int64_t rows_of(const GraphExtent& g, DropoutSite site) { return site == DropoutSite::kAttention ? g.edges : g.nodes; }
 
+#define GAT_CPU_KERNELS "ops/dropout_cpu.inc"
+#include "ops/cpu_builds.inc"
+GAT_CPU_DISPATCH(keep_run)
+GAT_CPU_DISPATCH(keep_at)
+
 // Elements [0, count) of one graph's stream, four to a Philox block, runs of blocks spread over
-// threads (each run walks its blocks with one engine): each element's value is its own, so the
-// mask is the same for any thread count.
+// threads: each element's value is its own, so the mask is the same for any thread count.
 template <typename T>
 void fill_stream(T* out, int64_t count, uint64_t seed, uint64_t stream, uint32_t threshold, T kept) {
   at::parallel_for(0, (count + 3) / 4, 4096, [&](int64_t first, int64_t last) {
-    at::Philox4_32 engine(seed, stream, static_cast<uint64_t>(first));
-    const int64_t end = std::min(count, 4 * last);
-    for (int64_t e = 4 * first; e < 4 * last; ++e) {
-      const uint32_t draw = engine();
-      if (e < end) out[e] = draw >= threshold ? kept : T(0);
-    }
+    keep_run<T>(out + 4 * first, 4 * first, std::min(count, 4 * last) - 4 * first, seed, stream, threshold, kept);
   });
-}
-
-// Element `e` of a stream alone: its block, less the draws before it in the block.
-uint32_t draw_at(uint64_t seed, uint64_t stream, int64_t e) {
-  at::Philox4_32 engine(seed, stream, static_cast<uint64_t>(e / 4));
-  for (int64_t skip = e % 4; skip > 0; --skip) engine();
-  return engine();
 }
 
 }  // namespace
@@ -100,8 +94,9 @@ torch::Tensor dropout(const torch::Tensor& x, const DropoutKey& key, DropoutSite
       const int64_t end_row = first_row + rows_of(g, site);
       const int64_t k_end = std::lower_bound(row + k, row + nnz, end_row) - row;
       at::parallel_for(k, k_end, 2048, [&](int64_t k0, int64_t k1) {
-        for (int64_t i = k0; i < k1; ++i)
-          out[i] = draw_at(key.seed, stream, (row[i] - first_row) * width + col[i]) >= threshold ? kept : scalar_t(0);
+        std::vector<int64_t> elements(k1 - k0);
+        for (int64_t i = k0; i < k1; ++i) elements[i - k0] = (row[i] - first_row) * width + col[i];
+        keep_at<scalar_t>(out + k0, elements.data(), k1 - k0, key.seed, stream, threshold, kept);
       });
       k = k_end;
       first_row = end_row;
