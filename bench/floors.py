@@ -3,9 +3,12 @@
 floating-point work over a measured float32 matmul rate, and the bytes it must move over a
 measured copy bandwidth, for each thread count. LibTorch here is the same shared library
 gat-dist links. The defaults are configs/ppi.yaml on two PPI-sized graphs (gat_bench
---graphs 2 --degree 14: 4,490 nodes, 124,886 edges plus one self loop per node).
+--graphs 2 --degree 14: 4,490 nodes, 124,886 edges plus one self loop per node); --workload
+gives a node-level dataset's shape and its config's model instead (Cora, Citeseer, and Pubmed's
+shape), whose sparse input features count by their non-zeros.
 
-    /usr/bin/python3 bench/floors.py [--nodes N --edges E ...] [--threads 1 2] [--device cuda]
+    /usr/bin/python3 bench/floors.py [--workload cora|citeseer|pubmed] [--nodes N --edges E ...]
+                                     [--threads 1 2] [--device cuda]
 """
 import argparse
 import json
@@ -24,11 +27,24 @@ def best_of(fn, repeats):
     return min(times)
 
 
-def step_work(nodes, edges, features, classes, hidden, heads):
+# Node-level datasets (the Planetoid files' counts; edges with one self loop per node) and their
+# configs' models (configs/*.yaml): features stored as a sparse matrix, nnz of them non-zero.
+WORKLOADS = {
+    "cora": dict(nodes=2708, edges=10556 + 2708, features=1433, nnz=49216, classes=7, hidden=[8],
+                 heads=[8, 1], residual=False),
+    "citeseer": dict(nodes=3327, edges=9104 + 3327, features=3703, nnz=105165, classes=6, hidden=[8],
+                     heads=[8, 1], residual=False),
+    "pubmed": dict(nodes=19717, edges=88648 + 19717, features=500, nnz=988031, classes=3, hidden=[8],
+                   heads=[8, 8], residual=False),
+}
+
+
+def step_work(nodes, edges, features, classes, hidden, heads, nnz=None, residual=True):
     """FLOPs and compulsory bytes of one training step (forward, backward) of the GAT stack.
 
     Dense products: forward 2*N*in*out, backward twice that (weight and input gradients; the
-    input features need none). Attention (eq. 4): forward one multiply-add per edge, head and
+    input features need none). Sparse input features (nnz given): the first layer's products
+    count 2*nnz*out each way instead of 2*N*in*out. Attention (eq. 4): forward one multiply-add per edge, head and
     feature; backward two (dL/dalpha's dot product and dL/dWh's sum). Bytes: every N x C
     activation the step makes (Wh, the attention output, residual and bias sums, ELU) written
     once and read once in forward, its gradient the same in backward, in float32; alpha [E, H]
@@ -43,10 +59,12 @@ def step_work(nodes, edges, features, classes, hidden, heads):
         last = layer == len(widths) - 1
         c_out = f if last else h * f
         grad_factor = 2 if layer > 0 else 1  # weight gradient, and the input's past layer 0
-        for product_out in [h * f] + ([c_out] if c_in != c_out else []):  # W, then the residual's
-            flops["dense"] += 2 * nodes * c_in * product_out * (1 + grad_factor)
+        inputs = nnz if layer == 0 and nnz is not None else nodes * c_in  # multiply-adds per output column
+        for product_out in [h * f] + ([c_out] if residual and c_in != c_out else []):  # W, the residual's
+            flops["dense"] += 2 * inputs * product_out * (1 + grad_factor)
         flops["attention"] += 2 * edges * h * f * 3
-        activations = 2 * h * f + (2 * c_out if last else 3 * c_out)  # Wh, out; (mean,) residual, bias, ELU
+        # Wh, out; then (mean,) residual, bias and ELU passes
+        activations = 2 * h * f + (2 if last else 3) * c_out - (0 if residual else c_out)
         moved += 2 * 2 * 4 * (nodes * activations + edges * h)  # write + read, forward + backward
         c_in = c_out
     return flops, moved
@@ -54,6 +72,7 @@ def step_work(nodes, edges, features, classes, hidden, heads):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", choices=sorted(WORKLOADS), help="a node-level dataset's shape and model")
     parser.add_argument("--nodes", type=int, default=4490)
     parser.add_argument("--edges", type=int, default=124886 + 4490, help="with self loops")
     parser.add_argument("--features", type=int, default=50)
@@ -63,9 +82,14 @@ def main():
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--device", default="cpu", help="cpu, or cuda: rates of the GPU (full float32, no TF32)")
     args = parser.parse_args()
+    workload = dict(WORKLOADS[args.workload]) if args.workload else {}
+    for key in ["nodes", "edges", "features", "classes", "hidden", "heads"]:
+        if key in workload:
+            setattr(args, key, workload.pop(key))
     if len(args.heads) != len(args.hidden) + 1:
         parser.error(f"--heads needs {len(args.hidden) + 1} values (one per hidden layer and the output)")
-    flops, moved = step_work(args.nodes, args.edges, args.features, args.classes, args.hidden, args.heads)
+    flops, moved = step_work(args.nodes, args.edges, args.features, args.classes, args.hidden, args.heads,
+                             **workload)
     gpu = args.device == "cuda"
     torch.backends.cuda.matmul.allow_tf32 = False  # gat-dist's matmuls run in full float32
     size = 8192 if gpu else 2048  # a GPU needs a larger product to reach its rate
@@ -87,14 +111,15 @@ def main():
         matmul_rate = 2 * size ** 3 / timed(lambda: torch.mm(a, b))
         copy_rate = 2 * src.numel() * 4 / timed(lambda: dst.copy_(src))
         print(json.dumps({
+            "workload": args.workload or "ppi",
             "device": torch.cuda.get_device_name() if gpu else "cpu",
             "threads": None if gpu else threads,
             "gflop": {k: round(v / 1e9, 2) for k, v in flops.items()},
             "gbytes": round(moved / 1e9, 3),
             "matmul_gflops": round(matmul_rate / 1e9, 1),
             "copy_gbps": round(copy_rate / 1e9, 1),
-            "flop_floor_s": round(sum(flops.values()) / matmul_rate, 3),
-            "byte_floor_s": round(moved / copy_rate, 3),
+            "flop_floor_s": round(sum(flops.values()) / matmul_rate, 5),
+            "byte_floor_s": round(moved / copy_rate, 5),
         }))
 
 
