@@ -44,11 +44,11 @@ def step_work(nodes, edges, features, classes, hidden, heads, nnz=None, residual
 
     Dense products: forward 2*N*in*out, backward twice that (weight and input gradients; the
     input features need none). Sparse input features (nnz given): the first layer's products
-    count 2*nnz*out each way instead of 2*N*in*out. Attention (eq. 4): forward one multiply-add per edge, head and
-    feature; backward two (dL/dalpha's dot product and dL/dWh's sum). Bytes: every N x C
-    activation the step makes (Wh, the attention output, residual and bias sums, ELU) written
-    once and read once in forward, its gradient the same in backward, in float32; alpha [E, H]
-    likewise. Gathers of neighbours' rows are counted as cache hits: the bound is what has to
+    count 2*nnz*out each way instead of 2*N*in*out. Attention (eq. 4): forward one multiply-add
+    per edge, head and feature; backward two (dL/dalpha's dot product and dL/dWh's sum). Bytes:
+    every N x C activation the step makes (Wh, the attention output, residual and bias sums, ELU)
+    written once and read once in forward, its gradient the same in backward, in float32; alpha
+    [E, H] likewise. Gathers of neighbours' rows are counted as cache hits: the bound is what has to
     cross memory even with perfect reuse.
     """
     flops = {"dense": 0, "attention": 0}
