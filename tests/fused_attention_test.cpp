@@ -93,9 +93,11 @@ TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
   const EdgePlan plan = gat::to_device(make_edge_plan(c.edges, c.n, c.self_loops), device);
   // 70 features: the CPU kernel's column tiles (64 floats, 32 doubles) are each walked in 8-wide
   // blocks, and the last tile has a tail of 6; on a GPU, 210 columns leave most of a block's threads
-  // idle. 72 features: on a GPU, float32 heads of whole quads take the float4 kernels.
+  // idle. 72 features: on a GPU, float32 heads of whole quads take the float4 kernels. 24 and 8
+  // features: heads narrower than a CPU tile share one, two and one of the three heads (24 floats),
+  // or all three (8 features).
   // The dense reference's bmm runs in full float32 on a GPU too: LibTorch's default keeps TF32 off.
-  for (int64_t f : {70, 72}) {
+  for (int64_t f : {70, 72, 24, 8}) {
     const std::string features = ", " + std::to_string(f) + " features";
     const Inputs in = random_inputs(c.n, 3, f, dtype, 5, device);
     const auto fused = run(AttentionImpl::kFused, in, plan, 0.0, 0);
