@@ -37,7 +37,8 @@ class SparseFeaturesProduct : public torch::autograd::Function<SparseFeaturesPro
     const int64_t n = x.size(0), c = weight.size(0);
     // Row pointers from the ascending row indices: CSR without a copy of the columns or values.
     std::vector<int64_t> row_ptr(n + 1, 0);
-    for (int64_t k = 0; k < s.nnz(); ++k) ++row_ptr[s.row()[k] + 1];
+    const int64_t* row = s.row();
+    for (int64_t k = 0; k < s.nnz(); ++k) ++row_ptr[row[k] + 1];
     for (int64_t i = 0; i < n; ++i) row_ptr[i + 1] += row_ptr[i];
     const torch::Tensor wt = weight.detach().t().contiguous();  // [in, out]: a stored column's row
     torch::Tensor out = torch::empty({n, c}, weight.options());
