@@ -75,13 +75,6 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
 
 GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
   const int64_t n = x.size(0), h = options.heads(), f = options.out_channels();
-  // x · weightᵀ; sparse features on the CPU by the project's kernel, not LibTorch's generic sparse
-  // product (docs/performance.md, "The sparse feature product").
-  auto product = [&x](const torch::Tensor& weight) {
-    return x.is_sparse() && x.is_cpu() ? ops::sparse_features_product(x, weight) : torch::mm(x, weight.t());
-  };
-  Projected p;
-  p.projected = product(lin->weight);  // Wh, [N, H * F]
   // <a^k, W^k x> = <W^k^T a^k, x>: both scores come from the input through [H * 2, in] weights made
   // from W and a, one thin product whose [N, H, 2] result the attention takes as one tensor.
   // Forming Wh * a ([N, H, F]) and reducing it instead costs forward and backward a dozen passes
@@ -89,7 +82,19 @@ GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
   // (docs/performance.md).
   const torch::Tensor att = torch::cat({att_src, att_dst}, 0).transpose(0, 1);  // [H, 2, F]
   const torch::Tensor score_weight = torch::bmm(att, lin->weight.view({h, f, -1})).view({2 * h, -1});
-  p.scores = product(score_weight).view({n, h, 2});
+  Projected p;
+  if (x.is_sparse() && x.is_cpu()) {
+    // Sparse features on the CPU by the project's kernel, not LibTorch's generic sparse product
+    // (docs/performance.md, "The sparse feature product"), one walk over x's stored elements for
+    // both products: Wh and the scores are column slices of x · [W; score weights]ᵀ.
+    const std::vector<torch::Tensor> parts = torch::split_with_sizes(
+        ops::sparse_features_product(x, torch::cat({lin->weight, score_weight}, 0)), {h * f, 2 * h}, 1);
+    p.projected = parts[0];
+    p.scores = parts[1].view({n, h, 2});
+  } else {
+    p.projected = torch::mm(x, lin->weight.t());  // Wh, [N, H * F]
+    p.scores = torch::mm(x, score_weight.t()).view({n, h, 2});
+  }
   return p;
 }
 

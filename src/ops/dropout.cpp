@@ -105,7 +105,10 @@ torch::Tensor dropout(const torch::Tensor& x, const DropoutKey& key, DropoutSite
     TORCH_CHECK(k == nnz && first_row == x.size(0), "dropout: the key's graphs cover ", first_row, " rows, x has ",
                 x.size(0));
   });
-  return torch::sparse_coo_tensor(c.indices(), c.values() * mask.to(c.values().device()), c.sizes())._coalesced_(true);
+  // The indices are c's, already checked and coalesced: the unchecked constructor skips a min and a
+  // max over them (a quarter of this function's time on Cora).
+  return at::_sparse_coo_tensor_unsafe(c.indices(), c.values() * mask.to(c.values().device()), c.sizes())
+      ._coalesced_(true);
 }
 
 DropoutKey drawn_key(int64_t nodes, int64_t edges) {
