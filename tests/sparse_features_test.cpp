@@ -7,7 +7,7 @@
 
 namespace {
 
-using gat::ops::sparse_features_product;
+using gat::ops::sparse_features_products;
 
 // A bag-of-words-like [n, in] matrix, about `density` of it stored, with some rows empty.
 torch::Tensor sparse_rows(int64_t n, int64_t in, double density, torch::Dtype dtype, uint64_t seed) {
@@ -23,7 +23,7 @@ struct Result {
 };
 Result run(const torch::Tensor& x, const torch::Tensor& w0, const torch::Tensor& r, bool dense) {
   torch::Tensor w = w0.clone().requires_grad_(true);
-  torch::Tensor out = dense ? torch::mm(x.to_dense(), w.t()) : sparse_features_product(x, w);
+  torch::Tensor out = dense ? torch::mm(x.to_dense(), w.t()) : sparse_features_products(x, {w})[0];
   (out * r).sum().backward();
   return {out.detach(), w.grad()};
 }
@@ -67,6 +67,30 @@ TEST(SparseFeatures, ResultsAreBitwiseTheSameForAnyThreadCount) {
   at::set_num_threads(threads);
 }
 
+TEST(SparseFeatures, WeightsTakenTogetherGiveEachProductAsTakenAlone) {
+  // A layer's two products share one walk over x (model/gat_conv.cpp): each output and each weight
+  // gradient is bitwise the one of its weight alone, on 1 and 2 threads; an output left out of the
+  // loss gets a zero gradient. 21 + 6 columns: the threads' column slices cut across the two.
+  const torch::Tensor x = sparse_rows(120, 50, 0.1, torch::kFloat32, 5);
+  const torch::Tensor w0 = torch::randn({21, 50}), w1 = torch::randn({6, 50});
+  const torch::Tensor r0 = torch::randn({120, 21}), r1 = torch::randn({120, 6});
+  const int threads = at::get_num_threads();
+  for (const int t : {1, 2}) {
+    at::set_num_threads(t);
+    const Result alone0 = run(x, w0, r0, false), alone1 = run(x, w1, r1, false);
+    torch::Tensor a = w0.clone().requires_grad_(true), b = w1.clone().requires_grad_(true);
+    const std::vector<torch::Tensor> both = sparse_features_products(x, {a, b});
+    ((both[0] * r0).sum() + (both[1] * r1).sum()).backward();
+    EXPECT_TRUE(torch::equal(both[0], alone0.out) && torch::equal(both[1], alone1.out)) << t << " threads";
+    EXPECT_TRUE(torch::equal(a.grad(), alone0.grad) && torch::equal(b.grad(), alone1.grad)) << t << " threads";
+    torch::Tensor c = w0.clone().requires_grad_(true), d = w1.clone().requires_grad_(true);
+    (sparse_features_products(x, {c, d})[1] * r1).sum().backward();
+    EXPECT_TRUE(torch::equal(d.grad(), alone1.grad)) << t << " threads";
+    EXPECT_TRUE(!c.grad().defined() || torch::equal(c.grad(), torch::zeros_like(w0))) << t << " threads";
+  }
+  at::set_num_threads(threads);
+}
+
 TEST(SparseFeatures, RejectsWhatItCannotMultiply) {
   const torch::Tensor x = sparse_rows(10, 6, 0.5, torch::kFloat32, 4);
   auto message = [](const std::function<void()>& f) {
@@ -78,13 +102,13 @@ TEST(SparseFeatures, RejectsWhatItCannotMultiply) {
     return std::string("no error");
   };
   EXPECT_EQ(message([&] {
-              sparse_features_product(x.to_dense(), torch::randn({4, 6}));
+              sparse_features_products(x.to_dense(), {torch::randn({4, 6})});
             }),
-            "sparse_features_product: x must be a coalesced 2-D sparse COO matrix on the CPU");
+            "sparse_features_products: x must be a coalesced 2-D sparse COO matrix on the CPU");
   EXPECT_EQ(message([&] {
-              sparse_features_product(x, torch::randn({4, 5}));
+              sparse_features_products(x, {torch::randn({4, 6}), torch::randn({4, 5})});
             }),
-            "sparse_features_product: weight must be [out, 6] on the CPU, of x's dtype (Float, float32 or float64), "
+            "sparse_features_products: weight 1 must be [out, 6] on the CPU, of x's dtype (Float, float32 or float64), "
             "got [4, 5] Float on cpu");
 }
 

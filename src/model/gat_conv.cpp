@@ -86,11 +86,10 @@ GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
   if (x.is_sparse() && x.is_cpu()) {
     // Sparse features on the CPU by the project's kernel, not LibTorch's generic sparse product
     // (docs/performance.md, "The sparse feature product"), one walk over x's stored elements for
-    // both products: Wh and the scores are column slices of x · [W; score weights]ᵀ.
-    const std::vector<torch::Tensor> parts = torch::split_with_sizes(
-        ops::sparse_features_product(x, torch::cat({lin->weight, score_weight}, 0)), {h * f, 2 * h}, 1);
-    p.projected = parts[0];
-    p.scores = parts[1].view({n, h, 2});
+    // both products.
+    const std::vector<torch::Tensor> products = ops::sparse_features_products(x, {lin->weight, score_weight});
+    p.projected = products[0];
+    p.scores = products[1].view({n, h, 2});
   } else {
     p.projected = torch::mm(x, lin->weight.t());  // Wh, [N, H * F]
     p.scores = torch::mm(x, score_weight.t()).view({n, h, 2});

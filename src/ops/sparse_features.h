@@ -6,16 +6,18 @@
 
 namespace gat::ops {
 
-// x · weightᵀ for x a coalesced sparse COO matrix [N, in] on the CPU (its rows ascending, so it
-// is walked as CSR) and weight dense [out, in], float32 or float64. Returns [N, out], dense.
-// Differentiable in weight: dL/dweight = (xᵀ · dL/dout)ᵀ, formed from x's stored elements without
-// transposing x. x is data, never differentiated, and what is stored is what counts: dropout's
-// zeros (ops/dropout.h) are stored values like any other.
+// x · weight_pᵀ for each weight p, x a coalesced sparse COO matrix [N, in] on the CPU (its rows
+// ascending, so it is walked as CSR) and each weight dense [out_p, in], float32 or float64: one
+// walk over x's stored elements for all the products, each returned as its own dense, contiguous
+// [N, out_p]. Differentiable in the weights: dL/dweight_p = (xᵀ · dL/dout_p)ᵀ, formed from x's
+// stored elements without transposing x. x is data, never differentiated, and what is stored is
+// what counts: dropout's zeros (ops/dropout.h) are stored values like any other.
 //
-// Forward, rows split over threads: out[i, :] = sum_k x_ik weight[:, k]ᵀ, over i's stored k.
+// Forward, rows split over threads: out_p[i, :] = sum_k x_ik weight_p[:, k]ᵀ, over i's stored k.
 // Backward, output columns split over threads: each thread walks every stored element in order
 // and adds into its columns of dL/dweightᵀ. Every sum runs in the stored order whatever the
-// threads, so results are bitwise identical across thread counts and kernel builds.
-torch::Tensor sparse_features_product(const torch::Tensor& x, const torch::Tensor& weight);
+// threads and however the weights are grouped, so results are bitwise identical across thread
+// counts, kernel builds and groupings.
+std::vector<torch::Tensor> sparse_features_products(const torch::Tensor& x, at::TensorList weights);
 
 }  // namespace gat::ops
