@@ -3,10 +3,12 @@
 
   gat_data.py planetoid cora --root DIR --out cora.h5       convert local Planetoid files
   gat_data.py planetoid cora --download DIR --out cora.h5   fetch them first, then convert
+  gat_data.py planetoid cora --root DIR --unverified ...    non-upstream files too (planetoid-synth)
   gat_data.py synthetic --out syn.h5 [--seed S ...]         seeded planted-partition graphs
   gat_data.py ppi --root DIR --out ppi.h5                   convert PPI (public DGL/PyG files)
   gat_data.py ppi --download DIR --out ppi.h5               fetch ppi.zip first, then convert
   gat_data.py ppi-synth --out-dir DIR [--seed S ...]        PPI-shaped files, public layout
+  gat_data.py planetoid-synth --out-dir DIR [--seed S ...]  Pubmed-shaped files, public layout
   gat_data.py big-synth --out big.h5 --graphs G [...]       any number of PPI-like graphs, streamed
   gat_data.py big-graph --out big.h5 [--nodes 2000000 ...]  one large community graph, streamed
   gat_data.py partition IN.h5 --parts K --out OUT.h5 [...]  one graph's rows grouped by cluster
@@ -24,8 +26,8 @@ import pickle
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gatdata import (big_graph, big_synth, partition, planetoid, plots, ppi,  # noqa: E402
-                     ppi_synth, synthetic)
+from gatdata import (big_graph, big_synth, partition, planetoid, planetoid_synth,  # noqa: E402
+                     plots, ppi, ppi_synth, synthetic)
 from gatdata.common import CliError  # noqa: E402
 from gatdata.summary import print_check, print_summary, write_and_summarise  # noqa: E402
 from gatgraphs import GZIP_LEVELS, FormatError, validate  # noqa: E402
@@ -41,8 +43,11 @@ def _convert(args, download, read):
 
 
 def cmd_planetoid(args):
+    if args.unverified and args.download is not None:
+        raise CliError("--unverified is only valid with --root, not with --download (downloads "
+                       "must match the upstream sha256)")
     _convert(args, lambda d: planetoid.download_planetoid(args.name, d),
-             lambda d: planetoid.read_planetoid(args.name, d))
+             lambda d: planetoid.read_planetoid(args.name, d, args.unverified))
 
 
 def cmd_ppi(args):
@@ -64,6 +69,18 @@ def cmd_ppi_synth(args):
         print(f"{prefix:<6} {graphs} graphs, {nodes} nodes, {edges} directed edges "
               f"(+ {nodes} self loops)")
     print(f"labels {args.labels}, {rate:.1%} positive; features {args.features}")
+
+
+def cmd_planetoid_synth(args):
+    s = planetoid_synth.synthesize_planetoid(args.out_dir, args.name, args.seed, args.nodes,
+                                             args.features, args.density, args.edges,
+                                             args.classes)
+    print(f"wrote {len(planetoid.PLANETOID_EXTS)} files ind.{args.name}.* to {args.out_dir}")
+    print(f"nodes {s['nodes']}: train {s['train']} (x), allx {s['known']}, test {s['test']} (tx); "
+          f"{s['isolated']} isolated")
+    print(f"edges {s['edges']} undirected ({2 * s['edges']} directed), "
+          f"{s['same_class']:.1%} inside one class")
+    print(f"features {s['features']}, {s['density']:.2%} non-zero; classes {s['classes']}")
 
 
 def cmd_big_synth(args):
@@ -148,6 +165,10 @@ def build_parser():
     p.add_argument("name", choices=planetoid.PLANETOID_NAMES)
     _add_source(p, "directory holding ind.NAME.* files",
                 "fetch missing ind.NAME.* files from upstream Planetoid into DIR")
+    p.add_argument("--unverified", action="store_true",
+                   help="with --root only: convert files that do not match the upstream sha256 "
+                        "(e.g. planetoid-synth's), read with a restricted unpickler and checked "
+                        "(default: a mismatch is an error)")
     p.set_defaults(func=cmd_planetoid)
 
     p = sub.add_parser("synthetic", help="generate a seeded planted-partition dataset")
@@ -183,6 +204,21 @@ def build_parser():
     p.add_argument("--features", type=int, default=50)
     p.add_argument("--labels", type=int, default=121)
     p.set_defaults(func=cmd_ppi_synth)
+
+    p = sub.add_parser("planetoid-synth", help="write a seeded Planetoid-shaped dataset (Pubmed's "
+                                               "shape by default) in the public layout")
+    p.add_argument("--out-dir", required=True, help="directory for the eight ind.NAME.* files")
+    p.add_argument("--name", default="pubmed", help="NAME in the file names")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--nodes", type=int, default=19717,
+                   help="nodes; the last 1000 are the test nodes (tx)")
+    p.add_argument("--features", type=int, default=500)
+    p.add_argument("--density", type=float, default=0.1,
+                   help="share of non-zero feature entries, in (0, 1]")
+    p.add_argument("--edges", type=int, default=44324,
+                   help="undirected edges (each listed in both directions in the graph file)")
+    p.add_argument("--classes", type=int, default=3, help="classes; 20 training nodes each")
+    p.set_defaults(func=cmd_planetoid_synth)
 
     p = sub.add_parser("big-synth", help="write any number of PPI-like graphs to one .h5, "
                                          "graph by graph in bounded memory")

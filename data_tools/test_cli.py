@@ -8,8 +8,8 @@ from testsupport import BrokenCopies, TempDirTest, run_cli, run_main, write_smal
 
 
 class CommandLineTest(TempDirTest):
-    COMMANDS = ("planetoid", "synthetic", "ppi", "ppi-synth", "big-synth", "big-graph",
-                "partition", "curves", "attention", "inspect")
+    COMMANDS = ("planetoid", "synthetic", "ppi", "ppi-synth", "planetoid-synth", "big-synth",
+                "big-graph", "partition", "curves", "attention", "inspect")
 
     def test_help_lists_every_command(self):
         rc, out, err = run_cli("--help")

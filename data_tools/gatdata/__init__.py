@@ -4,6 +4,7 @@
   planetoid   Planetoid (Cora, Citeseer, Pubmed) files -> arrays
   ppi         PPI in the public GraphSAGE/PyG/DGL layout -> arrays
   ppi_synth   seeded PPI-shaped files in that layout
+  planetoid_synth  seeded Planetoid-shaped files (Pubmed's shape) in the public layout
   big_synth   any number of PPI-like graphs, written to a .h5 one graph at a time
   big_graph   one large community graph, written to a .h5 a block of rows at a time
   synthetic   seeded planted-partition arrays

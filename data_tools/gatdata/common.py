@@ -18,11 +18,11 @@ def sha256(path):
     return digest.hexdigest()
 
 
-def check_sha256(path, expected, filename, shown_as=None):
+def check_sha256(path, expected, filename, shown_as=None, hint=""):
     got = sha256(path)
     if got != expected:
         raise CliError(f"{shown_as or path}: sha256 {got} does not match the known {expected} "
-                       f"(corrupt or not the upstream {filename})")
+                       f"(corrupt or not the upstream {filename}){hint}")
 
 
 def fetch(url, path, expected, filename):

@@ -1,14 +1,19 @@
-"""Planetoid (Cora, Citeseer, Pubmed): fetch the upstream ind.NAME.* files and convert them."""
+"""Planetoid (Cora, Citeseer, Pubmed): fetch the upstream ind.NAME.* files and convert them; with
+--unverified, local files in that layout that are not the upstream ones are read with a restricted
+unpickler."""
 
+import codecs
 import os
 import pickle
+import sys
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 from gatgraphs import undirected_dedup
 
-from .common import CliError, check_sha256, fetch
+from .common import CliError, check_sha256, fetch, sha256
 
 
 PLANETOID_URL = "https://github.com/kimiyoung/planetoid/raw/master/data/{}"
@@ -18,7 +23,10 @@ PLANETOID_VAL_SIZE = 500  # the standard split: the 500 nodes right after the tr
 # Cora and Citeseer: from /work/shared/datasets/README.md (hashed from the files there).
 # Pubmed: no copy was available here; these are the values recorded by several independent
 # public projects that download the same upstream files (they all agree, and agree with the
-# Cora/Citeseer values above). A wrong file is refused, never converted.
+# Cora/Citeseer values above). A download that does not match is refused, never kept; a local
+# file that does not match is an error too, unless --unverified (unverified=True) asks for other
+# data in this layout (e.g. planetoid-synth's): then it is read only through RestrictedUnpickler,
+# and checked before it is used.
 PLANETOID_SHA256 = {
     "ind.cora.x": "23cfa55d91c6f624233f5eb7b6e3f141f1bd2b2ae39608a63cf5d084bb27baab",
     "ind.cora.y": "94465c14eb53e04ca262198dcbb2521ee8af60fb3f3d546cd6ca24a511b0e7d1",
@@ -46,6 +54,8 @@ PLANETOID_SHA256 = {
     "ind.pubmed.test.index": "b101d421688bbaecbd82e8a18f1e282378d6830f3a37666f28ebc47f844341b5",
 }
 PLANETOID_NAMES = ("cora", "citeseer", "pubmed")
+UNVERIFIED_HINT = ("; files that are not the upstream ones (e.g. from planetoid-synth) convert "
+                   "with --unverified")
 
 
 def download_planetoid(name, directory):
@@ -65,20 +75,147 @@ def _unpickle(path):
         return pickle.load(f, encoding="latin1")
 
 
-def read_planetoid(name, directory):
+def _latin1_encode(text, encoding):
+    """_codecs.encode as a protocol-2 pickle written by Python 3 uses it (to rebuild bytes, e.g.
+    an array's buffer): the latin-1 codec only, not whatever codec the pickle names."""
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise pickle.UnpicklingError(f"refuses _codecs.encode with codec {encoding!r}")
+    return codecs.encode(text, "latin1")
+
+
+# The only globals a pickle that is not an upstream file may name, as (module, name) the way the
+# pickle spells them: what numpy arrays, scipy csr matrices and defaultdict(list) pickle to under
+# protocols 0-2 (Python 2's files and planetoid-synth's; this numpy and scipy checked with
+# pickletools).
+RESTRICTED_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): None,  # ndarray.__reduce__
+    ("numpy", "ndarray"): None,
+    ("numpy", "dtype"): None,
+    ("scipy.sparse.csr", "csr_matrix"): None,         # the upstream files' (old scipy) path
+    ("scipy.sparse._csr", "csr_matrix"): None,        # where scipy >= 1.8 pickles it
+    ("collections", "defaultdict"): None,             # the graph
+    ("__builtin__", "list"): None,                    # its default_factory (Python 2 name)
+    ("builtins", "list"): None,                       # ... (Python 3 name)
+    ("_codecs", "encode"): _latin1_encode,            # bytes, in protocol 2 from Python 3
+}
+RESTRICTED_WHAT = ("only numpy arrays, scipy sparse matrices and dicts of lists are read from "
+                   "files that are not the upstream ones")
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Unpickles only what RESTRICTED_GLOBALS names: a pickle runs code only through the globals
+    it names (calls, classes to build), so no other code runs. Any other global ends the load."""
+
+    def find_class(self, module, name):
+        if (module, name) not in RESTRICTED_GLOBALS:
+            raise _RefusedGlobal(f"{module}.{name}")
+        return RESTRICTED_GLOBALS[module, name] or super().find_class(module, name)
+
+
+class _RefusedGlobal(pickle.UnpicklingError):
+    pass
+
+
+def _unpickle_restricted(path, filename):
+    """An object from a pickle that is not an upstream file, or one CliError line naming it."""
+    with open(path, "rb") as f, warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # as _unpickle
+        try:
+            return RestrictedUnpickler(f, encoding="latin1").load()
+        except _RefusedGlobal as e:
+            raise CliError(f"{path}: refuses to unpickle {e} ({RESTRICTED_WHAT})") from e
+        except Exception as e:  # truncated or garbled: any error of the load is about the file
+            raise CliError(f"{path}: not the upstream {filename} (sha256 differs) and not a "
+                           f"readable pickle ({type(e).__name__}: {e})") from e
+
+
+def _checked(ext, obj, path, filename):
+    """A non-upstream object as the converter needs it, or one CliError line: a csr matrix
+    (rebuilt and fully checked: scipy's sparsetools trusts indices and indptr), a 2-D numeric
+    array, or a dict of int -> list of ints."""
+    def bad(what):
+        return CliError(f"{path}: not the upstream {filename} (sha256 differs) and {what}")
+    if ext in ("x", "tx", "allx"):
+        if not isinstance(obj, sp.csr_matrix):
+            raise bad(f"not a scipy csr_matrix (got {type(obj).__name__})")
+        try:
+            m = sp.csr_matrix((obj.data, obj.indices, obj.indptr), shape=obj.shape)
+            m.check_format(full_check=True)
+        except Exception as e:
+            raise bad(f"not a valid csr_matrix ({e})") from e
+        if m.dtype.kind not in "biuf":
+            raise bad(f"its values are not numeric (dtype {m.dtype})")
+        return m
+    if ext in ("y", "ty", "ally"):
+        if type(obj) is not np.ndarray or obj.ndim != 2 or obj.dtype.kind not in "biuf":
+            got = (f"{obj.ndim}-D {obj.dtype}" if isinstance(obj, np.ndarray)
+                   else type(obj).__name__)
+            raise bad(f"not a 2-D numeric numpy array of one-hot labels (got {got})")
+        return obj
+    if not (isinstance(obj, dict) and obj and all(
+            type(k) is int and type(v) is list and all(type(b) is int for b in v)
+            for k, v in obj.items())):
+        raise bad("not a non-empty dict of node id -> list of node ids")
+    return obj
+
+
+def _check_shapes(x, y, tx, ty, allx, ally, test_index, paths, why):
+    """The row and column counts the conversion relies on (checked when some files are not the
+    upstream ones, `why` says which: the upstream ones are known to agree)."""
+    def need(ok, ext, what):
+        if not ok:
+            raise CliError(f"{paths[ext]}: {what} ({why})")
+    need(tx.shape[1] == allx.shape[1], "tx", f"{tx.shape[1]} columns, allx has {allx.shape[1]}")
+    need(x.shape[1] == allx.shape[1], "x", f"{x.shape[1]} columns, allx has {allx.shape[1]}")
+    need(ally.shape[0] == allx.shape[0], "ally",
+         f"{ally.shape[0]} rows, allx has {allx.shape[0]}")
+    need(ally.shape[1] >= 1, "ally", "no classes (0 columns)")
+    need(y.shape[1] == ally.shape[1] and ty.shape[1] == ally.shape[1], "ally",
+         f"{ally.shape[1]} classes, y has {y.shape[1]} and ty {ty.shape[1]}")
+    need(y.shape[0] == x.shape[0] and x.shape[0] <= allx.shape[0], "y",
+         f"{y.shape[0]} rows, x has {x.shape[0]} (and allx {allx.shape[0]})")
+    for ext, m in (("tx", tx), ("ty", ty)):
+        need(m.shape[0] == test_index.size, ext,
+             f"{m.shape[0]} rows, test.index lists {test_index.size} test ids")
+
+
+def read_planetoid(name, directory, unverified=False):
     """Return the arrays of one Planetoid dataset, converted like the public loaders
-    (Kipf's GCN utils.load_data, PyG read_planetoid_data)."""
+    (Kipf's GCN utils.load_data, PyG read_planetoid_data). A file that is not the upstream one
+    (sha256) is an error, or with `unverified` (--unverified) is read by RestrictedUnpickler."""
     paths = {ext: os.path.join(directory, f"ind.{name}.{ext}") for ext in PLANETOID_EXTS}
-    # Every file is checked before any is unpickled: pickles can run code.
-    for ext, path in paths.items():
+    for path in paths.values():
         if not os.path.isfile(path):
             wanted = ",".join(PLANETOID_EXTS)
             raise CliError(f"{path}: missing (need all of ind.{name}.{{{wanted}}})")
+    # Every file is hashed before any is unpickled: pickles can run code. The upstream files
+    # load as they are; any other is an error or, if unverified, is read by RestrictedUnpickler,
+    # which runs nothing, and checked.
+    untrusted = []
+    for ext, path in paths.items():
         filename = f"ind.{name}.{ext}"
-        check_sha256(path, PLANETOID_SHA256[filename], filename)
-    x, y, tx, ty, allx, ally, graph = (_unpickle(paths[ext]) for ext in PLANETOID_EXTS[:-1])
-    with open(paths["test.index"]) as f:
-        test_index = np.array([int(tok) for tok in f.read().split()], dtype=np.int64)
+        if not unverified:
+            check_sha256(path, PLANETOID_SHA256[filename], filename, hint=UNVERIFIED_HINT)
+        elif sha256(path) != PLANETOID_SHA256[filename]:
+            untrusted.append(ext)
+    objects = {}
+    for ext in PLANETOID_EXTS[:-1]:
+        filename = f"ind.{name}.{ext}"
+        if ext in untrusted:
+            obj = _unpickle_restricted(paths[ext], filename)
+            objects[ext] = _checked(ext, obj, paths[ext], filename)
+        else:
+            objects[ext] = _unpickle(paths[ext])
+    x, y, tx, ty, allx, ally, graph = (objects[ext] for ext in PLANETOID_EXTS[:-1])
+    with open(paths["test.index"], "rb") as f:
+        try:
+            test_index = np.array([int(tok) for tok in f.read().split()], dtype=np.int64)
+        except (ValueError, OverflowError) as e:
+            raise CliError(f"{paths['test.index']}: expected one node id a line ({e})") from e
+    why = (f"ind.{name}.{untrusted[0]} is not the upstream file (sha256)" if len(untrusted) == 1
+           else f"ind.{name}.{{{','.join(untrusted)}}} are not the upstream files (sha256)")
+    if untrusted:
+        _check_shapes(x, y, tx, ty, allx, ally, test_index, paths, why)
 
     # The loaders stack allx and tx, pad tx/ty to the full test id range with zero rows (Citeseer
     # has isolated test nodes missing from tx/ty), then move row sorted(test)[k] to test[k].
@@ -97,14 +234,18 @@ def read_planetoid(name, directory):
     one_hot[test_index] = ty
     labels = one_hot.argmax(axis=1)  # a zero row (padded node) gives class 0, as upstream
 
-    src = np.concatenate([np.full(len(nbrs), node, dtype=np.int64) for node, nbrs in graph.items()])
-    dst = np.concatenate([np.asarray(nbrs, dtype=np.int64) for nbrs in graph.values()])
     try:
+        src = np.concatenate([np.full(len(nbrs), node, dtype=np.int64)
+                              for node, nbrs in graph.items()])
+        dst = np.concatenate([np.asarray(nbrs, dtype=np.int64) for nbrs in graph.values()])
         edge_index = undirected_dedup(np.stack([src, dst]), n)
-    except ValueError as e:
+    except (ValueError, OverflowError) as e:  # ids out of range (or of int64)
         raise CliError(f"{paths['graph']}: {e}") from e
 
     num_train = y.shape[0]
+    if untrusted:  # after the checks, so a refused file gets its one error line only
+        print(f"gat_data: note: {why} in {directory}; read with the restricted unpickler and "
+              f"checked", file=sys.stderr, flush=True)
     return {
         "features": features,
         "labels": labels,
