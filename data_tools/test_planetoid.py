@@ -203,23 +203,23 @@ class PlanetoidTest(TempDirTest):
         source = self.corrupted_copy("ind.cora.tx")
         tx = os.path.join(source, "ind.cora.tx")
         out = self.path("cora.h5")
-        rc, _, err = run_cli("planetoid", "cora", "--root", source, "--out", out)
-        self.assertEqual((rc, err), (2, mismatch_error(tx)))
-        rc, _, err = run_cli("planetoid", "cora", "--root", source, "--unverified", "--out", out)
-        self.assertOneLineError(rc, err, f"{tx}: refuses to unpickle "
-                                         "numpy.core.multi`rray._reconstruct (only numpy arrays")
-        self.assertFalse(os.path.exists(out))
+
+        def refused(run, unverified_error):
+            """The mismatch error without --unverified, unverified_error with it; no output."""
+            rc, _, err = run_cli("planetoid", "cora", "--root", source, "--out", out)
+            self.assertEqual((rc, err), (2, mismatch_error(tx)))
+            rc, _, err = run("planetoid", "cora", "--root", source, "--unverified", "--out", out)
+            self.assertOneLineError(rc, err, unverified_error)
+            self.assertFalse(os.path.exists(out))
+
+        refused(run_cli, f"{tx}: refuses to unpickle "
+                         "numpy.core.multi`rray._reconstruct (only numpy arrays")
 
         shutil.copyfile(os.path.join(PLANETOID_DIR, "ind.cora.tx"), tx)  # keeps mode 644
         with open(tx, "r+b") as f:
             f.truncate(5000)
-        rc, _, err = run_cli("planetoid", "cora", "--root", source, "--out", out)
-        self.assertEqual((rc, err), (2, mismatch_error(tx)))
-        rc, _, err = run_main("planetoid", "cora", "--root", source, "--unverified", "--out", out)
-        self.assertOneLineError(rc, err, f"{tx}: not the upstream ind.cora.tx (sha256 differs) "
-                                         "and not a readable pickle (UnpicklingError: pickle "
-                                         "data was truncated)")
-        self.assertFalse(os.path.exists(out))
+        refused(run_main, f"{tx}: not the upstream ind.cora.tx (sha256 differs) and not a "
+                          "readable pickle (UnpicklingError: pickle data was truncated)")
 
         with open(os.path.join(PLANETOID_DIR, "ind.cora.tx"), "rb") as f, \
                 warnings.catch_warnings():
@@ -228,13 +228,8 @@ class PlanetoidTest(TempDirTest):
         matrix.indices[5] = 1433  # out of range: scipy's C++ code would write out of bounds
         with open(tx, "wb") as f:
             pickle.dump(matrix, f, 2)
-        rc, _, err = run_cli("planetoid", "cora", "--root", source, "--out", out)
-        self.assertEqual((rc, err), (2, mismatch_error(tx)))
-        rc, _, err = run_main("planetoid", "cora", "--root", source, "--unverified", "--out", out)
-        self.assertOneLineError(rc, err, f"{tx}: not the upstream ind.cora.tx (sha256 differs) "
-                                         "and not a valid csr_matrix (column index values must "
-                                         "be < 1433)")
-        self.assertFalse(os.path.exists(out))
+        refused(run_main, f"{tx}: not the upstream ind.cora.tx (sha256 differs) and not a "
+                          "valid csr_matrix (column index values must be < 1433)")
 
     def test_changed_data_converts_with_a_note(self):
         """A change the restricted unpickler and the checks cannot tell from other data (a bit
