@@ -25,31 +25,52 @@ struct Case {
 
 class AttentionAgreement : public ::testing::TestWithParam<std::tuple<Case, torch::Dtype>> {};
 
+// Layers whose epilogue (residual, bias, ELU) the fused form does in its kernel, and one whose
+// heads are averaged first.
+struct Layer {
+  std::string name;
+  GATConvOptions options;
+};
+
+std::vector<Layer> layers() {
+  return {{"residual_product", GATConvOptions(5, 4).heads(3).residual(true)},
+          {"residual_product_elu", GATConvOptions(5, 4).heads(3).residual(true).elu(true)},
+          {"identity_residual_elu", GATConvOptions(5, 5).heads(1).residual(true).elu(true)},
+          {"elu_no_bias", GATConvOptions(5, 4).heads(3).bias(false).elu(true)},
+          {"one_head_averaged", GATConvOptions(5, 4).heads(1).concat(false).residual(true)},
+          {"heads_averaged_elu", GATConvOptions(5, 4).heads(3).concat(false).elu(true)}};
+}
+
 TEST_P(AttentionAgreement, FusedAndSparseEqualDenseInOutputsAndGradients) {
   const auto [c, dtype] = GetParam();
   const double tol = dtype == torch::kFloat64 ? 1e-10 : 1e-5;
   const torch::Tensor edges = random_graph(c.n, c.p, c.undirected, 7);
-  torch::manual_seed(3);
-  const torch::Tensor x = torch::randn({c.n, 5}, dtype);
-  std::vector<torch::Tensor> outputs;
-  std::vector<std::vector<torch::Tensor>> grads;
-  for (AttentionImpl impl : {AttentionImpl::kFused, AttentionImpl::kSparse, AttentionImpl::kDense}) {
-    torch::manual_seed(11);  // same parameters for both
-    GATConv conv(GATConvOptions(5, 4).heads(3).add_self_loops(c.self_loops).residual(true).attention(impl));
-    conv->to(dtype);
-    const torch::Tensor out = conv(x, edges);
-    // A random projection makes every output element matter to the loss.
-    torch::manual_seed(5);
-    (out * torch::randn_like(out)).sum().backward();
-    outputs.push_back(out.detach());
-    std::vector<torch::Tensor> g;
-    for (const auto& p : conv->parameters()) g.push_back(p.grad().clone());
-    grads.push_back(g);
-  }
-  for (int impl : {0, 1}) {  // fused, sparse against dense
-    EXPECT_LT(rel_error(outputs[impl], outputs[2]), tol) << "impl " << impl;
-    for (std::size_t i = 0; i < grads[0].size(); ++i)
-      EXPECT_LT(rel_error(grads[impl][i], grads[2][i]), tol) << "impl " << impl << " parameter " << i;
+  for (const Layer& layer : layers()) {
+    torch::manual_seed(3);
+    const torch::Tensor x = torch::randn({c.n, 5}, dtype).requires_grad_();
+    std::vector<torch::Tensor> outputs;
+    std::vector<std::vector<torch::Tensor>> grads;  // the parameters', then the input's
+    for (AttentionImpl impl : {AttentionImpl::kFused, AttentionImpl::kSparse, AttentionImpl::kDense}) {
+      torch::manual_seed(11);  // same parameters for all three
+      GATConv conv(GATConvOptions(layer.options).add_self_loops(c.self_loops).attention(impl));
+      conv->to(dtype);
+      x.mutable_grad() = torch::Tensor();
+      const torch::Tensor out = conv(x, edges);
+      // A random projection makes every output element matter to the loss.
+      torch::manual_seed(5);
+      (out * torch::randn_like(out)).sum().backward();
+      outputs.push_back(out.detach());
+      std::vector<torch::Tensor> g;
+      for (const auto& p : conv->parameters()) g.push_back(p.grad().clone());
+      g.push_back(x.grad().clone());
+      grads.push_back(g);
+    }
+    for (int impl : {0, 1}) {  // fused, sparse against dense
+      EXPECT_LT(rel_error(outputs[impl], outputs[2]), tol) << layer.name << ", impl " << impl;
+      for (std::size_t i = 0; i < grads[0].size(); ++i)
+        EXPECT_LT(rel_error(grads[impl][i], grads[2][i]), tol)
+            << layer.name << ", impl " << impl << (i + 1 < grads[0].size() ? ", parameter " : ", input ") << i;
+    }
   }
 }
 

@@ -176,4 +176,90 @@ TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
     for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << kWhat[i] << ", run " << r;
 }
 
+// The layer epilogue in the kernel (ops/epilogue.h): residual through a weight, bias and ELU.
+struct EpilogueInputs {
+  torch::Tensor residual, weight, bias;
+  gat::ops::Epilogue epilogue() const { return {residual, weight, bias, true}; }
+};
+
+EpilogueInputs random_epilogue(int64_t n, int64_t width, torch::Dtype dtype, uint64_t seed) {
+  torch::manual_seed(seed);
+  auto draw = [&](torch::IntArrayRef sizes) { return torch::randn(sizes, torch::kFloat64).to(dtype).requires_grad_(); };
+  return {draw({n, 5}), draw({width, 5}), draw({width})};
+}
+
+TEST(FusedAttention, EpilogueGradientsMatchFiniteDifferencesInFloat64) {
+  const EdgePlan plan = make_edge_plan(hub_graph(9, 4), 9, true);
+  const Inputs in = random_inputs(9, 2, 3, torch::kFloat64, 6);
+  const EpilogueInputs e = random_epilogue(9, 6, torch::kFloat64, 4);
+  const gat::DropoutKey key{1, 0, 0, {{0, plan.num_nodes, plan.num_edges()}}};
+  const torch::Tensor mask = gat::ops::dropout_mask(key, gat::ops::DropoutSite::kAttention, 2, 0.3, torch::kFloat64);
+  auto out = [&] { return gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, mask, e.epilogue()); };
+  auto loss = [&] { return (out() * in.weights).sum(); };
+  const torch::Tensor once = out().detach();
+  ASSERT_TRUE((once < 0).any().item<bool>() && (once > 0).any().item<bool>()) << "both sides of ELU";
+  gat::testing::expect_gradients_match_finite_differences({in.projected, in.scores, e.residual, e.weight, e.bias},
+                                                          loss, 1e-7, 1e-7);
+}
+
+// The kernel's epilogue against LibTorch's ops on the kernel's own output, and across runs and
+// thread counts (the bias gradient is summed over more than one block of rows).
+TEST(FusedAttention, EpilogueMatchesLibTorchOpsAndIsBitwiseIdenticalAcrossThreadCounts) {
+  const int64_t n = 3000;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(8);
+  const torch::Tensor edges = std::get<0>(torch::unique_dim(torch::randint(n, {2, 20 * n}, gen), 1));
+  const EdgePlan plan = make_edge_plan(edges, n, true);
+  const Inputs in = random_inputs(n, 4, 72, torch::kFloat32, 7);
+  const EpilogueInputs e = random_epilogue(n, 4 * 72, torch::kFloat32, 3);
+  auto run_epilogue = [&](bool in_kernel) {
+    for (const torch::Tensor& t : {in.projected, in.scores, e.residual, e.weight, e.bias})
+      if (t.grad().defined()) t.mutable_grad().zero_();
+    const torch::Tensor out =
+        in_kernel ? gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}, e.epilogue())
+                  : gat::ops::apply_epilogue(gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}),
+                                             e.epilogue());
+    (out * in.weights).sum().backward();
+    std::vector<torch::Tensor> r{out.detach()};
+    for (const torch::Tensor& t : {in.projected, in.scores, e.residual, e.weight, e.bias}) r.push_back(t.grad().clone());
+    return r;
+  };
+  const char* what[] = {"output", "d projected", "d scores", "d residual", "d weight", "d bias"};
+  const std::vector<torch::Tensor> by_ops = run_epilogue(false);
+  ASSERT_TRUE((by_ops[0] < 0).any().item<bool>() && (by_ops[0] > 0).any().item<bool>());
+  const int before = at::get_num_threads();
+  std::vector<std::vector<torch::Tensor>> results;
+  for (int threads : {1, 1, 2, 3}) {
+    at::set_num_threads(threads);
+    results.push_back(run_epilogue(true));
+  }
+  at::set_num_threads(before);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_LT(rel_error(results[0][i], by_ops[i]), 1e-5) << what[i];
+    // The residual weight's gradient is LibTorch's product of the kernel's d residual and the
+    // input, which OpenBLAS cuts differently for 2 and 3 threads; the same count gives the same bits.
+    for (std::size_t r = 1; r < (i == 4 ? 2 : results.size()); ++r)
+      EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << what[i] << ", run " << r;
+  }
+}
+
+// ELU's e^x - 1 in float, where each node's only edge is its self loop (so the attention's output is
+// its own projected row): within 2 ulps of 1 of float64's expm1 over the whole negative range, -1
+// below the smallest normal float's logarithm, and the input itself above 0.
+TEST(FusedAttention, EpilogueEluOfFloatsIsWithinTwoUlpsOfFloat64) {
+  std::vector<double> values{0.0, -1e-30, -1e-8, -1e-3, -0.5, -1.0, -10.0, -87.0, -87.5, -88.0, -200.0, 1e-8, 3.0};
+  for (int i = 0; i <= 20000; ++i) values.push_back(-100.0 * i / 20000);
+  const int64_t n = static_cast<int64_t>(values.size());
+  const EdgePlan plan = make_edge_plan(torch::zeros({2, 0}, torch::kInt64), n, true);
+  const torch::Tensor x = torch::tensor(values, torch::kFloat64).to(torch::kFloat32);
+  gat::ops::Epilogue elu;
+  elu.elu = true;
+  const torch::Tensor out =
+      gat::ops::fused_attention(x.view({n, 1, 1}), torch::zeros({n, 1, 2}), plan, 0.2, {}, elu).view({n});
+  const torch::Tensor xd = x.to(torch::kFloat64);
+  const torch::Tensor expected = torch::where(xd > 0, xd, torch::expm1(xd));
+  EXPECT_LE((out.to(torch::kFloat64) - expected).abs().max().item<double>(), 2 * std::ldexp(1.0, -24));
+  EXPECT_TRUE(out.masked_select(xd < -88).eq(-1).all().item<bool>());
+  EXPECT_TRUE(out.masked_select(xd > 0).equal(x.masked_select(xd > 0)));
+}
+
 }  // namespace

@@ -20,6 +20,9 @@ void GATImpl::reset() {
     const bool last = l == hidden.size();
     GATConvOptions conv_options = options.conv();
     conv_options.in_channels(in).out_channels(last ? options.out_channels() : hidden[l]).heads(heads[l]).concat(!last);
+    // ELU goes into the layer, where the fused attention does it in its output writes, unless a
+    // normalisation comes between them (activate).
+    conv_options.elu(!last && options.norm() == Normalization::kNone);
     const GATConv layer(conv_options);
     layers->push_back(layer);
     in = layer->output_channels();
@@ -51,9 +54,10 @@ torch::Tensor GATImpl::forward_planned(const torch::Tensor& x, const EdgePlan& p
 }
 
 torch::Tensor GATImpl::activate(std::size_t l, torch::Tensor h) {
+  if (options.norm() == Normalization::kNone) return h;  // the layer did its ELU
   // LayerNorm (Ba et al. 2016) over the node's concatenated heads: (h - mean) / sqrt(var + eps),
   // scaled and shifted per feature. Its backward reads its input and statistics, not its output.
-  if (options.norm() == Normalization::kLayer) h = norms->ptr<torch::nn::LayerNormImpl>(l)->forward(h);
+  h = norms->ptr<torch::nn::LayerNormImpl>(l)->forward(h);
   // In place: ELU's backward then reads its output, which the next layer keeps anyway, so the
   // pre-activation is not held until backward.
   return torch::elu_(h);

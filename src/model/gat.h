@@ -23,7 +23,7 @@ struct GATOptions {
   /// What normalises each hidden layer's output before its ELU.
   TORCH_ARG(Normalization, norm) = Normalization::kNone;
   /// What every layer shares: slope, dropouts, self loops, bias, residual and attention. Each
-  /// layer's in_channels, out_channels, heads and concat come from the stack's fields above.
+  /// layer's in_channels, out_channels, heads, concat and elu come from the stack's fields above.
   TORCH_ARG(GATConvOptions, conv) = GATConvOptions(0, 0);
 };
 
@@ -42,7 +42,8 @@ class GATImpl : public torch::nn::Cloneable<GATImpl> {
   torch::Tensor forward_planned(const torch::Tensor& x, const EdgePlan& plan, const DropoutKey* key = nullptr,
                                 std::vector<torch::Tensor>* attention = nullptr);
 
-  // What follows hidden layer l < L-1 on its output h: the normalisation, then ELU. May reuse h.
+  // What follows hidden layer l < L-1 on its output h outside the layer: with a normalisation, it
+  // and then ELU; without one nothing, as the layer did its ELU (GATConvOptions::elu). May reuse h.
   torch::Tensor activate(std::size_t l, torch::Tensor h);
 
   // Layer l, typed.

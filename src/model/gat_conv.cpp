@@ -68,6 +68,9 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
   // The messages may be dropped; the scores above came from the input, so they see Wh undropped.
   projected = ops::dropout(projected, masks, ops::DropoutSite::kProjected, options.projected_dropout(), is_training())
                   .view({n, h, f});
+  if (attention_finishes())
+    return ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
+                              options.dropout(), is_training(), masks, epilogue(input));
   torch::Tensor out = ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
                                          options.dropout(), is_training(), masks);  // [N, H * F]
   return finish(std::move(out), input);
@@ -110,18 +113,23 @@ torch::Tensor GATConvImpl::attend(const Projected& p, const torch::Tensor& x, in
   return finish(out.narrow(0, 0, count).contiguous(), x.narrow(0, first, count));
 }
 
-torch::Tensor GATConvImpl::finish(torch::Tensor out, const torch::Tensor& input) const {
-  if (!options.concat()) out = out.view({out.size(0), options.heads(), options.out_channels()}).mean(1);
-  // The residual's product and the bias are added into the attention's output in place: BLAS
-  // accumulates into it (beta = 1, so no zeroing pass) and no new N x C tensor is written.
+ops::Epilogue GATConvImpl::epilogue(const torch::Tensor& input) const {
+  ops::Epilogue e;
   if (options.residual()) {
-    if (res)
-      out.addmm_(input, res->weight.t());
-    else
-      out.add_(input.is_sparse() ? input.to_dense() : input);
+    e.residual = input;
+    if (res) e.residual_weight = res->weight;
   }
-  if (bias.defined()) out.add_(bias);
-  return out;
+  e.bias = bias;
+  e.elu = options.elu();
+  return e;
+}
+
+// A single head's average is the head itself.
+bool GATConvImpl::attention_finishes() const { return options.concat() || options.heads() == 1; }
+
+torch::Tensor GATConvImpl::finish(torch::Tensor out, const torch::Tensor& input) const {
+  if (!attention_finishes()) out = out.view({out.size(0), options.heads(), options.out_channels()}).mean(1);
+  return ops::apply_epilogue(std::move(out), epilogue(input));
 }
 
 }  // namespace gat::model

@@ -6,6 +6,7 @@
 #include "common/dropout_key.h"
 #include "common/edge_plan.h"
 #include "model/gat_conv_options.h"
+#include "ops/epilogue.h"
 
 namespace gat::model {
 
@@ -14,7 +15,8 @@ namespace gat::model {
 //   e_ij^k     = LeakyReLU(a_src^k . W^k h_j + a_dst^k . W^k h_i)      for each edge j -> i
 //   alpha_ij^k = softmax over i's incoming edges j of e_ij^k
 //   h'_i       = ||_k sum_j alpha_ij^k W^k h_j   (concat)   or   1/K sum_k ...   (average)
-// plus bias and, with residual, the (projected) input. No nonlinearity: the model applies ELU.
+// plus bias and, with residual, the (projected) input; then ELU where options.elu (GAT sets it on
+// hidden layers that are not normalised).
 // Input x [N, in_channels] (dense, or sparse COO for sparse input features), edge_index int64
 // [2, E] (row 0 source, row 1 target). Output [N, heads * out_channels] or [N, out_channels].
 //
@@ -61,8 +63,12 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   torch::nn::Linear res{nullptr};  // residual projection where sizes differ, else null
 
  private:
-  // The heads averaged (output layer), the residual of the input rows `input` and the bias, added
-  // to the attention's output `out` [n, H * F] of those rows.
+  // The residual of the input rows `input`, the bias and ELU, as options say.
+  ops::Epilogue epilogue(const torch::Tensor& input) const;
+  // Whether the epilogue can go to the attention: not where heads are averaged first.
+  bool attention_finishes() const;
+  // The heads averaged (output layer) and then the epilogue of the input rows `input`, done on the
+  // attention's output `out` [n, H * F] of those rows.
   torch::Tensor finish(torch::Tensor out, const torch::Tensor& input) const;
 };
 TORCH_MODULE(GATConv);

@@ -33,6 +33,9 @@ struct GATConvOptions {
   TORCH_ARG(bool, bias) = true;
   /// Add the input to the output: identity where sizes match, else a bias-free linear map.
   TORCH_ARG(bool, residual) = false;
+  /// ELU on the output, the nonlinearity GAT puts between layers: part of the layer so that the
+  /// fused attention applies it in its output writes (ops/epilogue.h).
+  TORCH_ARG(bool, elu) = false;
   /// Which attention implementation computes the layer.
   TORCH_ARG(AttentionImpl, attention) = AttentionImpl::kFused;
 };

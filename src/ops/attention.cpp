@@ -41,12 +41,12 @@ torch::Tensor attention_coefficients_dense(const torch::Tensor& score_src, const
 
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
                             const EdgePlan& plan, double negative_slope, double dropout, bool training,
-                            const DropoutKey& key) {
+                            const DropoutKey& key, const Epilogue& epilogue) {
   // One mask [E, H] in the plan's edge order for all three forms, so they drop the same coefficients.
   const torch::Tensor mask = training && dropout > 0 ? dropout_mask(key, DropoutSite::kAttention, projected.size(1),
                                                                     dropout, projected.options())
                                                      : torch::Tensor();
-  if (impl == AttentionImpl::kFused) return fused_attention(projected, scores, plan, negative_slope, mask);
+  if (impl == AttentionImpl::kFused) return fused_attention(projected, scores, plan, negative_slope, mask, epilogue);
   const torch::Tensor& edge_index = plan.edge_index;
   const int64_t n = projected.size(0), h = projected.size(1), hf = h * projected.size(2);
   const torch::Tensor score_src = scores.select(2, 0), score_dst = scores.select(2, 1);
@@ -58,12 +58,13 @@ torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, 
       alpha = alpha * dense_mask;
     }
     // [H, N, N] x [H, N, F] -> [H, N, F] -> [N, H * F]
-    return torch::bmm(alpha, projected.transpose(0, 1)).transpose(0, 1).reshape({n, hf});
+    return apply_epilogue(torch::bmm(alpha, projected.transpose(0, 1)).transpose(0, 1).reshape({n, hf}), epilogue);
   }
   torch::Tensor alpha = attention_coefficients_sparse(score_src, score_dst, edge_index, negative_slope);
   if (mask.defined()) alpha = alpha * mask;
   const torch::Tensor messages = projected.index_select(0, edge_index[0]) * alpha.unsqueeze(2);  // [E, H, F]
-  return torch::zeros({n, hf}, projected.options()).index_add(0, edge_index[1], messages.view({-1, hf}));
+  return apply_epilogue(torch::zeros({n, hf}, projected.options()).index_add(0, edge_index[1], messages.view({-1, hf})),
+                        epilogue);
 }
 
 }  // namespace gat::ops

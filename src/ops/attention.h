@@ -6,6 +6,7 @@
 #include "common/choices.h"
 #include "common/dropout_key.h"
 #include "common/edge_plan.h"
+#include "ops/epilogue.h"
 
 namespace gat::ops {
 
@@ -25,10 +26,11 @@ namespace gat::ops {
 // the plan's edges, free of duplicates. Returns [N, H * F], the heads side by side; a node without
 // incoming edges gets zeros. Differentiable in projected and scores. All three forms drop alpha
 // with one mask, [E, H] in the plan's edge order keyed by `key` (ops/dropout.h), so one key gives
-// them one result.
+// them one result. With an epilogue, returns it done on that output (ops/epilogue.h): the fused
+// form does it in its output writes on the CPU, the others by LibTorch's ops.
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
                             const EdgePlan& plan, double negative_slope, double dropout, bool training,
-                            const DropoutKey& key);
+                            const DropoutKey& key, const Epilogue& epilogue = {});
 
 // alpha for each edge column, [E, H] (sparse form).
 torch::Tensor attention_coefficients_sparse(const torch::Tensor& score_src, const torch::Tensor& score_dst,

@@ -14,6 +14,8 @@
 //            dL/dscores[i, h, 1] = sum_k t_k
 //   pass 3, per source j (CSC), scalars only: dL/dscores[j, h, 0] = sum_k t_k
 // Each pass writes only the rows it owns, so there are no atomics.
+// On the CPU the layer's epilogue (ops/epilogue.h) is done in the forward's output writes, and its
+// backward in the pass that lays g out for pass 1 (gradient_tiles).
 #include "ops/fused_attention.h"
 
 #include <ATen/Parallel.h>
@@ -56,7 +58,8 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& projected,
                                const torch::Tensor& scores, const c10::optional<torch::Tensor>& dropout_mask,
-                               const EdgePlan& plan, double negative_slope) {
+                               const c10::optional<torch::Tensor>& addend, const c10::optional<torch::Tensor>& bias,
+                               const EdgePlan& plan, double negative_slope, bool elu) {
     const Sizes z{projected.size(0), projected.size(1), projected.size(2)};
     const torch::Tensor x = projected.contiguous(), s = scores.contiguous();
     torch::Tensor alpha = torch::empty({plan.num_edges(), z.h}, x.options());
@@ -76,9 +79,14 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
       }
 #endif
       forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss, sd, mask, ptr64(plan.target_ptr), ptr64(plan.edge_index),
-                               slope, alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>());
+                               slope, addend ? addend->data_ptr<scalar_t>() : nullptr,
+                               bias ? bias->data_ptr<scalar_t>() : nullptr, elu, alpha.data_ptr<scalar_t>(),
+                               out.data_ptr<scalar_t>());
     });
-    ctx->save_for_backward({x, s, alpha});
+    // ELU's backward reads its output, as torch's does.
+    ctx->save_for_backward(elu ? torch::autograd::variable_list{x, s, alpha, out} : torch::autograd::variable_list{x, s, alpha});
+    ctx->saved_data["addend"] = addend.has_value();
+    ctx->saved_data["bias"] = bias.has_value();
     if (dropout_mask) ctx->saved_data["mask"] = *dropout_mask;
     ctx->saved_data["edge_index"] = plan.edge_index;
     ctx->saved_data["target_ptr"] = plan.target_ptr;
@@ -92,6 +100,8 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const torch::Tensor &x = saved[0], &s = saved[1], &alpha = saved[2];
+    const torch::Tensor out = saved.size() > 3 ? saved[3] : torch::Tensor();
+    const bool with_addend = ctx->saved_data["addend"].toBool(), with_bias = ctx->saved_data["bias"].toBool();
     const torch::Tensor mask = ctx->saved_data.count("mask") ? ctx->saved_data["mask"].toTensor() : torch::Tensor();
     const torch::Tensor edge_index = ctx->saved_data["edge_index"].toTensor();
     const torch::Tensor target_ptr = ctx->saved_data["target_ptr"].toTensor();
@@ -103,6 +113,9 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
     const torch::Tensor g = grads[0].contiguous();
     torch::Tensor t = torch::empty({num_edges, z.h}, x.options());
     torch::Tensor gx = torch::empty_like(x), gs = torch::empty_like(s);
+    // Through ELU the addend's gradient is dL/d(the sum), written by the kernel; without it, g itself.
+    const torch::Tensor g_addend = !with_addend ? torch::Tensor() : out.defined() ? torch::empty_like(g) : g;
+    const torch::Tensor g_bias = with_bias ? torch::empty({g.size(1)}, g.options()) : torch::Tensor();
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "fused_attention_backward", [&] {
       const scalar_t* m = mask.defined() ? mask.data_ptr<scalar_t>() : nullptr;
       const scalar_t* ss = s.data_ptr<scalar_t>();
@@ -120,18 +133,20 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
 #endif
       backward_kernel<scalar_t>(
           z, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(),
-          ptr64(target_ptr), ptr64(edge_index), ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source),
+          out.defined() ? out.data_ptr<scalar_t>() : nullptr,
+          out.defined() && with_addend ? g_addend.data_ptr<scalar_t>() : nullptr,
+          with_bias ? g_bias.data_ptr<scalar_t>() : nullptr, ptr64(target_ptr), ptr64(edge_index), ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source),
           static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss, gss + 1);
     });
-    // One entry per forward argument: mask, plan and slope get none.
-    return {gx, gs, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    // One entry per forward argument: mask, plan, slope and elu get none.
+    return {gx, gs, torch::Tensor(), g_addend, g_bias, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
 }  // namespace
 
 torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& scores, const EdgePlan& plan,
-                              double negative_slope, const torch::Tensor& dropout_mask) {
+                              double negative_slope, const torch::Tensor& dropout_mask, const Epilogue& epilogue) {
   const int64_t n = plan.num_nodes, h = projected.size(1);
   TORCH_CHECK(projected.dim() == 3 && projected.size(0) == n, "fused_attention: projected must be [", n,
               ", H, F], got ", projected.sizes());
@@ -148,9 +163,33 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
                   (dropout_mask.sizes() == torch::IntArrayRef({plan.num_edges(), h}) &&
                    dropout_mask.scalar_type() == projected.scalar_type() && dropout_mask.is_contiguous()),
               "fused_attention: dropout_mask must be contiguous [E, H] of the projected dtype");
-  // The mask goes in as an optional: autograd's argument handling wants every Tensor defined.
-  const c10::optional<torch::Tensor> mask = dropout_mask.defined() ? c10::make_optional(dropout_mask) : c10::nullopt;
-  return FusedAttention::apply(projected, scores, mask, plan, negative_slope);
+  // Optionals: autograd's argument handling wants every Tensor defined.
+  auto given = [](const torch::Tensor& t) { return t.defined() ? c10::make_optional(t) : c10::nullopt; };
+  const c10::optional<torch::Tensor> mask = given(dropout_mask);
+  // The CUDA kernel leaves the epilogue to LibTorch's ops.
+  if (projected.is_cuda())
+    return apply_epilogue(FusedAttention::apply(projected, scores, mask, c10::nullopt, c10::nullopt, plan,
+                                                negative_slope, false),
+                          epilogue);
+  const int64_t width = h * projected.size(2);
+  torch::Tensor addend;
+  if (epilogue.residual.defined()) {
+    const torch::Tensor& input = epilogue.residual;
+    if (epilogue.residual_weight.defined())
+      addend = torch::mm(input, epilogue.residual_weight.t());
+    else
+      addend = input.is_sparse() ? input.to_dense() : input.contiguous();
+    TORCH_CHECK(addend.sizes() == torch::IntArrayRef({n, width}) && addend.scalar_type() == projected.scalar_type(),
+                "fused_attention: the residual must come to [", n, ", ", width, "] of the projected dtype, got ",
+                addend.sizes(), " ", addend.scalar_type());
+  }
+  const torch::Tensor& bias = epilogue.bias;
+  TORCH_CHECK(!bias.defined() || (bias.sizes() == torch::IntArrayRef({width}) &&
+                                  bias.scalar_type() == projected.scalar_type() && bias.is_contiguous()),
+              "fused_attention: the bias must be contiguous [", width, "] of the projected dtype, got ",
+              bias.defined() ? bias.sizes() : torch::IntArrayRef{});
+  return FusedAttention::apply(projected, scores, mask, given(addend), given(bias), plan, negative_slope,
+                               epilogue.elu);
 }
 
 }  // namespace gat::ops

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "common/edge_plan.h"
+#include "ops/epilogue.h"
 
 namespace gat::ops {
 
@@ -17,7 +18,11 @@ namespace gat::ops {
 // Memory: alpha [E, H] is kept for backward and backward needs one more [E, H]; nothing of size
 // E x H x F is ever formed. Each output row is written by one thread in a fixed order, so results
 // are bitwise identical across runs and thread counts.
+//
+// With an epilogue, returns it done on that output (ops/epilogue.h): on the CPU in the kernel's
+// output writes, so that no further pass over N x H*F floats runs, forward or backward; on a GPU by
+// LibTorch's ops. Differentiable in its residual, residual weight and bias too.
 torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& scores, const EdgePlan& plan,
-                              double negative_slope, const torch::Tensor& dropout_mask);
+                              double negative_slope, const torch::Tensor& dropout_mask, const Epilogue& epilogue = {});
 
 }  // namespace gat::ops
