@@ -46,8 +46,9 @@ def step_work(nodes, edges, features, classes, hidden, heads, nnz=None, residual
     input features need none). Sparse input features (nnz given): the first layer's products
     count 2*nnz*out each way instead of 2*N*in*out. Attention (eq. 4): forward one multiply-add
     per edge, head and feature; backward two (dL/dalpha's dot product and dL/dWh's sum). Bytes:
-    every N x C activation the step makes (Wh, the attention output, residual and bias sums, ELU)
-    written once and read once in forward, its gradient the same in backward, in float32; alpha
+    each layer's two N x C activations, Wh and its output (the residual, bias and ELU added in the
+    attention's output writes, as the CPU kernel does, and heads averaged there too), written once
+    and read once in forward, their gradients the same in backward, in float32; alpha
     [E, H] likewise. Gathers of neighbours' rows are counted as cache hits: the bound is what has to
     cross memory even with perfect reuse.
     """
@@ -63,8 +64,7 @@ def step_work(nodes, edges, features, classes, hidden, heads, nnz=None, residual
         for product_out in [h * f] + ([c_out] if residual and c_in != c_out else []):  # W, the residual's
             flops["dense"] += 2 * inputs * product_out * (1 + grad_factor)
         flops["attention"] += 2 * edges * h * f * 3
-        # Wh, out; then (mean,) residual, bias and ELU passes
-        activations = 2 * h * f + (2 if last else 3) * c_out - (0 if residual else c_out)
+        activations = h * f + c_out  # Wh, and the output with its epilogue
         moved += 2 * 2 * 4 * (nodes * activations + edges * h)  # write + read, forward + backward
         c_in = c_out
     return flops, moved
