@@ -42,14 +42,23 @@ TEST(SparseFeatures, ProductAndWeightGradientAgreeWithTheDenseProductInFloat64) 
 
 TEST(SparseFeatures, DroppedOutValuesStayStoredAndCountAsZeros) {
   // Dropout scales stored values and leaves zeros stored (ops/dropout.h): the product is the one
-  // of the dense matrix with those zeros.
-  const torch::Tensor x = sparse_rows(40, 30, 0.2, torch::kFloat64, 2);
-  const torch::Tensor values = x._values() * (torch::arange(x._nnz()) % 3 != 0).to(torch::kFloat64) * 2;
-  const torch::Tensor dropped = torch::sparse_coo_tensor(x._indices(), values, x.sizes())._coalesced_(true);
-  const torch::Tensor w = torch::randn({8, 30}, torch::kFloat64), r = torch::randn({40, 8}, torch::kFloat64);
-  const Result ours = run(dropped, w, r, false), dense = run(dropped, w, r, true);
-  EXPECT_TRUE(torch::allclose(ours.out, dense.out, 1e-12, 1e-12));
-  EXPECT_TRUE(torch::allclose(ours.grad, dense.grad, 1e-12, 1e-12));
+  // of the dense matrix with those zeros, and, as the kernel skips them, bitwise the one of the
+  // matrix that does not store them, in float32 and float64.
+  for (const torch::Dtype dtype : {torch::kFloat64, torch::kFloat32}) {
+    const torch::Tensor x = sparse_rows(40, 30, 0.2, dtype, 2);
+    const torch::Tensor values = x._values() * (torch::arange(x._nnz()) % 3 != 0).to(dtype) * 2;
+    const torch::Tensor dropped = torch::sparse_coo_tensor(x._indices(), values, x.sizes())._coalesced_(true);
+    const torch::Tensor unstored = dropped.to_dense().to_sparse().coalesce();
+    ASSERT_LT(unstored._nnz(), dropped._nnz());
+    const torch::Tensor w = torch::randn({8, 30}, dtype), r = torch::randn({40, 8}, dtype);
+    const Result ours = run(dropped, w, r, false), dense = run(dropped, w, r, true), without = run(unstored, w, r, false);
+    if (dtype == torch::kFloat64) {
+      EXPECT_TRUE(torch::allclose(ours.out, dense.out, 1e-12, 1e-12));
+      EXPECT_TRUE(torch::allclose(ours.grad, dense.grad, 1e-12, 1e-12));
+    }
+    EXPECT_TRUE(torch::equal(ours.out, without.out)) << dtype;
+    EXPECT_TRUE(torch::equal(ours.grad, without.grad)) << dtype;
+  }
 }
 
 TEST(SparseFeatures, ResultsAreBitwiseTheSameForAnyThreadCount) {

@@ -10,11 +10,11 @@ namespace gat::ops {
 // ascending, so it is walked as CSR) and each weight dense [out_p, in], float32 or float64: one
 // walk over x's stored elements for all the products, each returned as its own dense, contiguous
 // [N, out_p]. Differentiable in the weights: dL/dweight_p = (xᵀ · dL/dout_p)ᵀ, formed from x's
-// stored elements without transposing x. x is data, never differentiated, and what is stored is
-// what counts: dropout's zeros (ops/dropout.h) are stored values like any other.
+// stored elements without transposing x. x is data, never differentiated. Stored zeros (dropout
+// leaves what it drops stored, ops/dropout.h) are skipped: they would add nothing.
 //
 // Forward, rows split over threads: out_p[i, :] = sum_k x_ik weight_p[:, k]ᵀ, over i's stored k.
-// Backward, output columns split over threads: each thread walks every stored element in order
+// Backward, output columns split over threads: each thread walks every stored non-zero in order
 // and adds into its columns of dL/dweightᵀ. Every sum runs in the stored order whatever the
 // threads and however the weights are grouped, so results are bitwise identical across thread
 // counts, kernel builds and groupings.
