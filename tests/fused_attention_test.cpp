@@ -198,8 +198,8 @@ TEST(FusedAttention, EpilogueGradientsMatchFiniteDifferencesInFloat64) {
   auto loss = [&] { return (out() * in.weights).sum(); };
   const torch::Tensor once = out().detach();
   ASSERT_TRUE((once < 0).any().item<bool>() && (once > 0).any().item<bool>()) << "both sides of ELU";
-  gat::testing::expect_gradients_match_finite_differences({in.projected, in.scores, e.residual, e.weight, e.bias},
-                                                          loss, 1e-7, 1e-7);
+  gat::testing::expect_gradients_match_finite_differences({in.projected, in.scores, e.residual, e.weight, e.bias}, loss,
+                                                          1e-7, 1e-7);
 }
 
 // The kernel's epilogue against LibTorch's ops on the kernel's own output, and across runs and
@@ -215,12 +215,13 @@ TEST(FusedAttention, EpilogueMatchesLibTorchOpsAndIsBitwiseIdenticalAcrossThread
     for (const torch::Tensor& t : {in.projected, in.scores, e.residual, e.weight, e.bias})
       if (t.grad().defined()) t.mutable_grad().zero_();
     const torch::Tensor out =
-        in_kernel ? gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}, e.epilogue())
-                  : gat::ops::apply_epilogue(gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}),
-                                             e.epilogue());
+        in_kernel
+            ? gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}, e.epilogue())
+            : gat::ops::apply_epilogue(gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}), e.epilogue());
     (out * in.weights).sum().backward();
     std::vector<torch::Tensor> r{out.detach()};
-    for (const torch::Tensor& t : {in.projected, in.scores, e.residual, e.weight, e.bias}) r.push_back(t.grad().clone());
+    for (const torch::Tensor& t : {in.projected, in.scores, e.residual, e.weight, e.bias})
+      r.push_back(t.grad().clone());
     return r;
   };
   const char* what[] = {"output", "d projected", "d scores", "d residual", "d weight", "d bias"};

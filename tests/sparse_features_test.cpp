@@ -51,7 +51,8 @@ TEST(SparseFeatures, DroppedOutValuesStayStoredAndCountAsZeros) {
     const torch::Tensor unstored = dropped.to_dense().to_sparse().coalesce();
     ASSERT_LT(unstored._nnz(), dropped._nnz());
     const torch::Tensor w = torch::randn({8, 30}, dtype), r = torch::randn({40, 8}, dtype);
-    const Result ours = run(dropped, w, r, false), dense = run(dropped, w, r, true), without = run(unstored, w, r, false);
+    const Result ours = run(dropped, w, r, false), dense = run(dropped, w, r, true),
+                 without = run(unstored, w, r, false);
     if (dtype == torch::kFloat64) {
       EXPECT_TRUE(torch::allclose(ours.out, dense.out, 1e-12, 1e-12));
       EXPECT_TRUE(torch::allclose(ours.grad, dense.grad, 1e-12, 1e-12));

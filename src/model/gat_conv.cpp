@@ -69,8 +69,8 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
   projected = ops::dropout(projected, masks, ops::DropoutSite::kProjected, options.projected_dropout(), is_training())
                   .view({n, h, f});
   if (attention_finishes())
-    return ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
-                              options.dropout(), is_training(), masks, epilogue(input));
+    return ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(), options.dropout(),
+                              is_training(), masks, epilogue(input));
   torch::Tensor out = ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
                                          options.dropout(), is_training(), masks);  // [N, H * F]
   return finish(std::move(out), input);

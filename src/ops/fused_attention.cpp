@@ -84,7 +84,8 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
                                out.data_ptr<scalar_t>());
     });
     // ELU's backward reads its output, as torch's does.
-    ctx->save_for_backward(elu ? torch::autograd::variable_list{x, s, alpha, out} : torch::autograd::variable_list{x, s, alpha});
+    ctx->save_for_backward(elu ? torch::autograd::variable_list{x, s, alpha, out}
+                               : torch::autograd::variable_list{x, s, alpha});
     ctx->saved_data["addend"] = addend.has_value();
     ctx->saved_data["bias"] = bias.has_value();
     if (dropout_mask) ctx->saved_data["mask"] = *dropout_mask;
@@ -131,12 +132,13 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
         return;
       }
 #endif
-      backward_kernel<scalar_t>(
-          z, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(), g.data_ptr<scalar_t>(),
-          out.defined() ? out.data_ptr<scalar_t>() : nullptr,
-          out.defined() && with_addend ? g_addend.data_ptr<scalar_t>() : nullptr,
-          with_bias ? g_bias.data_ptr<scalar_t>() : nullptr, ptr64(target_ptr), ptr64(edge_index), ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source),
-          static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss, gss + 1);
+      backward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
+                                g.data_ptr<scalar_t>(), out.defined() ? out.data_ptr<scalar_t>() : nullptr,
+                                out.defined() && with_addend ? g_addend.data_ptr<scalar_t>() : nullptr,
+                                with_bias ? g_bias.data_ptr<scalar_t>() : nullptr, ptr64(target_ptr), ptr64(edge_index),
+                                ptr64(edge_index) + num_edges, ptr64(source_ptr), ptr64(by_source),
+                                static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss,
+                                gss + 1);
     });
     // One entry per forward argument: mask, plan, slope and elu get none.
     return {gx, gs, torch::Tensor(), g_addend, g_bias, torch::Tensor(), torch::Tensor(), torch::Tensor()};
@@ -168,9 +170,9 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
   const c10::optional<torch::Tensor> mask = given(dropout_mask);
   // The CUDA kernel leaves the epilogue to LibTorch's ops.
   if (projected.is_cuda())
-    return apply_epilogue(FusedAttention::apply(projected, scores, mask, c10::nullopt, c10::nullopt, plan,
-                                                negative_slope, false),
-                          epilogue);
+    return apply_epilogue(
+        FusedAttention::apply(projected, scores, mask, c10::nullopt, c10::nullopt, plan, negative_slope, false),
+        epilogue);
   const int64_t width = h * projected.size(2);
   torch::Tensor addend;
   if (epilogue.residual.defined()) {
@@ -188,8 +190,7 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
                                   bias.scalar_type() == projected.scalar_type() && bias.is_contiguous()),
               "fused_attention: the bias must be contiguous [", width, "] of the projected dtype, got ",
               bias.defined() ? bias.sizes() : torch::IntArrayRef{});
-  return FusedAttention::apply(projected, scores, mask, given(addend), given(bias), plan, negative_slope,
-                               epilogue.elu);
+  return FusedAttention::apply(projected, scores, mask, given(addend), given(bias), plan, negative_slope, epilogue.elu);
 }
 
 }  // namespace gat::ops
