@@ -68,12 +68,11 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
   // The messages may be dropped; the scores above came from the input, so they see Wh undropped.
   projected = ops::dropout(projected, masks, ops::DropoutSite::kProjected, options.projected_dropout(), is_training())
                   .view({n, h, f});
-  if (attention_finishes())
-    return ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(), options.dropout(),
-                              is_training(), masks, epilogue(input));
-  torch::Tensor out = ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
-                                         options.dropout(), is_training(), masks);  // [N, H * F]
-  return finish(std::move(out), input);
+  const bool in_attention = attention_finishes();
+  torch::Tensor out =
+      ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(), options.dropout(),
+                         is_training(), masks, in_attention ? epilogue(input) : ops::Epilogue{});  // [N, H * F]
+  return in_attention ? out : finish(std::move(out), input);
 }
 
 GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
