@@ -88,6 +88,56 @@ TEST(GATConv, ProjectedDropoutDropsTheMessagesButNotTheScores) {
   EXPECT_TRUE(torch::equal(alpha, alpha_plain));
 }
 
+// The layer of seed-layer.md in dense float64 ops: the scores from W h by a, LeakyReLU, a softmax
+// over each target's incoming edges (self loops included), the coefficients times W h summed, the
+// heads concatenated or averaged, then the residual (x W_res^T, or x) and the bias.
+torch::Tensor naive_layer(const GATConv& conv, const torch::Tensor& x, const torch::Tensor& edges) {
+  const int64_t n = x.size(0), h = conv->options.heads(), f = conv->options.out_channels();
+  const torch::Tensor wh = torch::mm(x, conv->lin->weight.t()).view({n, h, f});
+  const torch::Tensor source = (wh * conv->att_src).sum(-1), target = (wh * conv->att_dst).sum(-1);  // [N, H]
+  // [target, source]: the self loops, then the edges.
+  torch::Tensor incoming = torch::eye(n, torch::kBool);
+  incoming.index_put_({edges[1], edges[0]}, true);
+  const torch::Tensor e = torch::leaky_relu(target.unsqueeze(1) + source.unsqueeze(0), conv->options.negative_slope());
+  const torch::Tensor alpha = e.masked_fill(~incoming.unsqueeze(-1), -INFINITY).softmax(1);  // [i, j, H]
+  torch::Tensor out = torch::einsum("ijh,jhf->ihf", {alpha, wh});
+  out = conv->options.concat() ? out.reshape({n, h * f}) : out.mean(1);
+  if (conv->options.residual()) out = out + (conv->res ? torch::mm(x, conv->res->weight.t()) : x);
+  return out + conv->bias;
+}
+
+// Past kOneProductInputs inputs, project() makes W h, the scores and the residual's projection in
+// one product and splits it: outputs and every gradient still agree with the naive layer, for
+// concatenated heads (residual in the attention's epilogue) and averaged ones (after the mean).
+TEST(GATConv, AWideInputsOneProductAgreesWithTheNaiveLayer) {
+  torch::manual_seed(4);
+  const int64_t n = 14, in = 600;
+  const torch::Tensor edges = random_graph(n, 0.3, false, 7);
+  for (const bool concat : {true, false}) {
+    GATConv conv(GATConvOptions(in, 5).heads(3).concat(concat).residual(true));
+    conv->to(torch::kFloat64);
+    {
+      torch::NoGradGuard no_grad;
+      conv->bias.uniform_(-1, 1);  // reset_parameters zeroes it
+    }
+    std::vector<torch::Tensor> outs, grads;
+    for (const bool naive : {false, true}) {
+      torch::manual_seed(5);  // the same x both times
+      const torch::Tensor x = torch::randn({n, in}, torch::kFloat64).requires_grad_();
+      conv->zero_grad();
+      const torch::Tensor out = naive ? naive_layer(conv, x, edges) : conv(x, edges);
+      (out * torch::linspace(-1, 1, out.numel(), torch::kFloat64).view_as(out)).sum().backward();
+      outs.push_back(out.detach());
+      grads.push_back(x.grad().clone());
+      for (const torch::Tensor& p : conv->parameters()) grads.push_back(p.grad().clone());
+    }
+    EXPECT_LT(rel_error(outs[0], outs[1]), 1e-12) << "concat " << concat;
+    const size_t per_run = grads.size() / 2;
+    for (size_t k = 0; k < per_run; ++k)
+      EXPECT_LT(rel_error(grads[k], grads[per_run + k]), 1e-12) << "concat " << concat << ", gradient " << k;
+  }
+}
+
 TEST(GATConv, RenumberingNodesPermutesOutputs) {
   const int64_t n = 15;
   torch::manual_seed(2);

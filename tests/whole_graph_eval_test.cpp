@@ -16,11 +16,13 @@ using gat::data::BatchSourceOptions;
 
 const std::string kClusters = std::string(GAT_TEST_DATA) + "/clusters.h5";
 
+// wide: a first hidden layer of 2 x 260, so that the second layer's input passes
+// GATConv's kOneProductInputs and its residual's projection comes from project()'s one product.
 gat::model::GAT model_for(const gat::data::GraphDataset& d, bool residual,
-                          gat::Normalization norm = gat::Normalization::kNone) {
+                          gat::Normalization norm = gat::Normalization::kNone, bool wide = false) {
   torch::manual_seed(7);
   gat::model::GATOptions options(d.num_features(), d.num_classes);
-  options.hidden_channels({6, 5}).heads({3, 2, 2}).norm(norm);
+  options.hidden_channels({wide ? 260 : 6, 5}).heads({wide ? 2 : 3, 2, 2}).norm(norm);
   options.conv().residual(residual);
   return gat::model::GAT(options);
 }
@@ -32,11 +34,11 @@ TEST(WholeGraphEval, PartsOfTheTargetsGiveTheWholeGraphForward) {
   options.normalize_features = true;
   BatchSource batches(d, options, torch::kCPU);
   gat::dist::LocalCommunicator alone;
-  // Residual and LayerNorm (both per node) in turn.
-  for (const auto& [residual, norm] :
-       {std::pair{false, gat::Normalization::kNone}, std::pair{true, gat::Normalization::kNone},
-        std::pair{true, gat::Normalization::kLayer}}) {
-    gat::model::GAT model = model_for(d, residual, norm);
+  // Residual, LayerNorm (both per node) and a wide layer in turn.
+  for (const auto& [residual, norm, wide] :
+       {std::tuple{false, gat::Normalization::kNone, false}, std::tuple{true, gat::Normalization::kNone, false},
+        std::tuple{true, gat::Normalization::kLayer, false}, std::tuple{true, gat::Normalization::kNone, true}}) {
+    gat::model::GAT model = model_for(d, residual, norm, wide);
     model->eval();
     torch::NoGradGuard no_grad;
     const torch::Tensor x = gat::data::rows_summing_to_one(d.features);
@@ -45,7 +47,7 @@ TEST(WholeGraphEval, PartsOfTheTargetsGiveTheWholeGraphForward) {
     for (const int64_t part_edges : {int64_t{1} << 22, int64_t{64}, int64_t{1}}) {
       const torch::Tensor parts = gat::train::whole_graph_logits(model, batches, alone, part_edges);
       EXPECT_TRUE(torch::allclose(parts, whole, 1e-5, 1e-6))
-          << residual << " " << static_cast<int>(norm) << " " << part_edges << ": "
+          << residual << " " << static_cast<int>(norm) << " " << wide << " " << part_edges << ": "
           << (parts - whole).abs().max().item<double>();
     }
   }

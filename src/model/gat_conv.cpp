@@ -71,9 +71,17 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
   const bool in_attention = attention_finishes();
   torch::Tensor out =
       ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(), options.dropout(),
-                         is_training(), masks, in_attention ? epilogue(input) : ops::Epilogue{});  // [N, H * F]
-  return in_attention ? out : finish(std::move(out), input);
+                         is_training(), masks, in_attention ? epilogue(input, p.residual) : ops::Epilogue{});
+  return in_attention ? out : finish(std::move(out), input, p.residual);  // [N, H * F] or [N, F]
 }
+
+// From this input width on, project() makes one product of the layer's weights side by side
+// rather than one each: the split's copies and the backward's concatenation are two passes over
+// the N x (H * F + 2 H + C) result, which a narrow input's products cost less than. Measured on a
+// PPI batch (4,490 nodes, H * F = 1,024, 2 threads), forward and backward, one product against
+// separate ones: 50 inputs 1.07-1.13x the time, 256 0.95-1.01x, 512 0.96-0.98x, 1,024 0.92-0.97x
+// (docs/performance.md, "One product per layer").
+constexpr int64_t kOneProductInputs = 512;
 
 GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
   const int64_t n = x.size(0), h = options.heads(), f = options.out_channels();
@@ -92,9 +100,21 @@ GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
     const std::vector<torch::Tensor> products = ops::sparse_features_products(x, {lin->weight, score_weight});
     p.projected = products[0];
     p.scores = products[1].view({n, h, 2});
-  } else {
+  } else if (x.size(1) < kOneProductInputs) {
     p.projected = torch::mm(x, lin->weight.t());  // Wh, [N, H * F]
     p.scores = torch::mm(x, score_weight.t()).view({n, h, 2});
+  } else {
+    // One product for Wh, both scores and the residual's projection where the layer has one: the
+    // thin products run at the wide one's rate, and the input's gradient is one product too, not
+    // two or three summed. The split's backward lays the parts' gradients side by side again.
+    std::vector<torch::Tensor> weights{lin->weight, score_weight};
+    if (res) weights.push_back(res->weight);
+    std::vector<int64_t> widths;
+    for (const torch::Tensor& w : weights) widths.push_back(w.size(0));
+    const std::vector<torch::Tensor> parts = torch::mm(x, torch::cat(weights).t()).split_with_sizes(widths, 1);
+    p.projected = parts[0].contiguous();  // Wh, [N, H * F]
+    p.scores = parts[1].contiguous().view({n, h, 2});
+    if (res) p.residual = parts[2].contiguous();
   }
   return p;
 }
@@ -109,12 +129,15 @@ torch::Tensor GATConvImpl::attend(const Projected& p, const torch::Tensor& x, in
   const torch::Tensor projected = p.projected.index_select(0, nodes).view({nodes.size(0), h, f});
   const torch::Tensor out = ops::gat_attention(options.attention(), projected, p.scores.index_select(0, nodes), plan,
                                                options.negative_slope(), 0, false, DropoutKey{});
-  return finish(out.narrow(0, 0, count).contiguous(), x.narrow(0, first, count));
+  return finish(out.narrow(0, 0, count).contiguous(), x.narrow(0, first, count),
+                p.residual.defined() ? p.residual.narrow(0, first, count) : torch::Tensor());
 }
 
-ops::Epilogue GATConvImpl::epilogue(const torch::Tensor& input) const {
+ops::Epilogue GATConvImpl::epilogue(const torch::Tensor& input, const torch::Tensor& residual) const {
   ops::Epilogue e;
-  if (options.residual()) {
+  if (residual.defined()) {
+    e.residual = residual;
+  } else if (options.residual()) {
     e.residual = input;
     if (res) e.residual_weight = res->weight;
   }
@@ -126,9 +149,9 @@ ops::Epilogue GATConvImpl::epilogue(const torch::Tensor& input) const {
 // A single head's average is the head itself.
 bool GATConvImpl::attention_finishes() const { return options.concat() || options.heads() == 1; }
 
-torch::Tensor GATConvImpl::finish(torch::Tensor out, const torch::Tensor& input) const {
+torch::Tensor GATConvImpl::finish(torch::Tensor out, const torch::Tensor& input, const torch::Tensor& residual) const {
   if (!attention_finishes()) out = out.view({out.size(0), options.heads(), options.out_channels()}).mean(1);
-  return ops::apply_epilogue(std::move(out), epilogue(input));
+  return ops::apply_epilogue(std::move(out), epilogue(input, residual));
 }
 
 }  // namespace gat::model

@@ -44,6 +44,7 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   struct Projected {
     torch::Tensor projected;  // Wh, [N, H * F]
     torch::Tensor scores;     // [N, H, 2]: each node's score as a source, then as a target
+    torch::Tensor residual;   // x W_res^T, [N, C], where the layer has res and x is dense; else undefined
   };
   Projected project(const torch::Tensor& x) const;
   // Output rows first .. first + count of the layer, x dense: `nodes` (int64) are the rows of x that
@@ -63,13 +64,14 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   torch::nn::Linear res{nullptr};  // residual projection where sizes differ, else null
 
  private:
-  // The residual of the input rows `input`, the bias and ELU, as options say.
-  ops::Epilogue epilogue(const torch::Tensor& input) const;
+  // The residual of the input rows `input`, the bias and ELU, as options say; the residual is
+  // `residual` where given (Projected::residual of those rows).
+  ops::Epilogue epilogue(const torch::Tensor& input, const torch::Tensor& residual) const;
   // Whether the epilogue can go to the attention: not where heads are averaged first.
   bool attention_finishes() const;
   // The heads averaged (output layer) and then the epilogue of the input rows `input`, done on the
   // attention's output `out` [n, H * F] of those rows.
-  torch::Tensor finish(torch::Tensor out, const torch::Tensor& input) const;
+  torch::Tensor finish(torch::Tensor out, const torch::Tensor& input, const torch::Tensor& residual) const;
 };
 TORCH_MODULE(GATConv);
 
