@@ -95,11 +95,14 @@ TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
   // blocks, and the last tile has a tail of 6; on a GPU, 210 columns leave most of a block's threads
   // idle. 72 features: on a GPU, float32 heads of whole quads take the float4 kernels. 24 and 8
   // features: heads narrower than a CPU tile share one, two and one of the three heads (24 floats),
-  // or all three (8 features).
+  // or all three (8 features). The CPU kernel sums a tile in registers where it is one head and
+  // whole (64 floats, 32 doubles) or more than half a tile wide (121 features, PPI's output heads:
+  // 64 + 57 floats, 3 x 32 + 25 doubles), or where heads of 8 fill it (8 heads of 8, Cora's layer).
   // The dense reference's bmm runs in full float32 on a GPU too: LibTorch's default keeps TF32 off.
-  for (int64_t f : {70, 72, 24, 8}) {
-    const std::string features = ", " + std::to_string(f) + " features";
-    const Inputs in = random_inputs(c.n, 3, f, dtype, 5, device);
+  for (const auto& [h, f] :
+       std::vector<std::pair<int64_t, int64_t>>{{3, 70}, {3, 72}, {3, 121}, {3, 24}, {3, 8}, {8, 8}}) {
+    const std::string features = ", " + std::to_string(h) + " heads of " + std::to_string(f) + " features";
+    const Inputs in = random_inputs(c.n, h, f, dtype, 5, device);
     const auto fused = run(AttentionImpl::kFused, in, plan, 0.0, 0);
     for (AttentionImpl ref : {AttentionImpl::kSparse, AttentionImpl::kDense}) {
       const auto expected = run(ref, in, plan, 0.0, 0);
