@@ -182,6 +182,24 @@ TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
     for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << kWhat[i] << ", run " << r;
 }
 
+// GATConv's one product hands the kernel Wh as the first columns of wider rows; the CPU kernel reads
+// them where they lie, and must give what it gives Wh copied out, in float32 and float64.
+TEST(FusedAttention, ProjectedRowsInsideWiderRowsGiveTheSameBits) {
+  const int64_t n = 40, h = 4, f = 70;
+  const EdgePlan plan = make_edge_plan(random_graph(n, 0.2, false, 3), n, true);
+  for (torch::Dtype dtype : {torch::kFloat32, torch::kFloat64}) {
+    const Inputs in = random_inputs(n, h, f, dtype, 11);
+    const auto expected = run(AttentionImpl::kFused, in, plan, 0.3, 4);
+    const torch::Tensor wide = torch::cat({in.projected.detach().view({n, h * f}), torch::randn({n, 9}, dtype)}, 1);
+    Inputs inside = in;
+    inside.projected = wide.requires_grad_().narrow(1, 0, h * f).view({n, h, f});
+    inside.projected.retain_grad();
+    ASSERT_FALSE(inside.projected.is_contiguous());
+    const auto got = run(AttentionImpl::kFused, inside, plan, 0.3, 4);
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(got[i], expected[i])) << kWhat[i] << ", " << dtype;
+  }
+}
+
 // The layer epilogue in the kernel (ops/epilogue.h): residual through a weight, bias and ELU.
 struct EpilogueInputs {
   torch::Tensor residual, weight, bias;

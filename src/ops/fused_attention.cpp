@@ -62,7 +62,11 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
                                const c10::optional<torch::Tensor>& addend, const c10::optional<torch::Tensor>& bias,
                                const EdgePlan& plan, double negative_slope, bool elu) {
     const Sizes z{projected.size(0), projected.size(1), projected.size(2)};
-    const torch::Tensor x = projected.contiguous(), s = scores.contiguous();
+    // The CPU kernels read Wh's rows where they lie, any distance apart: GATConv's one product leaves
+    // Wh as the first columns of wider rows, which a copy would stream through once more. The CUDA
+    // kernels take them contiguous.
+    const bool rows_as_they_lie = projected.is_cpu() && projected.stride(2) == 1 && projected.stride(1) == z.f;
+    const torch::Tensor x = rows_as_they_lie ? projected : projected.contiguous(), s = scores.contiguous();
     torch::Tensor alpha = torch::empty({plan.num_edges(), z.h}, x.options());
     torch::Tensor out = torch::empty({z.n, z.h * z.f}, x.options());
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "fused_attention_forward", [&] {
@@ -79,7 +83,7 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
         return;
       }
 #endif
-      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss, sd, mask, ptr64(plan.target_ptr), ptr64(plan.edge_index),
+      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), x.stride(0), ss, sd, mask, ptr64(plan.target_ptr), ptr64(plan.edge_index),
                                slope, addend ? addend->data_ptr<scalar_t>() : nullptr,
                                bias ? bias->data_ptr<scalar_t>() : nullptr, elu, alpha.data_ptr<scalar_t>(),
                                out.data_ptr<scalar_t>());
@@ -114,7 +118,7 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
     const int64_t num_edges = edge_index.size(1);
     const torch::Tensor g = grads[0].contiguous();
     torch::Tensor t = torch::empty({num_edges, z.h}, x.options());
-    torch::Tensor gx = torch::empty_like(x), gs = torch::empty_like(s);
+    torch::Tensor gx = torch::empty({z.n, z.h, z.f}, x.options()), gs = torch::empty_like(s);
     // Through ELU the addend's gradient is dL/d(the sum), written by the kernel; without it, g itself.
     const torch::Tensor g_addend = !with_addend ? torch::Tensor() : out.defined() ? torch::empty_like(g) : g;
     const torch::Tensor g_bias = with_bias ? torch::empty({g.size(1)}, g.options()) : torch::Tensor();
@@ -133,7 +137,7 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
         return;
       }
 #endif
-      backward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
+      backward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), x.stride(0), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
                                 g.data_ptr<scalar_t>(), out.defined() ? out.data_ptr<scalar_t>() : nullptr,
                                 out.defined() && with_addend ? g_addend.data_ptr<scalar_t>() : nullptr,
                                 with_bias ? g_bias.data_ptr<scalar_t>() : nullptr, ptr64(target_ptr), ptr64(edge_index),
