@@ -107,13 +107,15 @@ torch::Tensor naive_layer(const GATConv& conv, const torch::Tensor& x, const tor
 }
 
 // Past kOneProductInputs inputs, project() makes W h, the scores and the residual's projection in
-// one product and splits it: outputs and every gradient still agree with the naive layer, for
-// concatenated heads (residual in the attention's epilogue) and averaged ones (after the mean).
-TEST(GATConv, AWideInputsOneProductAgreesWithTheNaiveLayer) {
+// one product and splits it; below, it makes them one by one, W h and the residual's projection
+// through times_weight's contiguous Wᵀ. Either way outputs and every gradient agree with the naive
+// layer, for concatenated heads (residual in the attention's epilogue) and averaged ones (after the
+// mean).
+TEST(GATConv, NarrowAndWideInputsAgreeWithTheNaiveLayer) {
   torch::manual_seed(4);
-  const int64_t n = 14, in = 600;
+  const int64_t n = 14;
   const torch::Tensor edges = random_graph(n, 0.3, false, 7);
-  for (const bool concat : {true, false}) {
+  for (const auto& [in, concat] : std::vector<std::pair<int64_t, bool>>{{600, true}, {600, false}, {50, true}, {50, false}}) {
     GATConv conv(GATConvOptions(in, 5).heads(3).concat(concat).residual(true));
     conv->to(torch::kFloat64);
     {
@@ -131,10 +133,11 @@ TEST(GATConv, AWideInputsOneProductAgreesWithTheNaiveLayer) {
       grads.push_back(x.grad().clone());
       for (const torch::Tensor& p : conv->parameters()) grads.push_back(p.grad().clone());
     }
-    EXPECT_LT(rel_error(outs[0], outs[1]), 1e-12) << "concat " << concat;
+    EXPECT_LT(rel_error(outs[0], outs[1]), 1e-12) << in << " inputs, concat " << concat;
     const size_t per_run = grads.size() / 2;
     for (size_t k = 0; k < per_run; ++k)
-      EXPECT_LT(rel_error(grads[k], grads[per_run + k]), 1e-12) << "concat " << concat << ", gradient " << k;
+      EXPECT_LT(rel_error(grads[k], grads[per_run + k]), 1e-12)
+          << in << " inputs, concat " << concat << ", gradient " << k;
   }
 }
 

@@ -6,6 +6,7 @@
 #include "ops/attention.h"
 #include "ops/dropout.h"
 #include "ops/sparse_features.h"
+#include "ops/weight_product.h"
 
 namespace gat::model {
 
@@ -101,7 +102,7 @@ GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
     p.projected = products[0];
     p.scores = products[1].view({n, h, 2});
   } else if (x.size(1) < kOneProductInputs) {
-    p.projected = torch::mm(x, lin->weight.t());  // Wh, [N, H * F]
+    p.projected = ops::times_weight(x, lin->weight);  // Wh, [N, H * F]
     p.scores = torch::mm(x, score_weight.t()).view({n, h, 2});
   } else {
     // One product for Wh, both scores and the residual's projection where the layer has one: the

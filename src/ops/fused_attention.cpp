@@ -37,6 +37,7 @@
 
 #include "common/error.h"
 #include "ops/cpu_capability.h"
+#include "ops/weight_product.h"
 
 namespace gat::ops {
 namespace {
@@ -183,7 +184,7 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
   if (epilogue.residual.defined()) {
     const torch::Tensor& input = epilogue.residual;
     if (epilogue.residual_weight.defined())
-      addend = torch::mm(input, epilogue.residual_weight.t());
+      addend = times_weight(input, epilogue.residual_weight);
     else
       addend = input.is_sparse() ? input.to_dense() : input.contiguous();
     TORCH_CHECK(addend.sizes() == torch::IntArrayRef({n, width}) && addend.scalar_type() == projected.scalar_type(),
