@@ -101,8 +101,7 @@ TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
   // Three heads take the kernels' general loops over an edge's heads; 1, 2, 4, 6 and 8 heads take
   // them unrolled for that count (with_heads), PPI's 4 x 256 layer as one head a tile and its 6 x 121.
   // The dense reference's bmm runs in full float32 on a GPU too: LibTorch's default keeps TF32 off.
-  for (const auto& [h, f] :
-       std::vector<std::pair<int64_t, int64_t>>{
+  for (const auto& [h, f] : std::vector<std::pair<int64_t, int64_t>>{
            {3, 70}, {3, 72}, {3, 121}, {3, 24}, {3, 8}, {8, 8}, {1, 64}, {2, 24}, {4, 64}, {6, 121}}) {
     const std::string features = ", " + std::to_string(h) + " heads of " + std::to_string(f) + " features";
     const Inputs in = random_inputs(c.n, h, f, dtype, 5, device);

@@ -115,7 +115,8 @@ TEST(GATConv, NarrowAndWideInputsAgreeWithTheNaiveLayer) {
   torch::manual_seed(4);
   const int64_t n = 14;
   const torch::Tensor edges = random_graph(n, 0.3, false, 7);
-  for (const auto& [in, concat] : std::vector<std::pair<int64_t, bool>>{{600, true}, {600, false}, {50, true}, {50, false}}) {
+  for (const auto& [in, concat] :
+       std::vector<std::pair<int64_t, bool>>{{600, true}, {600, false}, {50, true}, {50, false}}) {
     GATConv conv(GATConvOptions(in, 5).heads(3).concat(concat).residual(true));
     conv->to(torch::kFloat64);
     {

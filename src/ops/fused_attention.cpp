@@ -84,8 +84,8 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
         return;
       }
 #endif
-      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), x.stride(0), ss, sd, mask, ptr64(plan.target_ptr), ptr64(plan.edge_index),
-                               slope, addend ? addend->data_ptr<scalar_t>() : nullptr,
+      forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), x.stride(0), ss, sd, mask, ptr64(plan.target_ptr),
+                               ptr64(plan.edge_index), slope, addend ? addend->data_ptr<scalar_t>() : nullptr,
                                bias ? bias->data_ptr<scalar_t>() : nullptr, elu, alpha.data_ptr<scalar_t>(),
                                out.data_ptr<scalar_t>());
     });
