@@ -112,7 +112,7 @@ GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
     if (res) weights.push_back(res->weight);
     std::vector<int64_t> widths;
     for (const torch::Tensor& w : weights) widths.push_back(w.size(0));
-    const std::vector<torch::Tensor> parts = torch::mm(x, torch::cat(weights).t()).split_with_sizes(widths, 1);
+    const std::vector<torch::Tensor> parts = ops::times_weight(x, torch::cat(weights)).split_with_sizes(widths, 1);
     p.projected = parts[0];  // Wh, [N, H * F], its rows where the product left them
     p.scores = parts[1].contiguous().view({n, h, 2});
     if (res) p.residual = parts[2].contiguous();

@@ -1,16 +1,29 @@
-// The product of an input with a layer's weight, laid out for the weight's gradient.
+// The products of an input with a layer's weights, forward and backward.
 #pragma once
 
 #include <torch/torch.h>
 
 namespace gat::ops {
 
-// x · wᵀ for a weight w [out, in] and an input x [N, in] of few columns (PPI's 50 features). wᵀ goes
-// to the product as its own contiguous [in, out] copy, so that autograd forms w's gradient as
-// xᵀ · dY, streaming the wide dY [N, out] by rows, rather than as (dYᵀ · x)ᵀ, which BLAS first packs
-// from dY's transpose. PPI's first layer (4,490 x 50 by 1,024, 2 threads): 3.4-3.9 ms a gradient
-// against 4.8-5.4 ms. From a few hundred inputs on the two forms take the same time, and there
-// GATConv makes one product of all its weights instead (GATConv::project).
+// x · wᵀ for a weight w [out, in] and a dense input x [N, in], differentiable in both.
+//
+// On the CPU, from kSplitProductWork multiply-adds on, with more than one thread, each product of
+// the forward and the backward (x's gradient dY · w, w's dYᵀ · x) is cut by its result's rows into
+// one contiguous block per thread, and each block is one single-threaded BLAS call. OpenBLAS's own
+// threads share the packed panels of one call and wait for each other at every panel; blocks of their
+// own wait only once, at the end. PPI's products (4,490 rows, 2 threads, docs/performance.md "Rows
+// split across the threads"): the 1,024-wide layers' 2-4 % faster, the 50-input layer's 15-25 %; a
+// 2,048-cube product 1-4 %. An element's sum runs over the same inner dimension either way but BLAS
+// blocks it by the rows it is given, so the result depends on the thread count, as OpenBLAS's own
+// split does; the same count gives the same bits.
+//
+// Below that, and on CUDA, LibTorch's mm, with wᵀ as its own contiguous [in, out] copy: autograd then
+// forms w's gradient as xᵀ · dY, streaming dY [N, out] by rows, rather than as (dYᵀ · x)ᵀ, which BLAS
+// first packs from dY's transpose (PPI's first layer on OpenBLAS's threads: 3.4-3.9 ms a gradient
+// against 4.8-5.4 ms).
 torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w);
+
+// Multiply-adds (N x in x out) from which times_weight cuts a CPU product by rows.
+constexpr double kSplitProductWork = 1 << 24;
 
 }  // namespace gat::ops
