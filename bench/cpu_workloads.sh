@@ -4,9 +4,11 @@
 #   turns for 3 rounds, and the PyTorch eager reference (../shared/bench/ref_gat.py); the floors of
 #   Cora, Citeseer and Pubmed's shape (bench/floors.py); a Pubmed-shaped step (planetoid-synth's
 #   files) beside its eager reference; `perf` over 1,000 one-thread Cora steps (the sparse
-#   products' share); then PPI's floor measured right before its step, twice, and the two
-#   binaries taking turns on PPI.
-#     bench/cpu_workloads.sh OUT [BASELINE NAME]      (no BASELINE: this build alone)
+#   products' share); then PPI's floor measured right before its step, PAIRS times (default 2),
+#   and the two binaries taking turns on PPI. bench/workload_summary.py OUT sums a run up.
+#     [PAIRS=N] bench/cpu_workloads.sh OUT [BASELINE NAME]      (no BASELINE: this build alone)
+# A loaded host moves PPI's step more than its floor (docs/performance.md, "Rows split across the
+# threads"): 10 pairs say more about the ratio than 2.
 # Timings on shared machines drift 10-20 % within minutes: compare figures from one run only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +62,7 @@ perf record -o "$out/cora.perf" -- "$build/gat_bench" --config configs/cora.yaml
 perf report -i "$out/cora.perf" --no-children --sort symbol 2>/dev/null | grep -v '^#' | grep '%' | sed -n '1,40p' | cut -c1-160 \
   >"$out/cora_perf_1000_steps.txt"
 rm -f "$out/cora.perf"
-for pair in 1 2; do
+for pair in $(seq 1 "${PAIRS:-2}"); do
   echo "{\"pair\":$pair,\"floor\":$(/usr/bin/python3 bench/floors.py --threads 2)}" >>"$out/ppi_floor_then_step.jsonl"
   echo "{\"pair\":$pair,\"step\":$("$build/gat_bench" "${ppi[@]}" --steps 10)}" >>"$out/ppi_floor_then_step.jsonl"
 done
