@@ -12,8 +12,8 @@ namespace gat::ops {
 // one contiguous block per thread, and each block is one single-threaded BLAS call. OpenBLAS's own
 // threads share the packed panels of one call and wait for each other at every panel; blocks of their
 // own wait only once, at the end. PPI's products (4,490 rows, 2 threads, docs/performance.md "Rows
-// split across the threads"): the 1,024-wide layers' 2-4 % faster, the 50-input layer's 15-25 %; a
-// 2,048-cube product 1-4 %. An element's sum runs over the same inner dimension either way but BLAS
+// split across the threads"): the 1,024-wide layers' 2-8 % faster, the 50-input layer's 13-25 %; a
+// 2,048-cube product 2 %. An element's sum runs over the same inner dimension either way but BLAS
 // blocks it by the rows it is given, so the result depends on the thread count, as OpenBLAS's own
 // split does; the same count gives the same bits.
 //
