@@ -1,5 +1,5 @@
 // times_weight (x · wᵀ) against the product in float64, forward and both gradients, on the rows split
-// across threads and on LibTorch's mm below it, and its bits for a given thread count.
+// across threads and on LibTorch's mm on one thread, and its bits for a given thread count.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +7,7 @@
 
 namespace {
 
+using gat::ops::BelowSplit;
 using gat::ops::times_weight;
 
 // 2,999 rows (not a multiple of 2 or 3 threads' blocks) x 100 inputs x 64 outputs: 19.2 M
@@ -21,7 +22,7 @@ struct Result {
 // Output and both gradients under the loss sum(out * r).
 Result run(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& r, bool x_grad = true) {
   torch::Tensor x = x0.clone().requires_grad_(x_grad), w = w0.clone().requires_grad_(true);
-  torch::Tensor out = times_weight(x, w);
+  torch::Tensor out = times_weight(x, w, BelowSplit::kTransposedCopy);
   (out * r).sum().backward();
   return {out.detach(), x_grad ? x.grad() : torch::Tensor(), w.grad()};
 }
@@ -78,7 +79,7 @@ TEST_F(WeightProduct, TheSameThreadCountGivesTheSameBits) {
 }
 
 TEST_F(WeightProduct, RejectsMismatchedShapes) {
-  EXPECT_THROW(times_weight(torch::zeros({4, 3}), torch::zeros({5, 2})), c10::Error);
+  EXPECT_THROW(times_weight(torch::zeros({4, 3}), torch::zeros({5, 2}), BelowSplit::kTransposedView), c10::Error);
 }
 
 }  // namespace

@@ -102,7 +102,7 @@ GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
     p.projected = products[0];
     p.scores = products[1].view({n, h, 2});
   } else if (x.size(1) < kOneProductInputs) {
-    p.projected = ops::times_weight(x, lin->weight);  // Wh, [N, H * F]
+    p.projected = ops::times_weight(x, lin->weight, ops::BelowSplit::kTransposedCopy);  // Wh, [N, H * F]
     p.scores = torch::mm(x, score_weight.t()).view({n, h, 2});
   } else {
     // One product for Wh, both scores and the residual's projection where the layer has one: the
@@ -112,7 +112,8 @@ GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
     if (res) weights.push_back(res->weight);
     std::vector<int64_t> widths;
     for (const torch::Tensor& w : weights) widths.push_back(w.size(0));
-    const std::vector<torch::Tensor> parts = ops::times_weight(x, torch::cat(weights)).split_with_sizes(widths, 1);
+    const std::vector<torch::Tensor> parts =
+        ops::times_weight(x, torch::cat(weights), ops::BelowSplit::kTransposedView).split_with_sizes(widths, 1);
     p.projected = parts[0];  // Wh, [N, H * F], its rows where the product left them
     p.scores = parts[1].contiguous().view({n, h, 2});
     if (res) p.residual = parts[2].contiguous();

@@ -49,11 +49,11 @@ bool split_by_rows(const torch::Tensor& x, const torch::Tensor& w) {
 
 }  // namespace
 
-torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w) {
+torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w, BelowSplit below) {
   TORCH_CHECK(x.dim() == 2 && w.dim() == 2 && x.size(1) == w.size(1), "times_weight: x [N, in] and w [out, in], got ",
               x.sizes(), " and ", w.sizes());
   if (split_by_rows(x, w)) return RowsSplitProduct::apply(x, w);
-  return torch::mm(x, w.t().contiguous());
+  return torch::mm(x, below == BelowSplit::kTransposedCopy ? w.t().contiguous() : w.t());
 }
 
 }  // namespace gat::ops

@@ -17,11 +17,18 @@ namespace gat::ops {
 // blocks it by the rows it is given, so the result depends on the thread count, as OpenBLAS's own
 // split does; the same count gives the same bits.
 //
-// Below that, and on CUDA, LibTorch's mm, with wᵀ as its own contiguous [in, out] copy: autograd then
-// forms w's gradient as xᵀ · dY, streaming dY [N, out] by rows, rather than as (dYᵀ · x)ᵀ, which BLAS
-// first packs from dY's transpose (PPI's first layer on OpenBLAS's threads: 3.4-3.9 ms a gradient
-// against 4.8-5.4 ms).
-torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w);
+// Below that, on one thread and on CUDA, LibTorch's mm, taking w as `below` says.
+enum class BelowSplit {
+  // wᵀ as its own contiguous [in, out] copy, for an input of few columns (PPI's 50 features):
+  // autograd then forms w's gradient as xᵀ · dY, streaming the wide dY [N, out] by rows, rather than
+  // as (dYᵀ · x)ᵀ, which BLAS first packs from dY's transpose (PPI's first layer on OpenBLAS's
+  // threads: 3.4-3.9 ms a gradient against 4.8-5.4 ms).
+  kTransposedCopy,
+  // w.t() as it lies: from a few hundred inputs on the two forms take the same time, and the copy
+  // would be one more pass over w.
+  kTransposedView,
+};
+torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w, BelowSplit below);
 
 // Multiply-adds (N x in x out) from which times_weight cuts a CPU product by rows.
 constexpr double kSplitProductWork = 1 << 24;
