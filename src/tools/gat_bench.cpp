@@ -261,20 +261,20 @@ int main(int argc, char** argv) {
   app.add_option("--set", overrides, "Override a config key, as in gat_train");
   auto* data_flag = app.add_option("--data", data_path, "Time on this HDF5 dataset instead of data.path");
   app.add_option("--threads", threads, "Compute threads (default: train.threads, else all cores)");
-  app.add_option("--steps", timing.steps, "Timed steps")->check(CLI::PositiveNumber);
-  app.add_option("--warmup", timing.warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
+  app.add_option("--steps", timing.steps, "Timed steps")->check(gat::tools::at_least(1));
+  app.add_option("--warmup", timing.warmup, "Untimed steps first")->check(gat::tools::at_least(0));
   auto* trace_flag = app.add_option("--trace", timing.trace,
                                     "Write the timed steps' LibTorch ops and GPU kernels to this file as a Chrome "
                                     "trace (bench/trace_summary.py sums it up); timings include the profiler's cost");
   gat::data::RandomGraphsOptions shape;
   auto* graphs_flag =
       app.add_option("--graphs", shape.graphs, "Time a batch of this many random graphs instead of the config's data")
-          ->check(CLI::PositiveNumber)
+          ->check(gat::tools::at_least(1))
           ->excludes(data_flag);
-  app.add_option("--nodes", shape.nodes, "Nodes per random graph")->needs(graphs_flag)->check(CLI::PositiveNumber);
+  app.add_option("--nodes", shape.nodes, "Nodes per random graph")->needs(graphs_flag)->check(gat::tools::at_least(1));
   app.add_option("--degree", shape.degree, "Directed edges drawn per node (both directions are kept)")
       ->needs(graphs_flag)
-      ->check(CLI::PositiveNumber);
+      ->check(gat::tools::at_least(1));
   app.add_option("--features", shape.features, "Features per node of the random graphs")->needs(graphs_flag);
   app.add_option("--classes", shape.classes, "Labels (multilabel) of the random graphs")->needs(graphs_flag);
   app.add_flag("--walk", walk,

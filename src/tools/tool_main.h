@@ -26,6 +26,18 @@ inline void start_rank_logging(const dist::Communicator& host, const std::string
   log::init(host.rank(), quiet && level != "off" ? "warn" : level);
 }
 
+// Checks for counts and sizes: "--steps: expected a whole number of at least 1, got 0", where CLI11's
+// own PositiveNumber names float's range.
+inline CLI::Validator at_least(long long least) {
+  return CLI::Validator(
+      [least](std::string& value) -> std::string {
+        long long n = 0;
+        if (CLI::detail::lexical_cast(value, n) && n >= least) return {};
+        return "expected a whole number of at least " + std::to_string(least) + ", got " + value;
+      },
+      ">=" + std::to_string(least));
+}
+
 // Parses argv into `app` (bad arguments: exit code 2), starts the communicator and runs body(comm)
 // under run_reporting_errors. Returns main's exit code.
 inline int run_tool(const char* tool, CLI::App& app, int argc, char** argv,
