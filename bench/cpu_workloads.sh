@@ -4,8 +4,9 @@
 #   turns for 3 rounds, and the PyTorch eager reference (../shared/bench/ref_gat.py); the floors of
 #   Cora, Citeseer and Pubmed's shape (bench/floors.py); a Pubmed-shaped step (planetoid-synth's
 #   files) beside its eager reference; `perf` over 1,000 one-thread Cora steps (the sparse
-#   products' share); then PPI's floor measured right before its step, PAIRS times (default 2),
-#   and the two binaries taking turns on PPI. bench/workload_summary.py OUT sums a run up.
+#   products' share); then PPI's floor measured right before its step, PAIRS times (default 2), the
+#   step also timing floors.py's product right before each of its steps (--reference-matmul), and
+#   the two binaries taking turns on PPI. bench/workload_summary.py OUT sums a run up.
 #     [PAIRS=N] bench/cpu_workloads.sh OUT [BASELINE NAME]      (no BASELINE: this build alone)
 # A loaded host moves PPI's step more than its floor (docs/performance.md, "Rows split across the
 # threads"): 10 pairs say more about the ratio than 2.
@@ -64,7 +65,8 @@ perf report -i "$out/cora.perf" --no-children --sort symbol 2>/dev/null | grep -
 rm -f "$out/cora.perf"
 for pair in $(seq 1 "${PAIRS:-2}"); do
   echo "{\"pair\":$pair,\"floor\":$(/usr/bin/python3 bench/floors.py --threads 2)}" >>"$out/ppi_floor_then_step.jsonl"
-  echo "{\"pair\":$pair,\"step\":$("$build/gat_bench" "${ppi[@]}" --steps 10)}" >>"$out/ppi_floor_then_step.jsonl"
+  echo "{\"pair\":$pair,\"step\":$("$build/gat_bench" "${ppi[@]}" --steps 10 --reference-matmul 2048)}" \
+    >>"$out/ppi_floor_then_step.jsonl"
 done
 for round in 1 2 3; do
   for binary in "${names[@]}"; do record ppi_step_ab.jsonl "$binary" $round "${ppi[@]}" --steps 8; done

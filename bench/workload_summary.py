@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Sums up one bench/cpu_workloads.sh run (its OUT folder): Cora's step per binary and thread count
 (min-max of the rounds' medians) beside the eager reference, PPI's floor-then-step pairs with each
-pair's ratio (the step's minimum and median over the floor measured right before it) and how many
-pairs are within issue 25's 1.3x, the alternated PPI rounds as HEAD / baseline, the Pubmed-shaped
+pair's ratio (the step's minimum and median over the floor measured right before it; where the
+step ran with --reference-matmul, also its median over the floor at the rate measured right before
+each step) and how many pairs are within issue 25's 1.3x, the alternated PPI rounds as HEAD / baseline, the Pubmed-shaped
 step beside its reference, and the node-level floors. A folder of pairs alone gives the pairs only.
 
     /usr/bin/python3 bench/workload_summary.py OUT
@@ -42,7 +43,7 @@ def main():
             print(f"cora step, {threads} thread(s), {binary}: {span(steps)} ms")
     for r in lines(folder, "cora_eager.jsonl"):
         print(f"cora eager, {r['threads']} thread(s): {r['median_train_step_s'] * 1e3:.1f} ms")
-    ratios = []
+    ratios, same_seconds = [], []
     for r in lines(folder, "ppi_floor_then_step.jsonl"):
         if "floor" in r:
             floor = r["floor"]
@@ -51,13 +52,18 @@ def main():
         low = step["min_step_s"] / floor["flop_floor_s"]
         mid = step["median_step_s"] / floor["flop_floor_s"]
         ratios.append(mid)
+        same = ""
+        if "median_step_gflop_at_reference" in step:
+            same_seconds.append(step["median_step_gflop_at_reference"] / sum(floor["gflop"].values()))
+            same = (f"; each step over the floor at the rate right before it: {same_seconds[-1]:.3f}x "
+                    f"({step['median_reference_gflops']:.1f} GFLOP/s)")
         print(f"ppi pair {r['pair']}: floor {floor['flop_floor_s'] * 1e3:.1f} ms "
               f"({floor['matmul_gflops']} GFLOP/s), step {step['median_step_s'] * 1e3:.1f} ms "
-              f"({step['min_step_s'] * 1e3:.1f} min), {low:.3f}-{mid:.3f}x")
-    if ratios:
-        within = sum(x <= BOUND for x in ratios)
-        print(f"ppi pairs within {BOUND}x by the median step: {within} of {len(ratios)}; "
-              f"median pair {statistics.median(ratios):.3f}x")
+              f"({step['min_step_s'] * 1e3:.1f} min), {low:.3f}-{mid:.3f}x{same}")
+    for name, values in [("the median step", ratios), ("the step over the floor right before it", same_seconds)]:
+        if values:
+            print(f"ppi pairs within {BOUND}x by {name}: {sum(x <= BOUND for x in values)} of {len(values)}; "
+                  f"median pair {statistics.median(values):.3f}x")
     ab = lines(folder, "ppi_step_ab.jsonl")
     if ab:
         baseline = next(b for b in dict.fromkeys(r["binary"] for r in ab) if b != "HEAD")

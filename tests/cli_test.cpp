@@ -254,6 +254,31 @@ TEST_F(GatTrainCli, GatBenchScaleTimesEachSizeOnItsOwnBatch) {
   }
 }
 
+// gat_bench --reference-matmul: each timed step is priced at the product's rate measured right
+// before it, so the step's work at that rate over the rate is a step's time again (within the
+// steps' spread); 0 is refused, and so is a trace, whose timeline the products would cross.
+TEST_F(GatTrainCli, GatBenchReferenceMatmulPricesEachStepAtTheRateBeforeIt) {
+  const std::string c = write_config("data: {path: " + kData + "}\n");
+  const Outcome o = run("--config " + c + " --steps 3 --warmup 1 --threads 1 --reference-matmul 64", "gat_bench");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const nlohmann::json r = nlohmann::json::parse(o.out);
+  EXPECT_EQ(r["reference_matmul"], 64);
+  const double rate = r["median_reference_gflops"].get<double>(), work = r["median_step_gflop_at_reference"];
+  ASSERT_GT(rate, 0);
+  const double step = r["median_step_s"];
+  EXPECT_GT(work / rate, 0.25 * step);
+  EXPECT_LT(work / rate, 4 * step);
+
+  const Outcome zero = run("--config " + c + " --steps 1 --reference-matmul 0", "gat_bench");
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_EQ(zero.err.substr(0, zero.err.find('\n')),
+            "--reference-matmul: expected a whole number of at least 1, got 0");
+  const Outcome traced =
+      run("--config " + c + " --steps 1 --reference-matmul 64 --trace " + (dir_ / "t.json").string(), "gat_bench");
+  EXPECT_EQ(traced.exit_code, 2);
+  EXPECT_EQ(traced.err.substr(0, traced.err.find('\n')), "--reference-matmul excludes --trace");
+}
+
 TEST_F(GatTrainCli, BadArguments) {
   EXPECT_EQ(run("--no-such-flag").exit_code, 2);
   EXPECT_EQ(run("").exit_code, 2);  // --config is required

@@ -4,7 +4,8 @@
 // repeats the random batch at 1, 2, 4 and 8 times the nodes per graph, so cost against size can
 // be read off; its timed steps take the four batches in turn. Under mpirun the step's global batch
 // is split across ranks as in training. On a GPU (train.device) steps are timed with CUDA events
-// and the peak GPU memory is reported.
+// and the peak GPU memory is reported. --reference-matmul times bench/floors.py's product before each
+// timed step, so that a step and the rate its floor is reckoned at are measured in the same seconds.
 #include <sys/resource.h>
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,41 @@ struct Timing {
   int steps = 50;
   int warmup = 5;
   std::string trace;  // where the timed steps' op and kernel timeline goes, if anywhere
+  int64_t reference_matmul = 0;  // the side of the product timed before each timed step; 0: none
+};
+
+// The rate of bench/floors.py's float32 product of two n x n matrices, from the best of kTries
+// (floors.py takes the best of 10, once per run; here it is taken right before each step). A shared
+// machine's slow minutes slow every part of a step alike, forward, backward, Adam and reading the
+// batch (docs/performance.md, "The floor in the step's own seconds"); a floor measured seconds
+// before the steps, from its fastest product, does not see them.
+class ReferenceProduct {
+ public:
+  ReferenceProduct(int64_t n, const torch::Device& device)
+      : n_(n), a_(torch::randn({n, n}, torch::TensorOptions(device))), b_(torch::randn_like(a_)), timer_(device) {
+    torch::mm(a_, b_);  // first-touch page faults and thread start-up are not the rate
+  }
+
+  // FLOP/s, measured now.
+  double rate() {
+    constexpr int kTries = 3;
+    double best = 0;
+    for (int i = 0; i < kTries; ++i) {
+      timer_.start();
+      torch::mm(a_, b_);
+      timer_.stop();
+      const double seconds = timer_.seconds();
+      best = i == 0 ? seconds : std::min(best, seconds);
+    }
+    return 2.0 * n_ * n_ * n_ / best;
+  }
+
+  int64_t size() const { return n_; }
+
+ private:
+  int64_t n_;
+  torch::Tensor a_, b_;
+  gat::DeviceTimer timer_;
 };
 
 // Training steps on one batch: its dataset, its trainer, and the times of its timed steps.
@@ -59,13 +95,14 @@ class BatchBench {
   // graphs shuffled by train.seed, as an epoch does (wrapping around), and a streamed dataset reads
   // the next step's graphs while a step computes: what reading the data costs is then timed too.
   BatchBench(const gat::config::Config& config, gat::data::GraphDataset dataset, gat::dist::Communicator& comm,
-             const torch::Device& device, bool all_graphs, bool walk)
+             const torch::Device& device, bool all_graphs, bool walk, ReferenceProduct* reference)
       : config_(config),
         comm_(comm),
         device_(device),
         dataset_(std::move(dataset)),
         trainer_(config, dataset_, comm, device),  // refers to dataset_, declared before it
-        timer_(device) {
+        timer_(device),
+        reference_(reference) {
     trainer_.reset(config.train.seed);
     graphs_ = gat::data::graph_ids(dataset_.train);
     if (walk && !trainer_.batches().node_level()) {
@@ -90,6 +127,7 @@ class BatchBench {
       walked_nodes_ += gat::data::nodes_in(dataset_, graphs_);
       walked_edges_ += gat::data::edges_in(dataset_, graphs_);
     }
+    const double rate = timed && reference_ ? reference_->rate() : 0;
     gat::synchronize(device_);
     comm_.barrier();  // every rank starts the step together
     gat::train::StepTimes parts;
@@ -102,6 +140,7 @@ class BatchBench {
     const double seconds = timer_.seconds();
     if (!timed) return;
     times_.push_back(seconds);
+    if (reference_) reference_rate_.push_back(rate), step_work_at_rate_.push_back(seconds * rate);
     data_.push_back(parts.data), forward_.push_back(parts.forward), backward_.push_back(parts.backward),
         reduce_.push_back(parts.reduce), optimizer_.push_back(parts.optimizer);
     compute_.push_back(parts.data + parts.forward + parts.backward);
@@ -182,6 +221,13 @@ class BatchBench {
         {"peak_rss_mb", peak_rss_mb_},  // of rank 0, over the process up to this batch's first timed step
         {"peak_gpu_mb", peak_gpu_mb_},  // allocated by LibTorch on rank 0's GPU in that step
     });
+    if (reference_) {
+      // A step's time times the rate measured right before it is the work the reference product does
+      // in that time: over floors.py's gflop (dense + attention) it is that step over its floor.
+      j["reference_matmul"] = reference_->size();
+      j["median_reference_gflops"] = median(reference_rate_) / 1e9;
+      j["median_step_gflop_at_reference"] = median(step_work_at_rate_) / 1e9;
+    }
     return j;
   }
 
@@ -192,11 +238,13 @@ class BatchBench {
   gat::data::GraphDataset dataset_;
   gat::train::Trainer trainer_;
   gat::DeviceTimer timer_;
+  ReferenceProduct* reference_;  // this rank's reference product, or none
   std::vector<int64_t> graphs_;
   int64_t nodes_ = 0, edges_ = 0;
   std::vector<int64_t> order_;  // walking: the shuffled training graphs
   int64_t walked_ = 0, walked_nodes_ = 0, walked_edges_ = 0;
   std::vector<double> times_, data_, forward_, backward_, reduce_, optimizer_, compute_, work_imbalance_;
+  std::vector<double> reference_rate_, step_work_at_rate_;  // FLOP/s before each timed step, and step x rate
   double peak_rss_mb_ = 0;
   nlohmann::json peak_gpu_mb_ = nullptr;
 };
@@ -263,6 +311,11 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Compute threads (default: train.threads, else all cores)");
   app.add_option("--steps", timing.steps, "Timed steps")->check(gat::tools::at_least(1));
   app.add_option("--warmup", timing.warmup, "Untimed steps first")->check(gat::tools::at_least(0));
+  auto* reference_flag = app.add_option("--reference-matmul", timing.reference_matmul,
+                                        "Before each timed step, time bench/floors.py's float32 product of two "
+                                        "matrices of this side (2048 as floors.py on a CPU), best of 3, so that "
+                                        "step and floor are measured in the same seconds")
+                             ->check(gat::tools::at_least(1));
   auto* trace_flag = app.add_option("--trace", timing.trace,
                                     "Write the timed steps' LibTorch ops and GPU kernels to this file as a Chrome "
                                     "trace (bench/trace_summary.py sums it up); timings include the profiler's cost");
@@ -284,6 +337,7 @@ int main(int argc, char** argv) {
   app.add_flag("--scale", scale, "Repeat at 1, 2, 4 and 8 times --nodes, one JSON line each")
       ->needs(graphs_flag)
       ->excludes(trace_flag);
+  reference_flag->excludes(trace_flag);
   return gat::tools::run_tool("gat_bench", app, argc, argv, [&](gat::dist::Communicator& host) {
     gat::keep_freed_memory();
     gat::log::init(host.rank(), "warn");
@@ -294,12 +348,16 @@ int main(int argc, char** argv) {
     const bool random = graphs_flag->count() > 0;
     const std::vector<int64_t> factors = scale ? std::vector<int64_t>{1, 2, 4, 8} : std::vector<int64_t>{1};
     BatchRun run(setup.device(), timing);
+    std::unique_ptr<ReferenceProduct> reference;
+    if (timing.reference_matmul > 0)
+      reference = std::make_unique<ReferenceProduct>(timing.reference_matmul, setup.device());
     for (int64_t factor : factors) {
       gat::data::RandomGraphsOptions scaled = shape;
       scaled.nodes = shape.nodes * factor;
       gat::data::GraphDataset dataset = random ? gat::data::random_graphs(scaled) : gat::train::load_dataset(config);
       gat::train::check_model_fits_memory(config.model, dataset, gat::train::ModelUse::kTraining);
-      run.add(std::make_unique<BatchBench>(config, std::move(dataset), comm, setup.device(), random, walk));
+      run.add(std::make_unique<BatchBench>(config, std::move(dataset), comm, setup.device(), random, walk,
+                                           reference.get()));
     }
     const std::vector<nlohmann::json> results = run.finish();
     for (std::size_t s = 0; s < factors.size(); ++s) {
