@@ -66,12 +66,12 @@ def main():
                   f"median pair {statistics.median(values):.3f}x")
     ab = lines(folder, "ppi_step_ab.jsonl")
     if ab:
-        baseline = next(b for b in dict.fromkeys(r["binary"] for r in ab) if b != "HEAD")
+        baseline = next((b for b in dict.fromkeys(r["binary"] for r in ab) if b != "HEAD"), None)
         for round_ in sorted({r["round"] for r in ab}):
             step = {r["binary"]: r["result"]["median_step_s"] for r in ab if r["round"] == round_}
-            print(f"ppi round {round_}: {baseline} {step[baseline] * 1e3:.1f} ms, "
-                  f"HEAD {step['HEAD'] * 1e3:.1f} ms, "
-                  f"HEAD / {baseline} {step['HEAD'] / step[baseline]:.3f}")
+            beside = "" if baseline is None else (f"{baseline} {step[baseline] * 1e3:.1f} ms, ")
+            ratio = "" if baseline is None else f", HEAD / {baseline} {step['HEAD'] / step[baseline]:.3f}"
+            print(f"ppi round {round_}: {beside}HEAD {step['HEAD'] * 1e3:.1f} ms{ratio}")
     pubmed = lines(folder, "pubmed_synth_step.jsonl")
     for threads in (1, 2):
         steps = [r["result"]["median_step_s"] for r in pubmed if r["result"]["threads"] == threads]
