@@ -8,8 +8,8 @@
 #   step also timing floors.py's product right before each of its steps (--reference-matmul), and
 #   the two binaries taking turns on PPI. bench/workload_summary.py OUT sums a run up.
 #     [PAIRS=N] bench/cpu_workloads.sh OUT [BASELINE NAME]      (no BASELINE: this build alone)
-# A loaded host moves PPI's step more than its floor (docs/performance.md, "Rows split across the
-# threads"): 10 pairs say more about the ratio than 2.
+# A loaded host moves PPI's step more than its floor, even measured in the same seconds
+# (docs/performance.md, "The floor in the step's own seconds"): 10 pairs say more about the ratio than 2.
 # Timings on shared machines drift 10-20 % within minutes: compare figures from one run only.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,8 +3,9 @@
 (min-max of the rounds' medians) beside the eager reference, PPI's floor-then-step pairs with each
 pair's ratio (the step's minimum and median over the floor measured right before it; where the
 step ran with --reference-matmul, also its median over the floor at the rate measured right before
-each step) and how many pairs are within issue 25's 1.3x, the alternated PPI rounds as HEAD / baseline, the Pubmed-shaped
-step beside its reference, and the node-level floors. A folder of pairs alone gives the pairs only.
+each step) and how many pairs are within issue 25's 1.3x, the alternated PPI rounds as HEAD /
+baseline (HEAD alone without one), the Pubmed-shaped step beside its reference, and the node-level
+floors. A folder of pairs alone gives the pairs only.
 
     /usr/bin/python3 bench/workload_summary.py OUT
 """
