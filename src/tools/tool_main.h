@@ -38,14 +38,18 @@ inline CLI::Validator at_least(long long least) {
       ">=" + std::to_string(least));
 }
 
-// Parses argv into `app` (bad arguments: exit code 2), starts the communicator and runs body(comm)
-// under run_reporting_errors. Returns main's exit code.
+// Parses argv into `app`, starts the communicator and runs body(comm) under run_reporting_errors.
+// Returns main's exit code. Bad arguments get one line, "tool: error: --steps: ...", as every other
+// input error does, and exit code 2; CLI11's own exit adds a second line pointing at --help. --help
+// itself (exit code 0) goes to CLI11, which prints the usage.
 inline int run_tool(const char* tool, CLI::App& app, int argc, char** argv,
                     const std::function<void(dist::Communicator&)>& body) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : kInputErrorExit;
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << std::string(tool) + ": error: " + one_line(e.what()) + "\n" << std::flush;
+    return kInputErrorExit;
   }
   std::unique_ptr<dist::Communicator> comm;
   try {
