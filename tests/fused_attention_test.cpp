@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 
 #include "common/edge_plan.h"
+#include "common/thread_speeds.h"
 #include "config/choice_names.h"
 #include "ops/attention.h"
 #include "ops/dropout.h"
@@ -176,6 +177,11 @@ TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
     at::set_num_threads(threads);
     results.push_back(run(AttentionImpl::kFused, in, plan, 0.3, 2));
   }
+  // The rows a thread takes follow its measured speed: with thread 0 timed three times as fast,
+  // the cuts move, and the bits must not.
+  for (int loop = 0; loop < 40; ++loop) gat::thread_speeds().record({3, 1}, {1, 1});
+  results.push_back(run(AttentionImpl::kFused, in, plan, 0.3, 2));
+  for (int loop = 0; loop < 40; ++loop) gat::thread_speeds().record({1, 1}, {1, 1});
   at::set_num_threads(before);
   for (std::size_t r = 1; r < results.size(); ++r)
     for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << kWhat[i] << ", run " << r;

@@ -28,6 +28,7 @@
 #endif
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/thread_speeds.h"
 #include "ops/cpu_capability.h"
 #include "ops/weight_product.h"
 

@@ -5,9 +5,11 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 #include <vector>
 
+#include "common/thread_speeds.h"
 #include "ops/cpu_capability.h"
 
 namespace gat::ops {
