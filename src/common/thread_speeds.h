@@ -9,7 +9,7 @@ namespace gat {
 
 // On a shared host one thread of a process can run persistently slower than another: on a 2-vCPU
 // machine, PPI's attention loops cut into equal halves left the faster thread idle 7-26 % of the
-// slower one's time, the same thread slower in over 90 % of the loops of a run, a different one
+// slower one's time, the same thread slower in 85-95 % of a run's loops, a different one
 // from run to run (docs/performance.md, "Threads of unequal speed"). Each thread's speed, relative
 // to the mean, is smoothed over the loops that report one.
 class ThreadSpeeds {
