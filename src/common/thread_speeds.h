@@ -23,7 +23,9 @@ class ThreadSpeeds {
   void record(const std::vector<double>& work, const std::vector<double>& seconds);
 
   static constexpr double kLeastSeconds = 2e-4;
-  // How much one loop moves the speeds: a few dozen loops a training step.
+  // How much one loop moves the speeds. A PPI step runs twelve such loops (four a layer), some too
+  // short to count; after twelve an old speed keeps 3 % of its weight, so a thread that turns slow
+  // is followed within a step or two.
   static constexpr double kWeight = 0.25;
   // Speeds kept within this factor of the mean either way: a thread stalled once (a page fault,
   // another process) must not be starved of rows for the rest of the run.
