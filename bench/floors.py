@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Prints the two floors of one GAT training step (docs/performance.md), in one run: the step's
-floating-point work over a measured float32 matmul rate, and the bytes it must move over a
+floating-point work over a measured float32 matmul rate (the faster of LibTorch's mm and, where
+libdnnl is installed, oneDNN's sgemm, which gat-dist's large CPU products use), and the bytes it must move over a
 measured copy bandwidth, for each thread count. LibTorch here is the same shared library
 gat-dist links. The defaults are configs/ppi.yaml on two PPI-sized graphs (gat_bench
 --graphs 2 --degree 14: 4,490 nodes, 124,886 edges plus one self loop per node); --workload
@@ -11,10 +12,30 @@ shape), whose sparse input features count by their non-zeros.
                                      [--threads 1 2] [--device cuda]
 """
 import argparse
+import ctypes
 import json
 import time
 
 import torch
+
+
+def dnnl_sgemm():
+    """oneDNN's row-major sgemm, which gat-dist's large CPU products call where it is built with
+    libdnnl-dev (src/ops/weight_product.cpp), or None where the library is not installed."""
+    try:
+        sgemm = ctypes.CDLL("libdnnl.so.2").dnnl_sgemm
+    except OSError:
+        return None
+    sgemm.restype = ctypes.c_int
+    sgemm.argtypes = [ctypes.c_char, ctypes.c_char] + [ctypes.c_int64] * 3 + [
+        ctypes.c_float, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_float,
+        ctypes.c_void_p, ctypes.c_int64]
+
+    def product(a, b, c):
+        n = a.size(0)
+        if sgemm(b"N", b"N", n, n, n, 1.0, a.data_ptr(), n, b.data_ptr(), n, 0.0, c.data_ptr(), n) != 0:
+            raise RuntimeError("dnnl_sgemm failed")
+    return product
 
 
 def best_of(fn, repeats):
@@ -95,8 +116,10 @@ def main():
     size = 8192 if gpu else 2048  # a GPU needs a larger product to reach its rate
     a = torch.randn(size, size, device=args.device)
     b = torch.randn(size, size, device=args.device)
+    c = torch.empty_like(a)
     src = torch.randn(256 * 1024 * 1024 if gpu else 64 * 1024 * 1024, device=args.device)  # beyond any cache
     dst = torch.empty_like(src)
+    dnnl = None if gpu else dnnl_sgemm()
 
     def timed(fn):
         def run():
@@ -108,7 +131,11 @@ def main():
     for threads in [0] if gpu else args.threads:
         if not gpu:
             torch.set_num_threads(threads)
-        matmul_rate = 2 * size ** 3 / timed(lambda: torch.mm(a, b))
+        # The floor takes the faster of LibTorch's mm and oneDNN's sgemm: gat-dist's own products run
+        # on the latter where it has it, and a floor must not be slower than what the step uses.
+        mm_rate = 2 * size ** 3 / timed(lambda: torch.mm(a, b))
+        dnnl_rate = 2 * size ** 3 / timed(lambda: dnnl(a, b, c)) if dnnl else None
+        matmul_rate = max(mm_rate, dnnl_rate or 0)
         copy_rate = 2 * src.numel() * 4 / timed(lambda: dst.copy_(src))
         print(json.dumps({
             "workload": args.workload or "ppi",
@@ -117,6 +144,8 @@ def main():
             "gflop": {k: round(v / 1e9, 2) for k, v in flops.items()},
             "gbytes": round(moved / 1e9, 3),
             "matmul_gflops": round(matmul_rate / 1e9, 1),
+            "mm_gflops": round(mm_rate / 1e9, 1),
+            "dnnl_sgemm_gflops": round(dnnl_rate / 1e9, 1) if dnnl_rate else None,
             "copy_gbps": round(copy_rate / 1e9, 1),
             "flop_floor_s": round(sum(flops.values()) / matmul_rate, 5),
             "byte_floor_s": round(moved / copy_rate, 5),

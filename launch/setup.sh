@@ -10,6 +10,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libtorch-dev
   libopenblas0-openmp  # without it LibTorch runs on reference BLAS, about 20x slower
+  libdnnl-dev  # oneDNN's sgemm for the large CPU products: on AVX-512 CPUs twice OpenBLAS's rate
   libopenmpi-dev openmpi-bin libyaml-cpp-dev libhdf5-dev
   libgtest-dev libgmock-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
   python3-numpy python3-scipy python3-h5py python3-matplotlib

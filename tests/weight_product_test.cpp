@@ -1,5 +1,6 @@
 // times_weight (x · wᵀ) against the product in float64, forward and both gradients, on the rows split
-// across threads and on LibTorch's mm on one thread, and its bits for a given thread count.
+// across 1, 2 and 3 threads, and its bits for a given thread count; product() against float64 for
+// each way its operands can lie, and its error for mismatched shapes.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 namespace {
 
 using gat::ops::BelowSplit;
+using gat::ops::product;
 using gat::ops::times_weight;
 
 // 2,999 rows (not a multiple of 2 or 3 threads' blocks) x 100 inputs x 64 outputs: 19.2 M
@@ -75,6 +77,42 @@ TEST_F(WeightProduct, TheSameThreadCountGivesTheSameBits) {
     const Result a = run(x, w, r), b = run(x, w, r);
     EXPECT_TRUE(torch::equal(a.out, b.out) && torch::equal(a.x_grad, b.x_grad) && torch::equal(a.w_grad, b.w_grad))
         << threads << " threads";
+  }
+}
+
+// Rows apart (as stored), a transposed view, and neither dimension contiguous (every second row and
+// column), which oneDNN's sgemm cannot take and LibTorch's mm does instead.
+std::vector<torch::Tensor> layouts(const torch::Tensor& t) {
+  const torch::Tensor wide = torch::zeros({2 * t.size(0), 2 * t.size(1)}, t.options());
+  wide.slice(0, 0, wide.size(0), 2).slice(1, 0, wide.size(1), 2).copy_(t);
+  return {t.contiguous(), t.t().contiguous().t(), wide.slice(0, 0, wide.size(0), 2).slice(1, 0, wide.size(1), 2),
+          t.narrow(0, 0, 1).expand_as(t)};  // the last: every row one stored row, stride 0
+}
+
+TEST_F(WeightProduct, ProductAgreesWithFloat64HoweverItsOperandsLie) {
+  torch::manual_seed(3);
+  const torch::Tensor a = torch::randn({301, 203}, torch::kFloat64), b = torch::randn({203, 157}, torch::kFloat64);
+  for (const int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    int case_index = 0;
+    for (const torch::Tensor& al : layouts(a.to(torch::kFloat32)))
+      for (const torch::Tensor& bl : layouts(b.to(torch::kFloat32))) {
+        const torch::Tensor c = product(al, bl);
+        const torch::Tensor expected = torch::mm(al.to(torch::kFloat64), bl.to(torch::kFloat64));
+        EXPECT_TRUE(c.is_contiguous() && c.sizes() == expected.sizes()) << case_index;
+        EXPECT_LT(relative_error(c, expected), 1e-6) << threads << " threads, layouts " << case_index;
+        ++case_index;
+      }
+  }
+  EXPECT_TRUE(torch::equal(product(torch::zeros({3, 0}), torch::ones({0, 2})), torch::zeros({3, 2})));
+}
+
+TEST_F(WeightProduct, ProductRejectsMismatchedShapes) {
+  try {
+    product(torch::zeros({4, 3}), torch::zeros({2, 5}));
+    FAIL() << "no error";
+  } catch (const c10::Error& e) {
+    EXPECT_EQ(e.msg(), "product: a [M, K] and b [K, P], got [4, 3] and [2, 5]");
   }
 }
 
