@@ -3,7 +3,9 @@
  * each shape, the calls, the median and minimum time (the first two calls of a shape, the
  * process's warm-up, left out) and the rate, and the calls' time per step at the medians. Calls made
  * on several threads at once (times_weight's blocks, ops/weight_product.h) each count in full, so
- * that figure is then thread time, not the step's wall time.
+ * that figure is then thread time, not the step's wall time. Products that go to oneDNN's sgemm
+ * (ops::product, in a build with libdnnl-dev) do not pass through sgemm_: to see them here, build
+ * with -DGAT_USE_DNNL=OFF.
  *
  *   gcc -O2 -shared -fPIC -o /tmp/sgemm_times.so bench/sgemm_times.c -ldl
  *   SGEMM_STEPS=25 LD_PRELOAD=/tmp/sgemm_times.so build/gat_bench --config configs/ppi.yaml \
