@@ -31,9 +31,9 @@ def dnnl_sgemm():
         ctypes.c_float, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_float,
         ctypes.c_void_p, ctypes.c_int64]
 
-    def product(a, b, c):
-        n = a.size(0)
-        if sgemm(b"N", b"N", n, n, n, 1.0, a.data_ptr(), n, b.data_ptr(), n, 0.0, c.data_ptr(), n) != 0:
+    def product(a, b, c):  # c = a · b, all three contiguous float32 on the CPU
+        (m, k), n = a.shape, b.size(1)
+        if sgemm(b"N", b"N", m, n, k, 1.0, a.data_ptr(), k, b.data_ptr(), n, 0.0, c.data_ptr(), n) != 0:
             raise RuntimeError("dnnl_sgemm failed")
     return product
 
