@@ -16,8 +16,10 @@ quick=${QUICK:-0}
 step() { echo "=== $* ($(date +%T))"; }
 
 step configure
+# GAT_USE_DNNL=OFF: the wheel's LibTorch carries its own oneDNN, which a Debian libdnnl must not meet
+# in one process; the CPU products stay on LibTorch's mm here.
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
-  -DGAT_PYTHON="$(command -v python3)" >"$out/configure.log" 2>&1 ||
+  -DGAT_USE_DNNL=OFF -DGAT_PYTHON="$(command -v python3)" >"$out/configure.log" 2>&1 ||
   { tail -30 "$out/configure.log"; exit 1; }
 grep "gat-dist:" "$out/configure.log"
 targets=()
