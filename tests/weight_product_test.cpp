@@ -80,13 +80,14 @@ TEST_F(WeightProduct, TheSameThreadCountGivesTheSameBits) {
   }
 }
 
-// Rows apart (as stored), a transposed view, and neither dimension contiguous (every second row and
-// column), which oneDNN's sgemm cannot take and LibTorch's mm does instead.
+// Rows apart (as stored), a transposed view, and two that oneDNN's sgemm cannot take and LibTorch's mm
+// does instead: neither dimension contiguous (every second row and column of a wider tensor), and
+// every row the one stored row (stride 0).
 std::vector<torch::Tensor> layouts(const torch::Tensor& t) {
   const torch::Tensor wide = torch::zeros({2 * t.size(0), 2 * t.size(1)}, t.options());
-  wide.slice(0, 0, wide.size(0), 2).slice(1, 0, wide.size(1), 2).copy_(t);
-  return {t.contiguous(), t.t().contiguous().t(), wide.slice(0, 0, wide.size(0), 2).slice(1, 0, wide.size(1), 2),
-          t.narrow(0, 0, 1).expand_as(t)};  // the last: every row one stored row, stride 0
+  const torch::Tensor every_second = wide.slice(0, 0, wide.size(0), 2).slice(1, 0, wide.size(1), 2);
+  every_second.copy_(t);
+  return {t.contiguous(), t.t().contiguous().t(), every_second, t.narrow(0, 0, 1).expand_as(t)};
 }
 
 TEST_F(WeightProduct, ProductAgreesWithFloat64HoweverItsOperandsLie) {
