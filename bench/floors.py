@@ -2,8 +2,8 @@
 """Prints the two floors of one GAT training step (docs/performance.md), in one run: the step's
 floating-point work over a measured float32 matmul rate (the faster of LibTorch's mm and, where
 libdnnl is installed, oneDNN's sgemm, which gat-dist's large CPU products use), and the bytes it
-must move over a measured copy bandwidth, for each thread count. LibTorch here is the same shared library
-gat-dist links. The defaults are configs/ppi.yaml on two PPI-sized graphs (gat_bench
+must move over a measured copy bandwidth, for each thread count. LibTorch here is the same shared
+library gat-dist links. The defaults are configs/ppi.yaml on two PPI-sized graphs (gat_bench
 --graphs 2 --degree 14: 4,490 nodes, 124,886 edges plus one self loop per node); --workload
 gives a node-level dataset's shape and its config's model instead (Cora, Citeseer, and Pubmed's
 shape), whose sparse input features count by their non-zeros.
