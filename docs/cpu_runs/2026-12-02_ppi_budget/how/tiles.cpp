@@ -4,18 +4,7 @@
 #include <cstring>
 #include <cstdint>
 #include <algorithm>
-typedef float V __attribute__((vector_size(32), aligned(4), may_alias));
-constexpr int64_t N = 4490, HF = 1024, ROW = 1032, TILE = 64, NT = HF / TILE, kCopyRows = 32;
-void to_tiles(const float* x, float* tiles) {
-  for (int64_t r0 = 0; r0 < N; r0 += kCopyRows) {
-    int64_t r1 = std::min(N, r0 + kCopyRows);
-    for (int64_t t = 0; t < NT; ++t)
-      for (int64_t j = r0; j < r1; ++j) {
-        const V* from = (const V*)(x + j * ROW + t * TILE); V* to = (V*)(tiles + t * TILE * N + j * TILE);
-        for (int g = 0; g < 8; ++g) to[g] = from[g];
-      }
-  }
-}
+#include "to_tiles_omp.h"  // serial here: tiles.cpp is built without -fopenmp
 int main(int argc, char** argv) {
   const int nb = argc > 1 ? atoi(argv[1]) : 8;
   float* xs[64]; float* ts[64];

@@ -1,5 +1,6 @@
 // to_tiles of a [4490, 1032] product's first 1,024 columns with OpenMP, as the step lays Wh out
-// (src/ops/fused_attention_cpu.inc): 32 rows at a time, tile by tile. Shared by tiles2.cpp and chain.cpp.
+// (src/ops/fused_attention_cpu.inc): 32 rows at a time, tile by tile. Shared by tiles.cpp (built
+// without -fopenmp, so one thread), tiles2.cpp and chain.cpp.
 #pragma once
 #include <algorithm>
 #include <cstdint>
