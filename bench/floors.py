@@ -8,8 +8,12 @@ library gat-dist links. The defaults are configs/ppi.yaml on two PPI-sized graph
 gives a node-level dataset's shape and its config's model instead (Cora, Citeseer, and Pubmed's
 shape), whose sparse input features count by their non-zeros.
 
+With --precision bf16 the arithmetic floor takes a bfloat16 matmul's rate instead (the faster of
+LibTorch's mm of bfloat16 tensors and, on the CPU, oneDNN's bf16 gemm, which train.precision: bf16
+runs), and with tf32 (a GPU) float32 with TF32 allowed: the floor of a step whose products run so.
+
     /usr/bin/python3 bench/floors.py [--workload cora|citeseer|pubmed] [--nodes N --edges E ...]
-                                     [--threads 1 2] [--device cuda]
+                                     [--threads 1 2] [--device cuda] [--precision fp32|tf32|bf16]
 """
 import argparse
 import ctypes
@@ -19,22 +23,23 @@ import time
 import torch
 
 
-def dnnl_sgemm():
-    """oneDNN's row-major sgemm, which gat-dist's large CPU products call where it is built with
-    libdnnl-dev (src/ops/weight_product.cpp), or None where the library is not installed."""
+def dnnl_gemm(name="dnnl_sgemm"):
+    """oneDNN's row-major sgemm (or, with name dnnl_gemm_bf16bf16f32, its gemm of bfloat16 operands
+    into float32), which gat-dist's large CPU products call where it is built with libdnnl-dev
+    (src/ops/weight_product.cpp), or None where the library is not installed."""
     try:
-        sgemm = ctypes.CDLL("libdnnl.so.2").dnnl_sgemm
-    except OSError:
+        gemm = getattr(ctypes.CDLL("libdnnl.so.2"), name)
+    except (OSError, AttributeError):
         return None
-    sgemm.restype = ctypes.c_int
-    sgemm.argtypes = [ctypes.c_char, ctypes.c_char] + [ctypes.c_int64] * 3 + [
+    gemm.restype = ctypes.c_int
+    gemm.argtypes = [ctypes.c_char, ctypes.c_char] + [ctypes.c_int64] * 3 + [
         ctypes.c_float, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_float,
         ctypes.c_void_p, ctypes.c_int64]
 
-    def product(a, b, c):  # c = a · b, all three contiguous float32 on the CPU
+    def product(a, b, c):  # c = a · b, all three contiguous on the CPU, c float32
         (m, k), n = a.shape, b.size(1)
-        if sgemm(b"N", b"N", m, n, k, 1.0, a.data_ptr(), k, b.data_ptr(), n, 0.0, c.data_ptr(), n) != 0:
-            raise RuntimeError("dnnl_sgemm failed")
+        if gemm(b"N", b"N", m, n, k, 1.0, a.data_ptr(), k, b.data_ptr(), n, 0.0, c.data_ptr(), n) != 0:
+            raise RuntimeError(name + " failed")
     return product
 
 
@@ -101,7 +106,9 @@ def main():
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
     parser.add_argument("--heads", type=int, nargs="+", default=[4, 4, 6])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--device", default="cpu", help="cpu, or cuda: rates of the GPU (full float32, no TF32)")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda: rates of the GPU")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "tf32", "bf16"],
+                        help="the products' precision (train.precision): tf32 on a GPU only")
     args = parser.parse_args()
     workload = dict(WORKLOADS[args.workload]) if args.workload else {}
     for key in ["nodes", "edges", "features", "classes", "hidden", "heads"]:
@@ -112,14 +119,17 @@ def main():
     flops, moved = step_work(args.nodes, args.edges, args.features, args.classes, args.hidden, args.heads,
                              **workload)
     gpu = args.device == "cuda"
-    torch.backends.cuda.matmul.allow_tf32 = False  # gat-dist's matmuls run in full float32
+    if args.precision == "tf32" and not gpu:
+        parser.error("--precision tf32 is for --device cuda")
+    torch.backends.cuda.matmul.allow_tf32 = args.precision == "tf32"  # else gat-dist's full float32
     size = 8192 if gpu else 2048  # a GPU needs a larger product to reach its rate
-    a = torch.randn(size, size, device=args.device)
-    b = torch.randn(size, size, device=args.device)
-    c = torch.empty_like(a)
+    operand = torch.bfloat16 if args.precision == "bf16" else torch.float32
+    a = torch.randn(size, size, device=args.device).to(operand)
+    b = torch.randn(size, size, device=args.device).to(operand)
+    c = torch.empty(size, size, device=args.device)
     src = torch.randn(256 * 1024 * 1024 if gpu else 64 * 1024 * 1024, device=args.device)  # beyond any cache
     dst = torch.empty_like(src)
-    dnnl = None if gpu else dnnl_sgemm()
+    dnnl = None if gpu else dnnl_gemm("dnnl_gemm_bf16bf16f32" if args.precision == "bf16" else "dnnl_sgemm")
 
     def timed(fn):
         def run():
@@ -131,7 +141,7 @@ def main():
     for threads in [0] if gpu else args.threads:
         if not gpu:
             torch.set_num_threads(threads)
-        # The floor takes the faster of LibTorch's mm and oneDNN's sgemm: gat-dist's own products run
+        # The floor takes the faster of LibTorch's mm and oneDNN's gemm: gat-dist's own products run
         # on the latter where it has it, and a floor must not be slower than what the step uses.
         mm_rate = 2 * size ** 3 / timed(lambda: torch.mm(a, b))
         dnnl_rate = 2 * size ** 3 / timed(lambda: dnnl(a, b, c)) if dnnl else None
@@ -141,11 +151,13 @@ def main():
             "workload": args.workload or "ppi",
             "device": torch.cuda.get_device_name() if gpu else "cpu",
             "threads": None if gpu else threads,
+            "precision": args.precision,
             "gflop": {k: round(v / 1e9, 2) for k, v in flops.items()},
             "gbytes": round(moved / 1e9, 3),
             "matmul_gflops": round(matmul_rate / 1e9, 1),
             "mm_gflops": round(mm_rate / 1e9, 1),
-            "dnnl_sgemm_gflops": round(dnnl_rate / 1e9, 1) if dnnl_rate else None,
+            "dnnl_bf16_gemm_gflops" if args.precision == "bf16" else "dnnl_sgemm_gflops":
+                round(dnnl_rate / 1e9, 1) if dnnl_rate else None,
             "copy_gbps": round(copy_rate / 1e9, 1),
             "flop_floor_s": round(sum(flops.values()) / matmul_rate, 5),
             "byte_floor_s": round(moved / copy_rate, 5),

@@ -39,7 +39,8 @@ gat::model::GAT small_gat(const gat::data::GraphDataset& d, bool bias = true) {
   m.hidden = {4};
   m.bias = bias;
   torch::manual_seed(7);
-  return gat::model::GAT(gat::train::gat_options_from_config(m, d.num_features(), d.num_classes));
+  return gat::model::GAT(
+      gat::train::gat_options_from_config(m, gat::Precision::kFp32, d.num_features(), d.num_classes));
 }
 
 std::vector<torch::Tensor> parameters(gat::model::GAT& model) {

@@ -75,14 +75,17 @@ TEST_F(GatTrainCli, DivergenceExitsWithThreeNamingTheStep) {
 TEST_F(GatTrainCli, BadConfigInputs) {
   expect_error("--config /nonexistent.yaml", "/nonexistent.yaml: cannot read config file");
   const std::string good = write_config("data: {path: " + kData + "}\n");
-  expect_error("--config " + good + " --set train.lrr=1", good +
-                                                              ": train.lrr: unknown key (expected one of batch_graphs, "
-                                                              "checkpoint_every, device, early_stopping, epochs, lr, "
-                                                              "on_nonfinite, patience, resume, run_dir, seed, "
-                                                              "seeds, threads, weight_decay)");
+  expect_error("--config " + good + " --set train.lrr=1",
+               good +
+                   ": train.lrr: unknown key (expected one of batch_graphs, "
+                   "checkpoint_every, device, early_stopping, epochs, lr, "
+                   "on_nonfinite, patience, precision, resume, run_dir, seed, "
+                   "seeds, threads, weight_decay)");
   expect_error("--config " + good + " --set model.heads=[8,x]",
                good + ": model.heads[1]: expected an integer, got \"x\"");
   expect_error("--config " + good + " --set train.lr=-1", good + ": train.lr: expected a number > 0, got -1");
+  expect_error("--config " + good + " --set train.precision=tf32",
+               "train.precision: tf32 is for a GPU's cuBLAS (train.device: cuda); the CPU has no TF32, use fp32");
   const std::string broken = write_config("data: {path: " + kData + "\n");
   const Outcome o = run("--config " + broken);
   EXPECT_EQ(o.exit_code, 2);

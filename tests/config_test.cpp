@@ -80,8 +80,9 @@ struct Choice {
 };
 const std::vector<Choice> kChoices = {
     {"model", "attention", {"fused", "sparse", "dense"}}, {"model", "norm", {"none", "layer"}},
-    {"train", "device", {"cpu", "cuda", "auto"}},         {"train", "on_nonfinite", {"stop", "skip"}},
-    {"train", "resume", {"off", "auto", "required"}},     {"dist", "backend", {"auto", "mpi", "nccl"}}};
+    {"train", "device", {"cpu", "cuda", "auto"}},         {"train", "precision", {"fp32", "tf32", "bf16"}},
+    {"train", "on_nonfinite", {"stop", "skip"}},          {"train", "resume", {"off", "auto", "required"}},
+    {"dist", "backend", {"auto", "mpi", "nccl"}}};
 
 }  // namespace
 
@@ -114,7 +115,7 @@ TEST(Config, UnknownKeysAreRejectedWithTheirPath) {
   EXPECT_EQ(error_of("data: {path: d.h5}\ntrain: {lrr: 1}\n"),
             "x.yaml: train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, early_stopping, "
             "epochs, lr, "
-            "on_nonfinite, patience, resume, run_dir, seed, "
+            "on_nonfinite, patience, precision, resume, run_dir, seed, "
             "seeds, threads, weight_decay)");
   EXPECT_EQ(error_of("data: {path: d.h5}\noptim: {}\n"),
             "x.yaml: optim: unknown key (expected one of data, dist, model, train)");

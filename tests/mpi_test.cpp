@@ -375,8 +375,8 @@ class Resume : public GatTrainFaults {
   torch::Tensor kept_parameters(const std::string& run_dir) {
     const auto config = gat::config::load_config(resume_config());
     const auto dataset = gat::data::load_graph_dataset(data_);
-    gat::model::GAT model(
-        gat::train::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
+    gat::model::GAT model(gat::train::gat_options_from_config(config.model, config.train.precision,
+                                                              dataset.num_features(), dataset.num_classes));
     gat::train::load_model(*model, run_dir + "/best.pt", dataset);
     std::vector<torch::Tensor> flat;
     for (const auto& p : model->parameters()) flat.push_back(p.detach().reshape(-1));

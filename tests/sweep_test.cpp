@@ -95,9 +95,10 @@ std::vector<std::string> grid_runs(const std::string& dir) {
 TEST_F(Sweep, BadGridsAreTheConfigsOneLineErrors) {
   const std::string c = write_config("synthetic.h5"), dir = tmp_.file("bad");
   const std::string base = "--config " + c + " --dir " + dir;
-  expect_error(base + " --grid train.lrr=0.1,0.2",
-               c + ": train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, early_stopping, "
-                   "epochs, lr, on_nonfinite, patience, resume, run_dir, seed, seeds, threads, weight_decay)");
+  expect_error(
+      base + " --grid train.lrr=0.1,0.2",
+      c + ": train.lrr: unknown key (expected one of batch_graphs, checkpoint_every, device, early_stopping, "
+          "epochs, lr, on_nonfinite, patience, precision, resume, run_dir, seed, seeds, threads, weight_decay)");
   expect_error(base + " --grid train.lr=0.1,abc", c + ": train.lr: expected a number, got \"abc\"");
   expect_error(base + " --grid model.heads=[2,1],[2]",
                c + ": model.heads: expected one entry per hidden layer plus one for the output layer (2 entries), "

@@ -1,13 +1,16 @@
 // times_weight (x · wᵀ) against the product in float64, forward and both gradients, on the rows split
-// across 1, 2 and 3 threads, and its bits for a given thread count; product() against float64 for
-// each way its operands can lie, and its error for mismatched shapes.
+// across 1, 2 and 3 threads, and its bits for a given thread count; the same in bfloat16 against
+// float64 of the rounded operands; product() against float64 for each way its operands can lie; the
+// errors for mismatched shapes and for a train.precision the device cannot run.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include "common/error.h"
 #include "ops/weight_product.h"
 
 namespace {
 
+using gat::Precision;
 using gat::ops::BelowSplit;
 using gat::ops::product;
 using gat::ops::times_weight;
@@ -22,9 +25,10 @@ struct Result {
 };
 
 // Output and both gradients under the loss sum(out * r).
-Result run(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& r, bool x_grad = true) {
+Result run(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor& r, bool x_grad = true,
+           Precision precision = Precision::kFp32) {
   torch::Tensor x = x0.clone().requires_grad_(x_grad), w = w0.clone().requires_grad_(true);
-  torch::Tensor out = times_weight(x, w, BelowSplit::kTransposedCopy);
+  torch::Tensor out = times_weight(x, w, BelowSplit::kTransposedCopy, precision);
   (out * r).sum().backward();
   return {out.detach(), x_grad ? x.grad() : torch::Tensor(), w.grad()};
 }
@@ -57,6 +61,74 @@ TEST_F(WeightProduct, AgreesWithTheProductInFloat64OnAnyThreadCount) {
     EXPECT_LT(relative_error(f64.x_grad, x_grad), 1e-14) << threads << " threads";
     EXPECT_LT(relative_error(f64.w_grad, w_grad), 1e-14) << threads << " threads";
   }
+}
+
+// t's values rounded to bfloat16, in float64.
+torch::Tensor rounded(const torch::Tensor& t) { return t.to(torch::kBFloat16).to(torch::kFloat64); }
+
+// In bfloat16 the forward and both gradients are float32 sums of products of rounded operands
+// (dL/dout too is rounded): within float32's accumulation error (1e-6, as above) of those sums in
+// float64, at sizes above and below the split and on 1 to 3 threads, on oneDNN's bf16 gemm or
+// LibTorch's mm. Against the exact product the rounding shows: more than float32 rounding
+// (1e-5 relative) and within a few bfloat16 units (2^-8 each operand; 1e-2 relative).
+TEST_F(WeightProduct, Bfloat16IsTheFloat32SumOfRoundedOperands) {
+  torch::manual_seed(4);
+  for (const int64_t rows : {kRows, int64_t(37)}) {
+    const torch::Tensor x = torch::randn({rows, kInputs}, torch::kFloat64);
+    const torch::Tensor w = torch::randn({kOutputs, kInputs}, torch::kFloat64);
+    const torch::Tensor r = torch::randn({rows, kOutputs}, torch::kFloat64);
+    const torch::Tensor out = torch::mm(rounded(x), rounded(w).t()), x_grad = torch::mm(rounded(r), rounded(w)),
+                        w_grad = torch::mm(rounded(r).t(), rounded(x)), exact = torch::mm(x, w.t());
+    for (const int threads : {1, 2, 3}) {
+      at::set_num_threads(threads);
+      const Result bf16 =
+          run(x.to(torch::kFloat32), w.to(torch::kFloat32), r.to(torch::kFloat32), true, Precision::kBf16);
+      ASSERT_EQ(bf16.out.scalar_type(), torch::kFloat32);
+      ASSERT_EQ(bf16.w_grad.scalar_type(), torch::kFloat32);
+      EXPECT_LT(relative_error(bf16.out, out), 1e-6) << rows << " rows, " << threads << " threads";
+      EXPECT_LT(relative_error(bf16.x_grad, x_grad), 1e-6) << rows << " rows, " << threads << " threads";
+      EXPECT_LT(relative_error(bf16.w_grad, w_grad), 1e-6) << rows << " rows, " << threads << " threads";
+      const double error = relative_error(bf16.out, exact);
+      EXPECT_GT(error, 1e-5) << rows << " rows: the operands were not rounded";
+      EXPECT_LT(error, 1e-2) << rows << " rows";
+    }
+  }
+}
+
+TEST_F(WeightProduct, Bfloat16KeepsSparseInputsInFloat32) {
+  torch::manual_seed(5);
+  const torch::Tensor dense = torch::randn({40, 30}) * (torch::rand({40, 30}) < 0.2);
+  const torch::Tensor w = torch::randn({16, 30});
+  const torch::Tensor out = times_weight(dense.to_sparse(), w, BelowSplit::kTransposedView, Precision::kBf16);
+  EXPECT_LT(relative_error(out, torch::mm(dense.to(torch::kFloat64), w.to(torch::kFloat64).t())), 1e-6);
+}
+
+// The one-line errors of train.precision, and where each choice runs.
+std::string precision_error(Precision precision, const torch::Device& device) {
+  try {
+    gat::ops::use_precision(precision, device);
+  } catch (const gat::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(WeightProduct, EachPrecisionRunsWhereItPaysAndNamesTheKeyElsewhere) {
+  const torch::Device cpu(torch::kCPU), gpu(torch::kCUDA, 0);
+  EXPECT_EQ(precision_error(Precision::kFp32, cpu), "");
+  EXPECT_EQ(precision_error(Precision::kTf32, cpu),
+            "train.precision: tf32 is for a GPU's cuBLAS (train.device: cuda); the CPU has no TF32, use fp32");
+  EXPECT_EQ(precision_error(Precision::kBf16, gpu),
+            "train.precision: bf16 runs on the CPU only in this build; on a GPU use fp32 or tf32");
+  const std::string bf16_on_cpu = precision_error(Precision::kBf16, cpu);
+  if (gat::ops::bf16_products_run_natively())
+    EXPECT_EQ(bf16_on_cpu, "");
+  else
+    EXPECT_EQ(bf16_on_cpu.rfind("train.precision: bf16 needs a CPU with AVX-512 BF16 and a build with oneDNN's bf16 "
+                                "gemm (libdnnl-dev); here ",
+                                0),
+              0u)
+        << bf16_on_cpu;
 }
 
 TEST_F(WeightProduct, AnInputWithoutGradientGetsNone) {
@@ -118,7 +190,8 @@ TEST_F(WeightProduct, ProductRejectsMismatchedShapes) {
 }
 
 TEST_F(WeightProduct, RejectsMismatchedShapes) {
-  EXPECT_THROW(times_weight(torch::zeros({4, 3}), torch::zeros({5, 2}), BelowSplit::kTransposedView), c10::Error);
+  EXPECT_THROW(times_weight(torch::zeros({4, 3}), torch::zeros({5, 2}), BelowSplit::kTransposedView, Precision::kFp32),
+               c10::Error);
 }
 
 }  // namespace

@@ -14,6 +14,11 @@ enum class Normalization { kNone, kLayer };
 // train.device: the CPU, a GPU (one per local rank), or a GPU where the build and machine have one.
 enum class DeviceChoice { kCpu, kCuda, kAuto };
 
+// train.precision: what the dense products (an input times a layer's weights, forward and
+// backward) round their operands to: nothing (float32), TF32 in cuBLAS (a GPU), or bfloat16 with
+// float32 accumulation, results and master weights (ops/weight_product.h).
+enum class Precision { kFp32, kTf32, kBf16 };
+
 // train.on_nonfinite: what a NaN or Inf loss or gradient does: stop the run, or skip the step.
 enum class OnNonfinite { kStop, kSkip };
 

@@ -8,6 +8,7 @@ const ChoiceTables& choice_tables() {
       {{AttentionImpl::kFused, "fused"}, {AttentionImpl::kSparse, "sparse"}, {AttentionImpl::kDense, "dense"}},
       {{Normalization::kNone, "none"}, {Normalization::kLayer, "layer"}},
       {{DeviceChoice::kCpu, "cpu"}, {DeviceChoice::kCuda, "cuda"}, {DeviceChoice::kAuto, "auto"}},
+      {{Precision::kFp32, "fp32"}, {Precision::kTf32, "tf32"}, {Precision::kBf16, "bf16"}},
       {{OnNonfinite::kStop, "stop"}, {OnNonfinite::kSkip, "skip"}},
       {{ResumeMode::kOff, "off"}, {ResumeMode::kAuto, "auto"}, {ResumeMode::kRequired, "required"}},
       {{Backend::kAuto, "auto"}, {Backend::kMpi, "mpi"}, {Backend::kNccl, "nccl"}},

@@ -20,9 +20,10 @@ template <class Choice>
 using ChoiceTable = std::vector<ChoiceName<Choice>>;
 
 // Every choice's table: each value with its name, in the order error messages list them.
-using ChoiceTables = std::tuple<ChoiceTable<AttentionImpl>, ChoiceTable<Normalization>, ChoiceTable<DeviceChoice>,
-                                ChoiceTable<OnNonfinite>, ChoiceTable<ResumeMode>, ChoiceTable<Backend>,
-                                ChoiceTable<Shares>, ChoiceTable<LoadMode>, ChoiceTable<StoppingRule>>;
+using ChoiceTables =
+    std::tuple<ChoiceTable<AttentionImpl>, ChoiceTable<Normalization>, ChoiceTable<DeviceChoice>,
+               ChoiceTable<Precision>, ChoiceTable<OnNonfinite>, ChoiceTable<ResumeMode>, ChoiceTable<Backend>,
+               ChoiceTable<Shares>, ChoiceTable<LoadMode>, ChoiceTable<StoppingRule>>;
 const ChoiceTables& choice_tables();
 
 // The table of `Choice`.

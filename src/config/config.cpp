@@ -58,6 +58,7 @@ void visit(TrainConfig& c, Visit& v) {
   v("batch_graphs", c.batch_graphs);
   v("threads", c.threads);
   v("device", c.device);
+  v("precision", c.precision);
   v("on_nonfinite", c.on_nonfinite);
   v("run_dir", c.run_dir);
   v("checkpoint_every", c.checkpoint_every);

@@ -58,6 +58,9 @@ struct TrainConfig {
   // cpu | cuda (one GPU per local rank) | auto (cuda when a GPU is visible and the build has CUDA,
   // else cpu)
   DeviceChoice device = DeviceChoice::kCpu;
+  // fp32 | tf32 (cuBLAS may use TF32; a GPU only) | bf16 (the dense products in bfloat16 with float32
+  // accumulation; on a CPU with AVX-512 BF16 and oneDNN: docs/performance.md "bfloat16 products")
+  Precision precision = Precision::kFp32;
   // a NaN or Inf loss or gradient: stop (the run fails naming epoch, step and tensor) | skip (drop
   // the step, count it)
   OnNonfinite on_nonfinite = OnNonfinite::kStop;

@@ -102,8 +102,13 @@ GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
     p.projected = products[0];
     p.scores = products[1].view({n, h, 2});
   } else if (x.size(1) < kOneProductInputs) {
-    p.projected = ops::times_weight(x, lin->weight, ops::BelowSplit::kTransposedCopy);  // Wh, [N, H * F]
-    p.scores = torch::mm(x, score_weight.t()).view({n, h, 2});
+    p.projected = ops::times_weight(x, lin->weight, ops::BelowSplit::kTransposedCopy, options.precision());  // Wh
+    // float32: LibTorch's mm, as ever; a thin product that times_weight would only cut by rows
+    // from kSplitProductWork on.
+    p.scores = (options.precision() == Precision::kFp32
+                    ? torch::mm(x, score_weight.t())
+                    : ops::times_weight(x, score_weight, ops::BelowSplit::kTransposedView, options.precision()))
+                   .view({n, h, 2});
   } else {
     // One product for Wh, both scores and the residual's projection where the layer has one: the
     // thin products run at the wide one's rate, and the input's gradient is one product too, not
@@ -113,7 +118,8 @@ GATConvImpl::Projected GATConvImpl::project(const torch::Tensor& x) const {
     std::vector<int64_t> widths;
     for (const torch::Tensor& w : weights) widths.push_back(w.size(0));
     const std::vector<torch::Tensor> parts =
-        ops::times_weight(x, torch::cat(weights), ops::BelowSplit::kTransposedView).split_with_sizes(widths, 1);
+        ops::times_weight(x, torch::cat(weights), ops::BelowSplit::kTransposedView, options.precision())
+            .split_with_sizes(widths, 1);
     p.projected = parts[0];  // Wh, [N, H * F], its rows where the product left them
     p.scores = parts[1].contiguous().view({n, h, 2});
     if (res) p.residual = parts[2].contiguous();
@@ -145,6 +151,7 @@ ops::Epilogue GATConvImpl::epilogue(const torch::Tensor& input, const torch::Ten
   }
   e.bias = bias;
   e.elu = options.elu();
+  e.precision = options.precision();
   return e;
 }
 

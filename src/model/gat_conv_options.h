@@ -38,6 +38,9 @@ struct GATConvOptions {
   TORCH_ARG(bool, elu) = false;
   /// Which attention implementation computes the layer.
   TORCH_ARG(AttentionImpl, attention) = AttentionImpl::kFused;
+  /// What the products of dense inputs with the layer's weights round their operands to
+  /// (ops::times_weight): the projection, the scores' and the residual's.
+  TORCH_ARG(Precision, precision) = Precision::kFp32;
 };
 
 }  // namespace gat::model

@@ -4,14 +4,17 @@
 
 #include <torch/torch.h>
 
+#include "common/choices.h"
+
 namespace gat::ops {
 
 // out <- ELU(out + residual · residual_weightᵀ + bias), each part optional, summed in that order.
 struct Epilogue {
-  torch::Tensor residual;         // the layer's input rows [N, in] (dense or sparse COO), or undefined
-  torch::Tensor residual_weight;  // [C, in] where in differs from the output's width C; undefined: identity
-  torch::Tensor bias;             // [C], or undefined
-  bool elu = false;               // ELU with alpha 1 after the sums
+  torch::Tensor residual;                  // the layer's input rows [N, in] (dense or sparse COO), or undefined
+  torch::Tensor residual_weight;           // [C, in] where in differs from the output's width C; undefined: identity
+  torch::Tensor bias;                      // [C], or undefined
+  bool elu = false;                        // ELU with alpha 1 after the sums
+  Precision precision = Precision::kFp32;  // of the residual's product (ops::times_weight)
 };
 
 // The epilogue by LibTorch ops, in place on `out` [N, C]: what the sparse and dense attentions and

@@ -186,7 +186,7 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
   if (epilogue.residual.defined()) {
     const torch::Tensor& input = epilogue.residual;
     if (epilogue.residual_weight.defined())
-      addend = times_weight(input, epilogue.residual_weight, BelowSplit::kTransposedCopy);
+      addend = times_weight(input, epilogue.residual_weight, BelowSplit::kTransposedCopy, epilogue.precision);
     else
       addend = input.is_sparse() ? input.to_dense() : input.contiguous();
     TORCH_CHECK(addend.sizes() == torch::IntArrayRef({n, width}) && addend.scalar_type() == projected.scalar_type(),

@@ -7,6 +7,19 @@
 #endif
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "common/error.h"
+
+#if GAT_WITH_DNNL_BF16
+// oneDNN's row-major gemm of bfloat16 operands into float32, accumulating in float32. libdnnl 2.6
+// exports it with C linkage but does not declare it; CMake links a call before it sets
+// GAT_WITH_DNNL_BF16.
+extern "C" dnnl_status_t dnnl_gemm_bf16bf16f32(char transa, char transb, dnnl_dim_t m, dnnl_dim_t n, dnnl_dim_t k,
+                                               float alpha, const uint16_t* a, dnnl_dim_t lda, const uint16_t* b,
+                                               dnnl_dim_t ldb, float beta, float* c, dnnl_dim_t ldc);
+#endif
 
 namespace gat::ops {
 namespace {
@@ -29,40 +42,67 @@ bool dnnl_layout(const torch::Tensor& t, char& trans, int64_t& ld) {
 }
 #endif
 
-// c = a · b into a contiguous c, as product() says.
-void product_into(torch::Tensor& c, const torch::Tensor& a, const torch::Tensor& b) {
+// c = a · b into a contiguous float32 c, as product() says; with kBf16, a and b are bfloat16 (their
+// values rounded from float32) and c accumulates in float32, as times_weight() says.
+void product_into(torch::Tensor& c, const torch::Tensor& a, const torch::Tensor& b, Precision precision) {
+  const bool bf16 = precision == Precision::kBf16;
 #if GAT_WITH_DNNL
   char ta, tb;
   int64_t lda, ldb;
+  const auto operand_type = bf16 ? torch::kBFloat16 : torch::kFloat;
   // Empty operands go to mm too, which writes the zeros an empty sum makes.
-  if (a.is_cpu() && b.is_cpu() && a.scalar_type() == torch::kFloat && b.scalar_type() == torch::kFloat &&
+  if (a.is_cpu() && b.is_cpu() && a.scalar_type() == operand_type && b.scalar_type() == operand_type &&
       c.scalar_type() == torch::kFloat && c.is_contiguous() && a.numel() > 0 && b.numel() > 0 &&
-      dnnl_layout(a, ta, lda) && dnnl_layout(b, tb, ldb)) {
-    const dnnl_status_t status =
-        dnnl_sgemm(ta, tb, a.size(0), b.size(1), a.size(1), 1.0f, a.data_ptr<float>(), lda, b.data_ptr<float>(), ldb,
-                   0.0f, c.data_ptr<float>(), std::max<int64_t>(c.size(1), 1));
-    TORCH_CHECK(status == dnnl_success, "product: oneDNN's sgemm failed with status ", int(status), " on ", a.sizes(),
-                " x ", b.sizes());
+      dnnl_layout(a, ta, lda) && dnnl_layout(b, tb, ldb) && (!bf16 || GAT_WITH_DNNL_BF16)) {
+    const int64_t ldc = std::max<int64_t>(c.size(1), 1);
+    dnnl_status_t status;
+#if GAT_WITH_DNNL_BF16
+    if (bf16)
+      status = dnnl_gemm_bf16bf16f32(
+          ta, tb, a.size(0), b.size(1), a.size(1), 1.0f, reinterpret_cast<const uint16_t*>(a.data_ptr<at::BFloat16>()),
+          lda, reinterpret_cast<const uint16_t*>(b.data_ptr<at::BFloat16>()), ldb, 0.0f, c.data_ptr<float>(), ldc);
+    else
+#endif
+      status = dnnl_sgemm(ta, tb, a.size(0), b.size(1), a.size(1), 1.0f, a.data_ptr<float>(), lda, b.data_ptr<float>(),
+                          ldb, 0.0f, c.data_ptr<float>(), ldc);
+    TORCH_CHECK(status == dnnl_success, "product: oneDNN's ", bf16 ? "bf16 gemm" : "sgemm", " failed with status ",
+                int(status), " on ", a.sizes(), " x ", b.sizes());
     return;
   }
 #endif
-  at::mm_out(c, a, b);
+  // Products of bfloat16 values are exact in float32: mm of the operands widened back is the bf16
+  // gemm's arithmetic.
+  if (bf16)
+    at::mm_out(c, a.to(torch::kFloat), b.to(torch::kFloat));
+  else
+    at::mm_out(c, a, b);
 }
+
+// t rounded to bfloat16 (nearest even), in its own strides.
+torch::Tensor to_bf16(const torch::Tensor& t) { return t.to(torch::kBFloat16); }
 
 // a · b, a [M, K] and b [K, P] in any strides, the result's rows in one contiguous block per thread,
 // each block one product_into on that thread alone. The operands are detached and gradients are off
 // in every thread: the blocks are written in place (or through mm's out= form, which autograd refuses
 // for inputs that require gradients), and the caller's autograd node stands for the whole.
-torch::Tensor rows_product(const torch::Tensor& a, const torch::Tensor& b) {
-  const torch::Tensor lhs = a.detach(), rhs = b.detach();
+// With kBf16, b is rounded once and each thread rounds its own rows of a. On CUDA it is one product.
+torch::Tensor rows_product(const torch::Tensor& a, const torch::Tensor& b, Precision precision) {
+  const bool bf16 = precision == Precision::kBf16;
+  const torch::Tensor lhs = a.detach(), rhs = bf16 ? to_bf16(b.detach()) : b.detach();
   torch::Tensor out = torch::empty({a.size(0), b.size(1)}, a.options());
+  if (!a.is_cpu()) {
+    const torch::NoGradGuard no_grad;
+    product_into(out, bf16 ? to_bf16(lhs) : lhs, rhs, precision);
+    return out;
+  }
   const int64_t rows = a.size(0), parts = std::min<int64_t>(at::get_num_threads(), rows);
   at::parallel_for(0, parts, 1, [&](int64_t p0, int64_t p1) {
     const torch::NoGradGuard no_grad;
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t r0 = rows * p / parts, r1 = rows * (p + 1) / parts;
       torch::Tensor block = out.narrow(0, r0, r1 - r0);
-      product_into(block, lhs.narrow(0, r0, r1 - r0), rhs);
+      const torch::Tensor lhs_rows = lhs.narrow(0, r0, r1 - r0);
+      product_into(block, bf16 ? to_bf16(lhs_rows) : lhs_rows, rhs, precision);
     }
   });
   return out;
@@ -70,17 +110,20 @@ torch::Tensor rows_product(const torch::Tensor& a, const torch::Tensor& b) {
 
 class RowsSplitProduct : public torch::autograd::Function<RowsSplitProduct> {
  public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w) {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               Precision precision) {
     ctx->save_for_backward({x, w});
-    return rows_product(x, w.t());
+    ctx->saved_data["precision"] = static_cast<int64_t>(precision);
+    return rows_product(x, w.t(), precision);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const torch::Tensor &x = saved[0], &w = saved[1], &g = grads[0];
-    return {ctx->needs_input_grad(0) ? rows_product(g, w) : torch::Tensor(),
-            ctx->needs_input_grad(1) ? rows_product(g.t(), x) : torch::Tensor()};
+    const auto precision = static_cast<Precision>(ctx->saved_data["precision"].toInt());
+    return {ctx->needs_input_grad(0) ? rows_product(g, w, precision) : torch::Tensor(),
+            ctx->needs_input_grad(1) ? rows_product(g.t(), x, precision) : torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -96,15 +139,46 @@ torch::Tensor product(const torch::Tensor& a, const torch::Tensor& b) {
               " and ", b.sizes());
   const torch::NoGradGuard no_grad;
   torch::Tensor c = torch::empty({a.size(0), b.size(1)}, a.options());
-  product_into(c, a.detach(), b.detach());
+  product_into(c, a.detach(), b.detach(), Precision::kFp32);
   return c;
 }
 
-torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w, BelowSplit below) {
+torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w, BelowSplit below, Precision precision) {
   TORCH_CHECK(x.dim() == 2 && w.dim() == 2 && x.size(1) == w.size(1), "times_weight: x [N, in] and w [out, in], got ",
               x.sizes(), " and ", w.sizes());
-  if (split_by_rows(x, w)) return RowsSplitProduct::apply(x, w);
+  if (precision == Precision::kBf16 && x.layout() == torch::kStrided) return RowsSplitProduct::apply(x, w, precision);
+  if (split_by_rows(x, w)) return RowsSplitProduct::apply(x, w, Precision::kFp32);
   return torch::mm(x, below == BelowSplit::kTransposedCopy ? w.t().contiguous() : w.t());
+}
+
+bool bf16_products_run_natively() {
+#if GAT_WITH_DNNL_BF16 && defined(__x86_64__) && defined(__GNUC__)
+  static const bool native = __builtin_cpu_supports("avx512bf16");
+  return native;
+#else
+  return false;
+#endif
+}
+
+void use_precision(Precision precision, const torch::Device& device) {
+  switch (precision) {
+    case Precision::kFp32:
+      return;
+    case Precision::kTf32:
+      if (!device.is_cuda())
+        throw Error("train.precision: tf32 is for a GPU's cuBLAS (train.device: cuda); the CPU has no TF32, use fp32");
+      at::globalContext().setAllowTF32CuBLAS(true);
+      return;
+    case Precision::kBf16:
+      if (device.is_cuda())
+        throw Error("train.precision: bf16 runs on the CPU only in this build; on a GPU use fp32 or tf32");
+      if (!bf16_products_run_natively())
+        throw Error(std::string("train.precision: bf16 needs a CPU with AVX-512 BF16 and a build with oneDNN's bf16 "
+                                "gemm (libdnnl-dev); here ") +
+                    (GAT_WITH_DNNL_BF16 ? "the CPU has no AVX-512 BF16" : "the build has no oneDNN bf16 gemm") +
+                    ", use fp32");
+      return;
+  }
 }
 
 }  // namespace gat::ops

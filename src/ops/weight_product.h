@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include "common/choices.h"
+
 namespace gat::ops {
 
 // a · b for a [M, K] and b [K, P], not differentiable: on the CPU in float32 oneDNN's sgemm where the
@@ -36,7 +38,27 @@ enum class BelowSplit {
   // would be one more pass over w.
   kTransposedView,
 };
-torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w, BelowSplit below);
+//
+// With Precision::kBf16 and a dense x, every product of the forward and the backward runs on
+// bfloat16 operands (each rounded to nearest even) with float32 accumulation and float32 results,
+// so w stays the float32 master weight and the gradients come back in float32: on the CPU cut by
+// rows as above at any size, each block oneDNN's bf16 gemm where the build has it
+// (bf16_products_run_natively()), else, and on CUDA, LibTorch's float32 mm of the rounded operands,
+// which is the same arithmetic (a product of two bfloat16 values is exact in float32) in BLAS's
+// order. Sparse inputs keep float32. kFp32 and kTf32 are the float32 products; TF32 is cuBLAS's
+// global switch (use_precision).
+torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w, BelowSplit below, Precision precision);
+
+// Whether kBf16's CPU products run on bfloat16 instructions: a build with oneDNN's bf16 gemm on a
+// CPU with AVX-512 BF16. Elsewhere they would be float32 products with extra rounding, slower than
+// kFp32.
+bool bf16_products_run_natively();
+
+// Checks that train.precision pays on `device`, and sets what it needs there (TF32 for cuBLAS's
+// float32 products); throws gat::Error naming train.precision otherwise. fp32 runs everywhere; tf32
+// on CUDA only; bf16 on a CPU where bf16_products_run_natively() (its float32 master weights and
+// results are measured in docs/performance.md, "bfloat16 products"), not yet on CUDA.
+void use_precision(Precision precision, const torch::Device& device);
 
 // Multiply-adds (N x in x out) from which times_weight cuts a CPU product by rows.
 constexpr double kSplitProductWork = 1 << 24;

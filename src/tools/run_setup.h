@@ -1,6 +1,6 @@
 // What every tool sets up from its config before it trains or scores: the collectives' timeout,
-// compute threads and the CPU kernels they run, this rank's device and the communicator that works
-// on it.
+// compute threads and the CPU kernels they run, this rank's device, the communicator that works on
+// it, and train.precision checked against the device (ops::use_precision).
 #pragma once
 
 #include <torch/torch.h>

@@ -45,7 +45,8 @@ struct SavedModelArgs {
   model::GAT load_model(const config::Config& config, const data::GraphDataset& dataset,
                         const torch::Device& device) const {
     train::check_model_fits_memory(config.model, dataset, train::ModelUse::kInference);
-    model::GAT model(train::gat_options_from_config(config.model, dataset.num_features(), dataset.num_classes));
+    model::GAT model(train::gat_options_from_config(config.model, config.train.precision, dataset.num_features(),
+                                                    dataset.num_classes));
     model->to(device);
     train::load_model(*model, checkpoint, dataset);
     return model;

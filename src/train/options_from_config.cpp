@@ -3,7 +3,8 @@
 
 namespace gat::train {
 
-model::GATOptions gat_options_from_config(const config::ModelConfig& m, int64_t in_channels, int64_t out_channels) {
+model::GATOptions gat_options_from_config(const config::ModelConfig& m, Precision precision, int64_t in_channels,
+                                          int64_t out_channels) {
   return model::GATOptions(in_channels, out_channels)
       .hidden_channels(m.hidden)
       .heads(m.heads)
@@ -16,7 +17,8 @@ model::GATOptions gat_options_from_config(const config::ModelConfig& m, int64_t 
                 .add_self_loops(m.add_self_loops)
                 .bias(m.bias)
                 .residual(m.residual)
-                .attention(m.attention));
+                .attention(m.attention)
+                .precision(precision));
 }
 
 data::BatchSourceOptions batch_source_options(const config::Config& config, const dist::Communicator& comm) {

@@ -58,7 +58,8 @@ void Trainer::reset(int64_t seed) {
   seed_ = seed;
   torch::manual_seed(static_cast<uint64_t>(seed));
   // Initialised on the CPU, so that a seed gives the same starting parameters on every device.
-  model_ = model::GAT(gat_options_from_config(config_.model, dataset_.num_features(), dataset_.num_classes));
+  model_ = model::GAT(
+      gat_options_from_config(config_.model, config_.train.precision, dataset_.num_features(), dataset_.num_classes));
   model_->to(device_);
   // Every rank starts from rank 0's parameters, whatever its own initialisation produced.
   for (auto& p : model_->parameters()) {
