@@ -20,6 +20,7 @@
 #include "data/dataset_fingerprint.h"
 #include "data/graph_dataset.h"
 #include "model/gat.h"
+#include "ops/weight_product.h"
 #include "support/graph_file.h"
 #include "support/rel_error.h"
 #include "train/checkpoint_archive.h"
@@ -94,6 +95,18 @@ TEST_P(MpiTransport, TwoAndThreeRanksTrainLikeOne) {
     EXPECT_LT(rel_error(many[0], one[0]), 1e-5) << ranks << " ranks";
     EXPECT_NEAR(many[1][0].item<double>(), one[1][0].item<double>(), 1e-6) << ranks << " ranks";
   }
+}
+
+// train.precision: bf16 rounds each operand element by element, so a rank's share of a batch rounds
+// as the whole batch does; only the float32 sums' order differs, as in float32.
+TEST_P(MpiTransport, TwoRanksTrainLikeOneInBfloat16) {
+  if (!gat::ops::bf16_products_run_natively()) GTEST_SKIP() << "no bf16 products on this CPU or build";
+  const auto one = train(1, "train.precision=bf16");
+  const double from_fp32 = rel_error(one[0], train(1)[0]);
+  const auto two = train(2, "train.precision=bf16");
+  const double from_one = rel_error(two[0], one[0]);
+  EXPECT_GT(from_fp32, 1e-4) << "bf16 changed nothing";
+  EXPECT_LT(from_one, 1e-5) << "2 ranks; 1 rank's bf16 differs from its fp32 by " << from_fp32;
 }
 
 // Dropout's masks are keyed by seed, epoch and graph, not drawn per rank, so training with dropout
