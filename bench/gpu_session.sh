@@ -38,6 +38,13 @@ ldd "$build/gat_bench" | grep -E "gomp|omp" | sed 's/^/OpenMP runtime: /'
 step bench: gat_bench vs PyG GATConv on the first 2 training graphs
 timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda | tee "$out/bench.jsonl"
 timeout 120 python3 bench/pyg_gat.py --data "$data" | tee -a "$out/bench.jsonl"
+# train.precision: tf32 beside PyG with TF32 in the same call; bf16 is PyG's alone until gat-dist
+# has its CUDA form (issue 24).
+timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda \
+  --set train.precision=tf32 | tee -a "$out/bench.jsonl"
+for precision in tf32 bf16; do
+  timeout 120 python3 bench/pyg_gat.py --data "$data" --precision $precision | tee -a "$out/bench.jsonl"
+done
 
 step trace of 5 steps: where the step goes on the host and on the GPU
 timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda --steps 5 \
@@ -57,7 +64,9 @@ if [ "$quick" != 1 ]; then
     --set model.attention=sparse | tee -a "$out/bench.jsonl"
 
   step floors of the --graphs 2 --degree 14 step on this GPU
-  timeout 60 python3 bench/floors.py --device cuda | tee "$out/floors.json"
+  for precision in fp32 tf32 bf16; do
+    timeout 60 python3 bench/floors.py --device cuda --precision $precision | tee -a "$out/floors.json"
+  done
 
   step train: whole PPI-shaped run to early stopping
   start=$SECONDS

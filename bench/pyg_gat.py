@@ -13,11 +13,14 @@ the C++ build.
 bench: times --steps steps (zero_grad, forward, loss, backward, Adam) on the first
 train.batch_graphs training graphs, after --warmup untimed ones. train: trains like
 src/train/trainer.cpp and reports validation and test micro-F1. Each prints one JSON line.
-Matmuls run in full float32 unless --tf32 is given. The weights start from PyG's own
+--precision says what gat_train's train.precision says: fp32 (the default) runs matmuls in full
+float32, tf32 lets them and convolutions use TF32, bf16 runs the forward under bfloat16 autocast
+(float32 weights, loss and optimiser), as a PyG user would. The weights start from PyG's own
 initialisation and the graphs are shuffled by numpy, so runs match gat_train's in distribution,
 not number for number.
 """
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -153,11 +156,20 @@ class GAT(torch.nn.Module):
         return x
 
 
+# --precision bf16: the forward under bfloat16 autocast (set in main).
+AUTOCAST = contextlib.nullcontext
+
+
+def logits_of(model, x, edge_index):
+    with AUTOCAST():
+        return model(x, edge_index).float()
+
+
 def train_step(model, optimizer, x, edge_index, y):
     optimizer.zero_grad()
     # The mean over nodes and labels equals the mean over nodes of each node's mean over labels
     # (train/metrics.cpp), since every node has the same number of labels.
-    loss = F.binary_cross_entropy_with_logits(model(x, edge_index), y)
+    loss = F.binary_cross_entropy_with_logits(logits_of(model, x, edge_index), y)
     loss.backward()
     optimizer.step()
     return loss.detach()
@@ -169,7 +181,7 @@ def evaluate(model, batches):
     model.eval()
     loss = nodes = tp = fp = fn = 0
     for x, edge_index, y in batches:
-        logits = model(x, edge_index)
+        logits = logits_of(model, x, edge_index)
         loss += F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean(1).sum().item()
         nodes += x.size(0)
         predicted, actual = logits > 0, y > 0
@@ -241,7 +253,7 @@ def bench(args, ds, model_cfg, train_cfg, device):
     return {"impl": "pyg_gatconv", "device": str(device), "dataset": args.data, "nodes": x.size(0),
             "edges": edge_index.size(1), "heads": model_cfg["heads"], "steps": args.steps,
             "median_step_s": statistics.median(times), "min_step_s": min(times),
-            "peak_gpu_mb": peak_gpu_mb(device), "tf32": args.tf32,
+            "peak_gpu_mb": peak_gpu_mb(device), "precision": args.precision,
             "torch": torch.__version__, "pyg": torch_geometric.__version__}
 
 
@@ -289,7 +301,7 @@ def train(args, ds, model_cfg, train_cfg, device):
     return {"impl": "pyg_gatconv", "device": str(device), "dataset": args.data, "epochs": epochs,
             "best_epoch": best_epoch, "val_micro_f1": best_val_f1, "test_micro_f1": test_f1,
             "seconds": seconds, "seconds_per_epoch": seconds / epochs,
-            "peak_gpu_mb": peak_gpu_mb(device), "tf32": args.tf32}
+            "peak_gpu_mb": peak_gpu_mb(device), "precision": args.precision}
 
 
 def main():
@@ -303,7 +315,8 @@ def main():
     parser.add_argument("--steps", type=int, default=50, help="bench: timed steps")
     parser.add_argument("--warmup", type=int, default=5, help="bench: untimed steps before them")
     parser.add_argument("--max-epochs", type=int, help="train: instead of the config's train.epochs")
-    parser.add_argument("--tf32", action="store_true", help="let float32 matmuls and convolutions use TF32")
+    parser.add_argument("--precision", choices=["fp32", "tf32", "bf16"], default="fp32",
+                        help="as train.precision: full float32, TF32 matmuls, or bfloat16 autocast")
     args = parser.parse_args()
     if args.steps < 1 or args.warmup < 0 or (args.max_epochs is not None and args.max_epochs < 1):
         fail("pyg_gat.py: expected --steps >= 1, --warmup >= 0 and --max-epochs >= 1")
@@ -315,8 +328,11 @@ def main():
                  "device; --device cpu runs without one")
         if device.index is None:  # the JSON names the card: cuda:0, not cuda
             device = torch.device("cuda", torch.cuda.current_device())
-    torch.backends.cuda.matmul.allow_tf32 = args.tf32
-    torch.backends.cudnn.allow_tf32 = args.tf32
+    torch.backends.cuda.matmul.allow_tf32 = args.precision == "tf32"
+    torch.backends.cudnn.allow_tf32 = args.precision == "tf32"
+    if args.precision == "bf16":
+        global AUTOCAST
+        AUTOCAST = lambda: torch.autocast(device.type, dtype=torch.bfloat16)  # noqa: E731
 
     model_cfg, train_cfg = load_config(args.config)
     ds = load_dataset(args.data)
