@@ -203,6 +203,7 @@ class BatchBench {
     }
     j.update({
         {"impl", gat::config::name_of(config_.model.attention)},
+        {"precision", gat::config::name_of(config_.train.precision)},
         // of one step's batch, self loops not counted (walking: the mean over the steps)
         {"nodes", order_.empty() ? double(nodes_) : double(walked_nodes_) / std::max<int64_t>(walked_, 1)},
         {"edges", order_.empty() ? double(edges_) : double(walked_edges_) / std::max<int64_t>(walked_, 1)},
