@@ -2,6 +2,8 @@
 // renumbering. How its attention forms agree is attention_test's.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "model/gat_conv.h"
 #include "ops/dropout.h"
 #include "support/random_graph.h"
@@ -119,6 +121,25 @@ torch::Tensor naive_layer(const GATConv& conv, const torch::Tensor& x, const tor
   return out + conv->bias;
 }
 
+// A layer's output and the gradients of x and of `parameters` under the loss sum(out * r), r
+// running from -1 to 1 over the output's elements, all widened to float64. The parameters' earlier
+// gradients are cleared first.
+struct OutputAndGradients {
+  torch::Tensor out;
+  std::vector<torch::Tensor> grads;  // x's, then each parameter's
+};
+
+OutputAndGradients output_and_gradients(const std::function<torch::Tensor(const torch::Tensor&)>& layer,
+                                        const torch::Tensor& x_value, const std::vector<torch::Tensor>& parameters) {
+  for (torch::Tensor p : parameters) p.mutable_grad().reset();
+  const torch::Tensor x = x_value.clone().requires_grad_();
+  const torch::Tensor out = layer(x);
+  (out * torch::linspace(-1, 1, out.numel(), out.scalar_type()).view_as(out)).sum().backward();
+  OutputAndGradients r{out.detach().to(torch::kFloat64), {x.grad().to(torch::kFloat64)}};
+  for (const torch::Tensor& p : parameters) r.grads.push_back(p.grad().to(torch::kFloat64));
+  return r;
+}
+
 // Past kOneProductInputs inputs, project() makes W h, the scores and the residual's projection in
 // one product and splits it; below, it makes them one by one, W h and the residual's projection
 // through times_weight's contiguous Wᵀ. Either way outputs and every gradient agree with the naive
@@ -136,21 +157,15 @@ TEST(GATConv, NarrowAndWideInputsAgreeWithTheNaiveLayer) {
       torch::NoGradGuard no_grad;
       conv->bias.uniform_(-1, 1);  // reset_parameters zeroes it
     }
-    std::vector<torch::Tensor> outs, grads;
-    for (const bool naive : {false, true}) {
-      torch::manual_seed(5);  // the same x both times
-      const torch::Tensor x = torch::randn({n, in}, torch::kFloat64).requires_grad_();
-      conv->zero_grad();
-      const torch::Tensor out = naive ? naive_layer(conv, x, edges) : conv(x, edges);
-      (out * torch::linspace(-1, 1, out.numel(), torch::kFloat64).view_as(out)).sum().backward();
-      outs.push_back(out.detach());
-      grads.push_back(x.grad().clone());
-      for (const torch::Tensor& p : conv->parameters()) grads.push_back(p.grad().clone());
-    }
-    EXPECT_LT(rel_error(outs[0], outs[1]), 1e-12) << in << " inputs, concat " << concat;
-    const size_t per_run = grads.size() / 2;
-    for (size_t k = 0; k < per_run; ++k)
-      EXPECT_LT(rel_error(grads[k], grads[per_run + k]), 1e-12)
+    torch::manual_seed(5);
+    const torch::Tensor x = torch::randn({n, in}, torch::kFloat64);
+    const OutputAndGradients fused =
+        output_and_gradients([&](const torch::Tensor& v) { return conv(v, edges); }, x, conv->parameters());
+    const OutputAndGradients naive = output_and_gradients(
+        [&](const torch::Tensor& v) { return naive_layer(conv, v, edges); }, x, conv->parameters());
+    EXPECT_LT(rel_error(fused.out, naive.out), 1e-12) << in << " inputs, concat " << concat;
+    for (size_t k = 0; k < naive.grads.size(); ++k)
+      EXPECT_LT(rel_error(fused.grads[k], naive.grads[k]), 1e-12)
           << in << " inputs, concat " << concat << ", gradient " << k;
   }
 }
@@ -187,22 +202,15 @@ TEST(GATConv, Bfloat16ProductsAgreeWithTheNaiveLayerWithinTheirRounding) {
       if (scores.min().item<double>() > 0.02 * scores.max().item<double>()) x64 = x;
     }
     ASSERT_TRUE(x64.defined()) << in << " inputs: no input with its scores away from the kink";
-    std::vector<torch::Tensor> outs, grads;
-    for (const bool naive : {false, true}) {
-      const torch::Tensor x = (naive ? x64.clone() : x64.to(torch::kFloat32)).requires_grad_();
-      const torch::Tensor out = naive ? naive_layer(reference, x, edges) : conv(x, edges);
-      (out * torch::linspace(-1, 1, out.numel(), out.scalar_type()).view_as(out)).sum().backward();
-      outs.push_back(out.detach().to(torch::kFloat64));
-      grads.push_back(x.grad().to(torch::kFloat64));
-      for (const torch::Tensor& p : (naive ? reference : conv)->parameters())
-        grads.push_back(p.grad().to(torch::kFloat64));
-    }
-    const double error = rel_error(outs[0], outs[1]);
+    const OutputAndGradients bf16 = output_and_gradients([&](const torch::Tensor& v) { return conv(v, edges); },
+                                                         x64.to(torch::kFloat32), conv->parameters());
+    const OutputAndGradients naive = output_and_gradients(
+        [&](const torch::Tensor& v) { return naive_layer(reference, v, edges); }, x64, reference->parameters());
+    const double error = rel_error(bf16.out, naive.out);
     EXPECT_LT(error, 2e-2) << in << " inputs, concat " << concat;
     EXPECT_GT(error, 1e-4) << in << " inputs, concat " << concat << ": the products were not rounded";
-    const size_t per_run = grads.size() / 2;
-    for (size_t k = 0; k < per_run; ++k)
-      EXPECT_LT(rel_error(grads[k], grads[per_run + k]), 2e-2)
+    for (size_t k = 0; k < naive.grads.size(); ++k)
+      EXPECT_LT(rel_error(bf16.grads[k], naive.grads[k]), 2e-2)
           << in << " inputs, concat " << concat << ", gradient " << k;
   }
 }
