@@ -1,7 +1,7 @@
 // times_weight (x · wᵀ) against the product in float64, forward and both gradients, on the rows split
 // across 1, 2 and 3 threads, and its bits for a given thread count; the same in bfloat16 against
-// float64 of the rounded operands; product() against float64 for each way its operands can lie; the
-// errors for mismatched shapes and for a train.precision the device cannot run.
+// float64 of the rounded operands; in TF32 on a GPU; product() against float64 for each way its
+// operands can lie; the errors for mismatched shapes and for a train.precision the device cannot run.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
@@ -92,6 +92,36 @@ TEST_F(WeightProduct, Bfloat16IsTheFloat32SumOfRoundedOperands) {
       EXPECT_GT(error, 1e-5) << rows << " rows: the operands were not rounded";
       EXPECT_LT(error, 1e-2) << rows << " rows";
     }
+  }
+}
+
+// train.precision: tf32 on a GPU (use_precision sets cuBLAS's switch): the forward and both gradients
+// within TF32's rounding of float64 (operands to 10 mantissa bits, 2^-11 each; 1e-2 relative) and
+// further from it than float32's sums (1e-5), so TF32 ran; fp32 there keeps full float32 (1e-6, as
+// on the CPU). Runs where LibTorch sees a GPU, reported as skipped elsewhere; the switch is put back.
+TEST_F(WeightProduct, Tf32OnCudaRoundsWithinItsPrecisionAndFp32DoesNot) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  struct RestoreTf32 {
+    ~RestoreTf32() { at::globalContext().setAllowTF32CuBLAS(was); }
+    const bool was = at::globalContext().allowTF32CuBLAS();
+  } restore;
+  torch::manual_seed(6);
+  const torch::Tensor x = torch::randn({kRows, kInputs}, torch::kFloat64);
+  const torch::Tensor w = torch::randn({kOutputs, kInputs}, torch::kFloat64);
+  const torch::Tensor r = torch::randn({kRows, kOutputs}, torch::kFloat64);
+  const torch::Tensor out = torch::mm(x, w.t()), x_grad = torch::mm(r, w), w_grad = torch::mm(r.t(), x);
+  auto on_gpu = [](const torch::Tensor& t) { return t.to(torch::kCUDA, torch::kFloat32); };
+  auto errors = [&](Precision precision) {
+    const Result got = run(on_gpu(x), on_gpu(w), on_gpu(r), true, precision);
+    return std::vector<double>{relative_error(got.out.cpu(), out), relative_error(got.x_grad.cpu(), x_grad),
+                               relative_error(got.w_grad.cpu(), w_grad)};
+  };
+  at::globalContext().setAllowTF32CuBLAS(false);
+  for (const double error : errors(Precision::kFp32)) EXPECT_LT(error, 1e-6) << "fp32 on the GPU";
+  gat::ops::use_precision(Precision::kTf32, torch::Device(torch::kCUDA, 0));
+  for (const double error : errors(Precision::kTf32)) {
+    EXPECT_GT(error, 1e-5) << "tf32: the products were not rounded";
+    EXPECT_LT(error, 1e-2) << "tf32";
   }
 }
 
