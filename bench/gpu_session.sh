@@ -3,8 +3,9 @@
 # build, every CTest suite (CPU and CUDA), gat_bench against PyTorch Geometric on the same batch,
 # a trace of 5 steps, and a whole PPI-shaped training run. Logs and JSON lines go to $OUT (default: gpu_out/).
 #   bash bench/gpu_session.sh [PPI_SYNTH_H5]
-# QUICK=1 builds only the tools and the kernel and GPU training tests, runs those tests, the
-# comparison with PyG and the trace: about 3 minutes, for the end of a lease.
+# QUICK=1 builds only the tools and the kernel, product and GPU training tests, runs those tests, the
+# comparison with PyG and the trace: about 3 minutes, for the end of a lease. TF32_TRAIN=1 adds the
+# whole training run once more at train.precision: tf32, after fp32's.
 # On the project's lent machines, source the device kit first (docs/gpu.md says how).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITEC
   { tail -30 "$out/configure.log"; exit 1; }
 grep "gat-dist:" "$out/configure.log"
 targets=()
-[ "$quick" = 1 ] && targets=(--target gat_bench gat_train fused_attention_test train_test)
+[ "$quick" = 1 ] && targets=(--target gat_bench gat_train fused_attention_test train_test weight_product_test)
 if [ ! -f "$data" ]; then  # made while the build runs
   (python3 data_tools/gat_data.py ppi-synth --out-dir data/ppi_synth >/dev/null &&
     python3 data_tools/gat_data.py ppi --root data/ppi_synth --out "$data" >/dev/null) &
@@ -52,7 +53,7 @@ timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set tr
 
 step ctest
 tests=()
-[ "$quick" = 1 ] && tests=(-R "make_test_data|fused_attention_test|FusedAgreement|FusedAttention|EdgePlan|Gpu")
+[ "$quick" = 1 ] && tests=(-R "make_test_data|fused_attention_test|FusedAgreement|FusedAttention|EdgePlan|Gpu|Tf32OnCuda")
 (cd "$build" && timeout 200 ctest "${tests[@]}" -j12 --output-on-failure >"$out/ctest.log" 2>&1)
 grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Timeout" "$out/ctest.log" | head -40
 grep -c "Skipped" "$out/ctest.log" | sed 's/^/skipped tests: /'
@@ -75,6 +76,12 @@ if [ "$quick" != 1 ]; then
     tee "$out/train_results.json"
   cp /tmp/gpu_session_run/metrics.jsonl "$out/"
   echo "gat_train wall clock: $((SECONDS - start)) s"; tail -3 "$out/train_err.log"
+  if [ "${TF32_TRAIN:-0}" = 1 ]; then
+    step "train: the same run at train.precision: tf32 (issue 24: test micro-F1 within 0.003 of fp32's)"
+    timeout 180 "$build/gat_train" --config configs/ppi.yaml --set data.path="$data" --set train.device=cuda \
+      --set train.precision=tf32 --set train.run_dir=/tmp/gpu_session_tf32 --log-level warn \
+      2>>"$out/train_err.log" | tail -1 | tee "$out/train_results_tf32.json"
+  fi
 fi
 # At most 8 files come back from the lent machine: the logs travel as one archive.
 logs=$(cd "$out" && ls configure.log build.log ctest.log train_err.log 2>/dev/null)
