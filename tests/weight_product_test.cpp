@@ -5,6 +5,8 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "common/error.h"
 #include "ops/weight_product.h"
 
@@ -33,9 +35,22 @@ Result run(const torch::Tensor& x0, const torch::Tensor& w0, const torch::Tensor
   return {out.detach(), x_grad ? x.grad() : torch::Tensor(), w.grad()};
 }
 
-// max |a - b| / max |b|.
+// The same, in float64 on the CPU: the reference each result is held to.
+Result in_float64(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& r) {
+  return {torch::mm(x, w.t()), torch::mm(r, w), torch::mm(r.t(), x)};
+}
+
+// max |a - b| / max |b|, a taken to b's device and dtype.
 double relative_error(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kFloat64) - b).abs().max().item<double>() / b.abs().max().item<double>();
+  return (a.to(b.device(), torch::kFloat64) - b).abs().max().item<double>() / b.abs().max().item<double>();
+}
+
+// relative_error of each part of a Result, in kParts' order.
+const char* const kParts[] = {"out", "x_grad", "w_grad"};
+
+std::array<double, 3> relative_errors(const Result& got, const Result& expected) {
+  return {relative_error(got.out, expected.out), relative_error(got.x_grad, expected.x_grad),
+          relative_error(got.w_grad, expected.w_grad)};
 }
 
 class WeightProduct : public ::testing::Test {
@@ -49,17 +64,16 @@ TEST_F(WeightProduct, AgreesWithTheProductInFloat64OnAnyThreadCount) {
   const torch::Tensor x = torch::randn({kRows, kInputs}, torch::kFloat64);
   const torch::Tensor w = torch::randn({kOutputs, kInputs}, torch::kFloat64);
   const torch::Tensor r = torch::randn({kRows, kOutputs}, torch::kFloat64);
-  const torch::Tensor out = torch::mm(x, w.t()), x_grad = torch::mm(r, w), w_grad = torch::mm(r.t(), x);
+  const Result expected = in_float64(x, w, r);
   for (const int threads : {1, 2, 3}) {
     at::set_num_threads(threads);
-    const Result f32 = run(x.to(torch::kFloat32), w.to(torch::kFloat32), r.to(torch::kFloat32));
-    EXPECT_LT(relative_error(f32.out, out), 1e-6) << threads << " threads";
-    EXPECT_LT(relative_error(f32.x_grad, x_grad), 1e-6) << threads << " threads";
-    EXPECT_LT(relative_error(f32.w_grad, w_grad), 1e-6) << threads << " threads";
-    const Result f64 = run(x, w, r);
-    EXPECT_LT(relative_error(f64.out, out), 1e-14) << threads << " threads";
-    EXPECT_LT(relative_error(f64.x_grad, x_grad), 1e-14) << threads << " threads";
-    EXPECT_LT(relative_error(f64.w_grad, w_grad), 1e-14) << threads << " threads";
+    const auto f32 =
+        relative_errors(run(x.to(torch::kFloat32), w.to(torch::kFloat32), r.to(torch::kFloat32)), expected);
+    const auto f64 = relative_errors(run(x, w, r), expected);
+    for (int k = 0; k < 3; ++k) {
+      EXPECT_LT(f32[k], 1e-6) << kParts[k] << ", " << threads << " threads";
+      EXPECT_LT(f64[k], 1e-14) << kParts[k] << ", " << threads << " threads";
+    }
   }
 }
 
@@ -77,17 +91,17 @@ TEST_F(WeightProduct, Bfloat16IsTheFloat32SumOfRoundedOperands) {
     const torch::Tensor x = torch::randn({rows, kInputs}, torch::kFloat64);
     const torch::Tensor w = torch::randn({kOutputs, kInputs}, torch::kFloat64);
     const torch::Tensor r = torch::randn({rows, kOutputs}, torch::kFloat64);
-    const torch::Tensor out = torch::mm(rounded(x), rounded(w).t()), x_grad = torch::mm(rounded(r), rounded(w)),
-                        w_grad = torch::mm(rounded(r).t(), rounded(x)), exact = torch::mm(x, w.t());
+    const Result expected = in_float64(rounded(x), rounded(w), rounded(r));
+    const torch::Tensor exact = torch::mm(x, w.t());
     for (const int threads : {1, 2, 3}) {
       at::set_num_threads(threads);
       const Result bf16 =
           run(x.to(torch::kFloat32), w.to(torch::kFloat32), r.to(torch::kFloat32), true, Precision::kBf16);
       ASSERT_EQ(bf16.out.scalar_type(), torch::kFloat32);
       ASSERT_EQ(bf16.w_grad.scalar_type(), torch::kFloat32);
-      EXPECT_LT(relative_error(bf16.out, out), 1e-6) << rows << " rows, " << threads << " threads";
-      EXPECT_LT(relative_error(bf16.x_grad, x_grad), 1e-6) << rows << " rows, " << threads << " threads";
-      EXPECT_LT(relative_error(bf16.w_grad, w_grad), 1e-6) << rows << " rows, " << threads << " threads";
+      const auto errors = relative_errors(bf16, expected);
+      for (int k = 0; k < 3; ++k)
+        EXPECT_LT(errors[k], 1e-6) << kParts[k] << ", " << rows << " rows, " << threads << " threads";
       const double error = relative_error(bf16.out, exact);
       EXPECT_GT(error, 1e-5) << rows << " rows: the operands were not rounded";
       EXPECT_LT(error, 1e-2) << rows << " rows";
@@ -109,19 +123,19 @@ TEST_F(WeightProduct, Tf32OnCudaRoundsWithinItsPrecisionAndFp32DoesNot) {
   const torch::Tensor x = torch::randn({kRows, kInputs}, torch::kFloat64);
   const torch::Tensor w = torch::randn({kOutputs, kInputs}, torch::kFloat64);
   const torch::Tensor r = torch::randn({kRows, kOutputs}, torch::kFloat64);
-  const torch::Tensor out = torch::mm(x, w.t()), x_grad = torch::mm(r, w), w_grad = torch::mm(r.t(), x);
+  const Result expected = in_float64(x, w, r);
   auto on_gpu = [](const torch::Tensor& t) { return t.to(torch::kCUDA, torch::kFloat32); };
   auto errors = [&](Precision precision) {
-    const Result got = run(on_gpu(x), on_gpu(w), on_gpu(r), true, precision);
-    return std::vector<double>{relative_error(got.out.cpu(), out), relative_error(got.x_grad.cpu(), x_grad),
-                               relative_error(got.w_grad.cpu(), w_grad)};
+    return relative_errors(run(on_gpu(x), on_gpu(w), on_gpu(r), true, precision), expected);
   };
   at::globalContext().setAllowTF32CuBLAS(false);
-  for (const double error : errors(Precision::kFp32)) EXPECT_LT(error, 1e-6) << "fp32 on the GPU";
+  const auto fp32 = errors(Precision::kFp32);
+  for (int k = 0; k < 3; ++k) EXPECT_LT(fp32[k], 1e-6) << kParts[k] << ", fp32 on the GPU";
   gat::ops::use_precision(Precision::kTf32, torch::Device(torch::kCUDA, 0));
-  for (const double error : errors(Precision::kTf32)) {
-    EXPECT_GT(error, 1e-5) << "tf32: the products were not rounded";
-    EXPECT_LT(error, 1e-2) << "tf32";
+  const auto tf32 = errors(Precision::kTf32);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_GT(tf32[k], 1e-5) << kParts[k] << ", tf32: the products were not rounded";
+    EXPECT_LT(tf32[k], 1e-2) << kParts[k] << ", tf32";
   }
 }
 
