@@ -69,21 +69,25 @@ if [ "$quick" != 1 ]; then
     timeout 60 python3 bench/floors.py --device cuda --precision $precision | tee -a "$out/floors.json"
   done
 
+  # A whole PPI-shaped run to early stopping at train.precision $1, its result line into $out/$2;
+  # the run directory is /tmp/gpu_session_$1.
+  train_to_stop() {
+    timeout 180 "$build/gat_train" --config configs/ppi.yaml --set data.path="$data" --set train.device=cuda \
+      --set train.precision="$1" --set train.run_dir="/tmp/gpu_session_$1" --log-level warn \
+      2>>"$out/train_err.log" | tail -1 | tee "$out/$2"
+  }
   step train: whole PPI-shaped run to early stopping
   start=$SECONDS
-  timeout 180 "$build/gat_train" --config configs/ppi.yaml --set data.path="$data" --set train.device=cuda \
-    --set train.run_dir=/tmp/gpu_session_run --log-level warn 2>"$out/train_err.log" | tail -1 |
-    tee "$out/train_results.json"
-  cp /tmp/gpu_session_run/metrics.jsonl "$out/"
+  train_to_stop fp32 train_results.json
+  cp /tmp/gpu_session_fp32/metrics.jsonl "$out/"
   echo "gat_train wall clock: $((SECONDS - start)) s"; tail -3 "$out/train_err.log"
   if [ "${TF32_TRAIN:-0}" = 1 ]; then
     step "train: the same run at train.precision: tf32 (issue 24: test micro-F1 within 0.003 of fp32's)"
-    timeout 180 "$build/gat_train" --config configs/ppi.yaml --set data.path="$data" --set train.device=cuda \
-      --set train.precision=tf32 --set train.run_dir=/tmp/gpu_session_tf32 --log-level warn \
-      2>>"$out/train_err.log" | tail -1 | tee "$out/train_results_tf32.json"
+    train_to_stop tf32 train_results_tf32.json
   fi
 fi
-# At most 8 files come back from the lent machine: the logs travel as one archive.
+# At most 8 files come back from the lent machine (with TF32_TRAIN=1, exactly 8): the logs travel
+# as one archive.
 logs=$(cd "$out" && ls configure.log build.log ctest.log train_err.log 2>/dev/null)
 (cd "$out" && tar czf logs.tgz $logs && rm $logs)
 step done
