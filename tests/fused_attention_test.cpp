@@ -231,36 +231,55 @@ TEST(FusedAttention, EpilogueGradientsMatchFiniteDifferencesInFloat64) {
                                                           1e-7, 1e-7);
 }
 
-// The kernel's epilogue against LibTorch's ops on the kernel's own output, and across runs and
-// thread counts (the bias gradient is summed over more than one block of rows).
-TEST(FusedAttention, EpilogueMatchesLibTorchOpsAndIsBitwiseIdenticalAcrossThreadCounts) {
+// A batch of 3,000 nodes (the bias gradient is summed over more than one block of rows) with the
+// epilogue's inputs, on `device`.
+struct EpilogueCase {
+  EdgePlan plan;
+  Inputs in;
+  EpilogueInputs e;
+};
+
+EpilogueCase epilogue_case(torch::Device device) {
   const int64_t n = 3000;
   auto gen = at::make_generator<at::CPUGeneratorImpl>(8);
   const torch::Tensor edges = std::get<0>(torch::unique_dim(torch::randint(n, {2, 20 * n}, gen), 1));
-  const EdgePlan plan = make_edge_plan(edges, n, true);
-  const Inputs in = random_inputs(n, 4, 72, torch::kFloat32, 7);
-  const EpilogueInputs e = random_epilogue(n, 4 * 72, torch::kFloat32, 3);
-  auto run_epilogue = [&](bool in_kernel) {
-    for (const torch::Tensor& t : {in.projected, in.scores, e.residual, e.weight, e.bias})
-      if (t.grad().defined()) t.mutable_grad().zero_();
-    const torch::Tensor out =
-        in_kernel
-            ? gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}, e.epilogue())
-            : gat::ops::apply_epilogue(gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}), e.epilogue());
-    (out * in.weights).sum().backward();
-    std::vector<torch::Tensor> r{out.detach()};
-    for (const torch::Tensor& t : {in.projected, in.scores, e.residual, e.weight, e.bias})
-      r.push_back(t.grad().clone());
-    return r;
-  };
-  const char* what[] = {"output", "d projected", "d scores", "d residual", "d weight", "d bias"};
-  const std::vector<torch::Tensor> by_ops = run_epilogue(false);
+  EpilogueInputs e = random_epilogue(n, 4 * 72, torch::kFloat32, 3);
+  for (torch::Tensor* t : {&e.residual, &e.weight, &e.bias}) *t = t->detach().to(device).requires_grad_();
+  return {gat::to_device(make_edge_plan(edges, n, true), device), random_inputs(n, 4, 72, torch::kFloat32, 7, device),
+          e};
+}
+
+// The output and the gradients of (out * weights).sum(), the epilogue in the kernel or by LibTorch's
+// ops on the kernel's output.
+std::vector<torch::Tensor> run_epilogue(const EpilogueCase& c, bool in_kernel) {
+  const Inputs& in = c.in;
+  const EpilogueInputs& e = c.e;
+  for (const torch::Tensor& t : {in.projected, in.scores, e.residual, e.weight, e.bias})
+    if (t.grad().defined()) t.mutable_grad().zero_();
+  const torch::Tensor out =
+      in_kernel
+          ? gat::ops::fused_attention(in.projected, in.scores, c.plan, 0.2, {}, e.epilogue())
+          : gat::ops::apply_epilogue(gat::ops::fused_attention(in.projected, in.scores, c.plan, 0.2, {}), e.epilogue());
+  (out * in.weights).sum().backward();
+  std::vector<torch::Tensor> r{out.detach()};
+  for (const torch::Tensor& t : {in.projected, in.scores, e.residual, e.weight, e.bias}) r.push_back(t.grad().clone());
+  return r;
+}
+
+const char* kEpilogueWhat[] = {"output", "d projected", "d scores", "d residual", "d weight", "d bias"};
+
+// The kernel's epilogue against LibTorch's ops on the kernel's own output, and across runs and
+// thread counts.
+TEST(FusedAttention, EpilogueMatchesLibTorchOpsAndIsBitwiseIdenticalAcrossThreadCounts) {
+  const EpilogueCase c = epilogue_case(torch::kCPU);
+  const char* const* what = kEpilogueWhat;
+  const std::vector<torch::Tensor> by_ops = run_epilogue(c, false);
   ASSERT_TRUE((by_ops[0] < 0).any().item<bool>() && (by_ops[0] > 0).any().item<bool>());
   const int before = at::get_num_threads();
   std::vector<std::vector<torch::Tensor>> results;
   for (int threads : {1, 1, 2, 3}) {
     at::set_num_threads(threads);
-    results.push_back(run_epilogue(true));
+    results.push_back(run_epilogue(c, true));
   }
   at::set_num_threads(before);
   for (int i = 0; i < 6; ++i) {
@@ -270,6 +289,34 @@ TEST(FusedAttention, EpilogueMatchesLibTorchOpsAndIsBitwiseIdenticalAcrossThread
     for (std::size_t r = 1; r < (i == 4 ? 2 : results.size()); ++r)
       EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << what[i] << ", run " << r;
   }
+}
+
+// The same on a GPU, whose kernels do the epilogue in the aggregate's writes and its backward in a
+// pass of their own: against LibTorch's ops there at 1e-5, and the same bits run again.
+TEST(FusedAttentionCuda, EpilogueMatchesLibTorchOpsAndIsBitwiseRepeatable) {
+  if (skip_without(torch::kCUDA)) GTEST_SKIP() << "no CUDA device";
+  const EpilogueCase c = epilogue_case(torch::kCUDA);
+  const std::vector<torch::Tensor> by_ops = run_epilogue(c, false), in_kernel = run_epilogue(c, true),
+                                   again = run_epilogue(c, true);
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_LT(rel_error(in_kernel[i], by_ops[i]), 1e-5) << kEpilogueWhat[i];
+    EXPECT_TRUE(torch::equal(again[i], in_kernel[i])) << kEpilogueWhat[i] << ", run again";
+  }
+}
+
+// The kernels read the epilogue's tensors by pointer: one on another device is refused by name.
+TEST(FusedAttention, AnEpilogueTensorOnAnotherDeviceIsAnError) {
+  const EdgePlan plan = make_edge_plan(hub_graph(9, 4), 9, true);
+  const Inputs in = random_inputs(9, 2, 3, torch::kFloat32, 6);
+  gat::ops::Epilogue on_meta;
+  on_meta.bias = torch::empty({6}, torch::TensorOptions(torch::kMeta).dtype(torch::kFloat32));
+  std::string message = "(no error)";
+  try {
+    gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}, on_meta);
+  } catch (const c10::Error& e) {
+    message = e.msg();
+  }
+  EXPECT_EQ(message, "fused_attention: the dropout mask, residual and bias must be on cpu, one is on meta");
 }
 
 // ELU's e^x - 1 in float, where each node's only edge is its self loop (so the attention's output is

@@ -27,7 +27,7 @@ namespace gat::ops {
 // incoming edges gets zeros. Differentiable in projected and scores. All three forms drop alpha
 // with one mask, [E, H] in the plan's edge order keyed by `key` (ops/dropout.h), so one key gives
 // them one result. With an epilogue, returns it done on that output (ops/epilogue.h): the fused
-// form does it in its output writes on the CPU, the others by LibTorch's ops.
+// form does it in its output writes, the others by LibTorch's ops.
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
                             const EdgePlan& plan, double negative_slope, double dropout, bool training,
                             const DropoutKey& key, const Epilogue& epilogue = {});

@@ -17,8 +17,8 @@ struct Epilogue {
   Precision precision = Precision::kFp32;  // of the residual's product (ops::times_weight)
 };
 
-// The epilogue by LibTorch ops, in place on `out` [N, C]: what the sparse and dense attentions and
-// the CUDA kernel use, and the reference for the CPU kernel, which does it in its output writes.
+// The epilogue by LibTorch ops, in place on `out` [N, C]: what the sparse and dense attentions use,
+// and the reference for the fused kernels, CPU and CUDA, which do it in their output writes.
 torch::Tensor apply_epilogue(torch::Tensor out, const Epilogue& epilogue);
 
 }  // namespace gat::ops

@@ -14,8 +14,8 @@
 //            dL/dscores[i, h, 1] = sum_k t_k
 //   pass 3, per source j (CSC), scalars only: dL/dscores[j, h, 0] = sum_k t_k
 // Each pass writes only the rows it owns, so there are no atomics.
-// On the CPU the layer's epilogue (ops/epilogue.h) is done in the forward's output writes, and its
-// backward in the pass that lays g out for pass 1 (gradient_tiles).
+// The layer's epilogue (ops/epilogue.h) is done in the forward's output writes; its backward on the
+// CPU in the pass that lays g out for pass 1 (gradient_tiles), on a GPU in one pass before pass 1.
 #include "ops/fused_attention.h"
 
 #include <ATen/Parallel.h>
@@ -77,18 +77,20 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
       const auto slope = static_cast<scalar_t>(negative_slope);
       const scalar_t* ss = s.data_ptr<scalar_t>();
       const scalar_t* sd = ss + 1;
+      const scalar_t* addend_rows = addend ? addend->data_ptr<scalar_t>() : nullptr;
+      const scalar_t* bias_row = bias ? bias->data_ptr<scalar_t>() : nullptr;
 #if GAT_WITH_CUDA
       if (x.is_cuda()) {
         const c10::cuda::CUDAGuard guard(x.device());
-        cuda::fused_attention_forward<scalar_t>(
-            z.n, z.h, z.f, x.data_ptr<scalar_t>(), ss, sd, mask, ptr64(plan.target_ptr), ptr64(plan.edge_index), slope,
-            alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), c10::cuda::getCurrentCUDAStream());
+        cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, x.data_ptr<scalar_t>(), ss, sd, mask,
+                                                ptr64(plan.target_ptr), ptr64(plan.edge_index), slope,
+                                                {addend_rows, bias_row, elu}, alpha.data_ptr<scalar_t>(),
+                                                out.data_ptr<scalar_t>(), c10::cuda::getCurrentCUDAStream());
         return;
       }
 #endif
       forward_kernel<scalar_t>(z, x.data_ptr<scalar_t>(), x.stride(0), ss, sd, mask, ptr64(plan.target_ptr),
-                               ptr64(plan.edge_index), slope, addend ? addend->data_ptr<scalar_t>() : nullptr,
-                               bias ? bias->data_ptr<scalar_t>() : nullptr, elu, alpha.data_ptr<scalar_t>(),
+                               ptr64(plan.edge_index), slope, addend_rows, bias_row, elu, alpha.data_ptr<scalar_t>(),
                                out.data_ptr<scalar_t>());
     });
     // ELU's backward reads its output, as torch's does.
@@ -132,10 +134,18 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
 #if GAT_WITH_CUDA
       if (x.is_cuda()) {
         const c10::cuda::CUDAGuard guard(x.device());
+        // Through ELU the kernels need somewhere to put dL/d(the sum): the addend's gradient, or scratch.
+        const torch::Tensor g_pre = !out.defined() ? torch::Tensor() : with_addend ? g_addend : torch::empty_like(g);
+        const torch::Tensor partials =
+            with_bias ? torch::empty({cuda::bias_gradient_blocks(z.n), g.size(1)}, g.options().dtype(torch::kFloat64))
+                      : torch::Tensor();
+        const cuda::EpilogueGradients<scalar_t> epilogue{
+            out.defined() ? out.data_ptr<scalar_t>() : nullptr, g_pre.defined() ? g_pre.data_ptr<scalar_t>() : nullptr,
+            with_bias ? g_bias.data_ptr<scalar_t>() : nullptr, with_bias ? partials.data_ptr<double>() : nullptr};
         cuda::fused_attention_backward<scalar_t>(
             z.n, num_edges, z.h, z.f, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
             g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index), ptr64(edge_index) + num_edges,
-            ptr64(source_ptr), ptr64(by_source), static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(),
+            ptr64(source_ptr), ptr64(by_source), static_cast<scalar_t>(slope), epilogue, t.data_ptr<scalar_t>(),
             gx.data_ptr<scalar_t>(), gss, gss + 1, c10::cuda::getCurrentCUDAStream());
         return;
       }
@@ -176,17 +186,14 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
   // Optionals: autograd's argument handling wants every Tensor defined.
   auto given = [](const torch::Tensor& t) { return t.defined() ? c10::make_optional(t) : c10::nullopt; };
   const c10::optional<torch::Tensor> mask = given(dropout_mask);
-  // The CUDA kernel leaves the epilogue to LibTorch's ops.
-  if (projected.is_cuda())
-    return apply_epilogue(
-        FusedAttention::apply(projected, scores, mask, c10::nullopt, c10::nullopt, plan, negative_slope, false),
-        epilogue);
   const int64_t width = h * projected.size(2);
   torch::Tensor addend;
   if (epilogue.residual.defined()) {
     const torch::Tensor& input = epilogue.residual;
+    // cuBLAS takes the transposed weight as it lies; the copy pays only for CPU BLAS (BelowSplit).
+    const BelowSplit below = projected.is_cuda() ? BelowSplit::kTransposedView : BelowSplit::kTransposedCopy;
     if (epilogue.residual_weight.defined())
-      addend = times_weight(input, epilogue.residual_weight, BelowSplit::kTransposedCopy, epilogue.precision);
+      addend = times_weight(input, epilogue.residual_weight, below, epilogue.precision);
     else
       addend = input.is_sparse() ? input.to_dense() : input.contiguous();
     TORCH_CHECK(addend.sizes() == torch::IntArrayRef({n, width}) && addend.scalar_type() == projected.scalar_type(),
@@ -194,6 +201,11 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
                 addend.sizes(), " ", addend.scalar_type());
   }
   const torch::Tensor& bias = epilogue.bias;
+  // The kernels read them by pointer, where a tensor elsewhere would be read as garbage.
+  for (const torch::Tensor* t : std::initializer_list<const torch::Tensor*>{&dropout_mask, &addend, &bias})
+    TORCH_CHECK(!t->defined() || t->device() == projected.device(),
+                "fused_attention: the dropout mask, residual and bias must be on ", projected.device(), ", one is on ",
+                t->device());
   TORCH_CHECK(!bias.defined() || (bias.sizes() == torch::IntArrayRef({width}) &&
                                   bias.scalar_type() == projected.scalar_type() && bias.is_contiguous()),
               "fused_attention: the bias must be contiguous [", width, "] of the projected dtype, got ",

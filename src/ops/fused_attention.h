@@ -19,9 +19,10 @@ namespace gat::ops {
 // E x H x F is ever formed. Each output row is written by one thread in a fixed order, so results
 // are bitwise identical across runs and thread counts.
 //
-// With an epilogue, returns it done on that output (ops/epilogue.h): on the CPU in the kernel's
-// output writes, so that no further pass over N x H*F floats runs, forward or backward; on a GPU by
-// LibTorch's ops. Differentiable in its residual, residual weight and bias too.
+// With an epilogue, returns it done on that output (ops/epilogue.h) in the kernel's output writes, so
+// that no further pass over N x H*F floats runs in the forward; the backward takes g through it in
+// the pass that lays g out (CPU) or in one pass of its own (GPU). Differentiable in its residual,
+// residual weight and bias too.
 torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& scores, const EdgePlan& plan,
                               double negative_slope, const torch::Tensor& dropout_mask, const Epilogue& epilogue = {});
 

@@ -5,8 +5,11 @@
 //   forward   softmax_kernel     one warp per (target, head): online max and sum of exp over the
 //                                target's edges (eq. 3), then alpha per edge
 //             aggregate          one block per target: out[i, :] = sum_k mask_k alpha_k Wh[j_k, :]
-//                                (eq. 4), each thread owning columns, edges in CSR order
-//   backward  edge_dot_kernel    one warp per edge: d_k = mask_k <g[i, h, :], Wh[j, h, :]>
+//                                (eq. 4), each thread owning columns, edges in CSR order; the layer's
+//                                epilogue (ELU of the sum, the residual and the bias) in its writes
+//   backward  epilogue_backward  where there is an epilogue: g through ELU, and the bias gradient's
+//                                column sums by blocks of rows, then bias_gradient adds the blocks
+//             edge_dot_kernel    one warp per edge: d_k = mask_k <g[i, h, :], Wh[j, h, :]>
 //             aggregate          one block per source, over its CSC edges: dL/dWh[j, :]
 //             softmax_backward   one warp per (target, head): t_k and dL/dscore_dst
 //             source_score_grad  one thread per (source, head): dL/dscore_src
@@ -69,6 +72,15 @@ __device__ T leaky(T s, T slope) {
   return s > T(0) ? s : s * slope;
 }
 
+// What the aggregate writes to out[row, c] (index `at` of [N, C]): the sum, plus the addend and the
+// bias where given, in the order of ops::apply_epilogue, then ELU (alpha 1) if asked.
+template <typename T>
+__device__ T finish(T sum, const Epilogue<T>& e, int64_t at, int64_t c) {
+  if (e.addend) sum += e.addend[at];
+  if (e.bias) sum += e.bias[c];
+  return e.elu && !(sum > T(0)) ? expm1(sum) : sum;
+}
+
 // Where node j's score of head `head` sits in a scores tensor [N, H, 2] (fused_attention_cuda.h).
 __device__ int64_t score_at(int64_t h, int64_t j, int64_t head) { return 2 * (j * h + head); }
 
@@ -107,7 +119,7 @@ __global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, c
 // CSR rows with feat = Wh; the backward over the CSC rows with feat = dL/dout.
 template <typename T, int R>
 __global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, const T* alpha, const T* mask, const int64_t* ptr,
-                                 const int64_t* perm, const int64_t* nbr, T* out) {
+                                 const int64_t* perm, const int64_t* nbr, Epilogue<T> epilogue, T* out) {
   const int64_t row = blockIdx.x, hf = h * f, p0 = ptr[row], p1 = ptr[row + 1];
   for (int64_t base = 0; base < hf; base += int64_t(blockDim.x) * R) {
     T acc[R];
@@ -135,7 +147,7 @@ __global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, const T* a
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       const int64_t c = base + threadIdx.x + int64_t(r) * blockDim.x;
-      if (c < hf) out[row * hf + c] = acc[r];
+      if (c < hf) out[row * hf + c] = finish(acc[r], epilogue, row * hf + c, c);
     }
   }
 }
@@ -167,7 +179,8 @@ __device__ float component(float v, int) { return v; }
 // Same sums in the same order as aggregate_kernel.
 template <int V, int R>
 __global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat, const float* alpha, const float* mask,
-                                        const int64_t* ptr, const int64_t* perm, const int64_t* nbr, float* out) {
+                                        const int64_t* ptr, const int64_t* perm, const int64_t* nbr,
+                                        Epilogue<float> epilogue, float* out) {
   using Vector = typename FloatVector<V>::type;
   __shared__ int64_t staged_nbr[kEdgeChunk];
   __shared__ float staged_weight[kEdgeChunk * kMaxStagedHeads];
@@ -216,7 +229,10 @@ __global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat,
       const int64_t q = base + threadIdx.x + int64_t(r) * blockDim.x;
       if (q < vectors)
 #pragma unroll
-        for (int i = 0; i < V; ++i) out[(row * vectors + q) * V + i] = acc[r][i];
+        for (int i = 0; i < V; ++i) {
+          const int64_t at = (row * vectors + q) * V + i;
+          out[at] = finish(acc[r][i], epilogue, at, q * V + i);
+        }
     }
   }
 }
@@ -282,6 +298,40 @@ __global__ void source_score_grad_kernel(int64_t n, int64_t h, const T* t, const
   gss[score_at(h, j, head)] = sum;
 }
 
+// The epilogue's backward over the rows of block blockIdx.x / (column blocks), one thread a column:
+// through ELU where out is given, grad_pre = g where out > 0, else g (out + 1) (ELU' from its
+// output, as torch's elu_backward); and, where partials is given, those rows' column sums of that
+// gradient in double, in row order.
+template <typename T>
+__global__ void epilogue_backward_kernel(int64_t n, int64_t hf, const T* g, const T* out, T* grad_pre,
+                                         double* partials) {
+  const int64_t column_blocks = (hf + blockDim.x - 1) / blockDim.x, rows = blockIdx.x / column_blocks;
+  const int64_t c = (blockIdx.x % column_blocks) * blockDim.x + threadIdx.x;
+  if (c >= hf) return;
+  const int64_t r1 = (rows + 1) * kBiasGradientRows < n ? (rows + 1) * kBiasGradientRows : n;
+  double sum = 0;
+  for (int64_t r = rows * kBiasGradientRows; r < r1; ++r) {
+    const int64_t at = r * hf + c;
+    T v = g[at];
+    if (out) {
+      v = out[at] > T(0) ? v : v * (out[at] + T(1));
+      grad_pre[at] = v;
+    }
+    sum += v;
+  }
+  if (partials) partials[rows * hf + c] = sum;
+}
+
+// grad_bias[c] = the blocks' column sums added in block order: the same bits on every run.
+template <typename T>
+__global__ void bias_gradient_kernel(int64_t blocks, int64_t hf, const double* partials, T* grad_bias) {
+  const int64_t c = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (c >= hf) return;
+  double sum = 0;
+  for (int64_t b = 0; b < blocks; ++b) sum += partials[b * hf + c];
+  grad_bias[c] = static_cast<T>(sum);
+}
+
 unsigned blocks_for(int64_t threads_needed, int per_block) {
   return static_cast<unsigned>((threads_needed + per_block - 1) / per_block);
 }
@@ -307,33 +357,35 @@ int float_vector_width(int64_t columns, std::initializer_list<const void*> rows)
   }
 }
 
-// out = sum over each row's edges of the weighted feature rows: aggregate_staged_kernel for float32
-// with at most kMaxStagedHeads heads, aggregate_kernel otherwise.
+// out = sum over each row's edges of the weighted feature rows, finished by `epilogue`:
+// aggregate_staged_kernel for float32 with at most kMaxStagedHeads heads, aggregate_kernel otherwise.
 template <typename T>
 void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, const T* alpha, const T* mask, const int64_t* ptr,
-               const int64_t* perm, const int64_t* nbr, T* out, cudaStream_t stream) {
+               const int64_t* perm, const int64_t* nbr, const Epilogue<T>& epilogue, T* out, cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>(n), threads = column_threads(h * f);
   if (std::is_same_v<T, float> && h <= kMaxStagedHeads) {
     const auto* feat_f = reinterpret_cast<const float*>(feat);
     const auto* alpha_f = reinterpret_cast<const float*>(alpha);
     const auto* mask_f = reinterpret_cast<const float*>(mask);
     auto* out_f = reinterpret_cast<float*>(out);
+    const Epilogue<float> epilogue_f{reinterpret_cast<const float*>(epilogue.addend),
+                                     reinterpret_cast<const float*>(epilogue.bias), epilogue.elu};
     switch (float_vector_width<T>(h * f, {feat, out})) {
       case 4:
         aggregate_staged_kernel<4, kColumnsPerThread / 4>
-            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
+            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
         break;
       case 2:
         aggregate_staged_kernel<2, kColumnsPerThread / 2>
-            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
+            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
         break;
       default:
         aggregate_staged_kernel<1, kColumnsPerThread>
-            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, out_f);
+            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
     }
   } else {
     aggregate_kernel<T, kColumnsPerThread>
-        <<<blocks, threads, 0, stream>>>(h, f, feat, alpha, mask, ptr, perm, nbr, out);
+        <<<blocks, threads, 0, stream>>>(h, f, feat, alpha, mask, ptr, perm, nbr, epilogue, out);
   }
   CUDA_CHECK(cudaGetLastError());
 }
@@ -343,21 +395,36 @@ void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, const T* alpha, c
 template <typename T>
 void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, const T* score_src, const T* score_dst,
                              const T* mask, const int64_t* target_ptr, const int64_t* source, T negative_slope,
-                             T* alpha, T* out, cudaStream_t stream) {
+                             const Epilogue<T>& epilogue, T* alpha, T* out, cudaStream_t stream) {
   if (n == 0 || h == 0) return;
   softmax_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
       n, h, score_src, score_dst, target_ptr, source, negative_slope, alpha);
   CUDA_CHECK(cudaGetLastError());
-  aggregate<T>(n, h, f, x, alpha, mask, target_ptr, nullptr, source, out, stream);
+  aggregate<T>(n, h, f, x, alpha, mask, target_ptr, nullptr, source, epilogue, out, stream);
 }
 
 template <typename T>
 void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, const T* score_src,
                               const T* score_dst, const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
                               const int64_t* source, const int64_t* target, const int64_t* source_ptr,
-                              const int64_t* by_source, T negative_slope, T* t, T* grad_x, T* grad_score_src,
-                              T* grad_score_dst, cudaStream_t stream) {
+                              const int64_t* by_source, T negative_slope, const EpilogueGradients<T>& epilogue,
+                              T* t, T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream) {
   if (n == 0 || h == 0) return;
+  const int64_t hf = h * f;
+  if (epilogue.out || epilogue.grad_bias) {
+    const int64_t row_blocks = bias_gradient_blocks(n), column_blocks = (hf + kThreads - 1) / kThreads;
+    double* partials = epilogue.grad_bias ? epilogue.bias_partials : nullptr;
+    epilogue_backward_kernel<T><<<static_cast<unsigned>(row_blocks * column_blocks), kThreads, 0, stream>>>(
+        n, hf, g, epilogue.out, epilogue.grad_pre, partials);
+    CUDA_CHECK(cudaGetLastError());
+    if (partials) {
+      bias_gradient_kernel<T>
+          <<<blocks_for(hf, kThreads), kThreads, 0, stream>>>(row_blocks, hf, partials, epilogue.grad_bias);
+      CUDA_CHECK(cudaGetLastError());
+    }
+    // From here on, g is the gradient of the attention's own output.
+    if (epilogue.out) g = epilogue.grad_pre;
+  }
   if (e > 0) {
     if (float_vector_width<T>(f, {g, x}) == 4)
       edge_dot_kernel<float, float4><<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(
@@ -368,7 +435,7 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
           <<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, mask, source, target, t);
     CUDA_CHECK(cudaGetLastError());
   }
-  aggregate<T>(n, h, f, g, alpha, mask, source_ptr, by_source, target, grad_x, stream);
+  aggregate<T>(n, h, f, g, alpha, mask, source_ptr, by_source, target, Epilogue<T>{}, grad_x, stream);
   softmax_backward_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
       n, h, score_src, score_dst, alpha, target_ptr, source, negative_slope, t, grad_score_dst);
   CUDA_CHECK(cudaGetLastError());
@@ -379,10 +446,12 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
 
 #define GAT_INSTANTIATE(T)                                                                                            \
   template void fused_attention_forward<T>(int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*,         \
-                                           const int64_t*, const int64_t*, T, T*, T*, cudaStream_t);                  \
+                                           const int64_t*, const int64_t*, T, const Epilogue<T>&, T*, T*,             \
+                                           cudaStream_t);                                                             \
   template void fused_attention_backward<T>(                                                                          \
       int64_t, int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*, const T*, const T*, const int64_t*, \
-      const int64_t*, const int64_t*, const int64_t*, const int64_t*, T, T*, T*, T*, T*, cudaStream_t);
+      const int64_t*, const int64_t*, const int64_t*, const int64_t*, T, const EpilogueGradients<T>&, T*, T*, T*, T*, \
+      cudaStream_t);
 GAT_INSTANTIATE(float)
 GAT_INSTANTIATE(double)
 #undef GAT_INSTANTIATE

@@ -9,6 +9,30 @@
 
 namespace gat::ops::cuda {
 
+// The layer's epilogue (ops/epilogue.h) in the forward's output writes:
+// out = ELU(the attention's sum + addend + bias), each part where given.
+template <typename T>
+struct Epilogue {
+  const T* addend = nullptr;  // [N, H * F]: the residual, or its product with the residual weight
+  const T* bias = nullptr;    // [H * F]
+  bool elu = false;
+};
+
+// Its backward. out, the forward's output, is given where it had ELU: grad_pre [N, H * F] then gets
+// dL/d(the sum before ELU), the addend's gradient, and the attention's backward starts from it.
+// grad_bias [H * F], where given, gets that gradient's column sums, added in double by blocks of
+// kBiasGradientRows rows in bias_partials [bias_gradient_blocks(N), H * F], then in block order.
+template <typename T>
+struct EpilogueGradients {
+  const T* out = nullptr;
+  T* grad_pre = nullptr;
+  T* grad_bias = nullptr;
+  double* bias_partials = nullptr;
+};
+
+constexpr int64_t kBiasGradientRows = 256;
+constexpr int64_t bias_gradient_blocks(int64_t n) { return (n + kBiasGradientRows - 1) / kBiasGradientRows; }
+
 // Forward: alpha [E, H] (softmax per target and head, before dropout) and out [N, H, F].
 // n, h, f: nodes, heads, features per head; mask [E, H] or null. The scores are one [N, H, 2]
 // tensor: node j's score of head `head` as a source at score_src[2 * (j * h + head)], and as a
@@ -16,15 +40,15 @@ namespace gat::ops::cuda {
 template <typename T>
 void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, const T* score_src, const T* score_dst,
                              const T* mask, const int64_t* target_ptr, const int64_t* source, T negative_slope,
-                             T* alpha, T* out, cudaStream_t stream);
+                             const Epilogue<T>& epilogue, T* alpha, T* out, cudaStream_t stream);
 
-// Backward: given g = dL/dout, writes dL/dx, dL/dscore_src, dL/dscore_dst; t [E, H] is scratch.
-// e: edges of the plan.
+// Backward: given g = dL/dout, writes dL/dx, dL/dscore_src, dL/dscore_dst and the epilogue's
+// gradients; t [E, H] is scratch. e: edges of the plan.
 template <typename T>
 void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, const T* score_src,
                               const T* score_dst, const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
                               const int64_t* source, const int64_t* target, const int64_t* source_ptr,
-                              const int64_t* by_source, T negative_slope, T* t, T* grad_x, T* grad_score_src,
-                              T* grad_score_dst, cudaStream_t stream);
+                              const int64_t* by_source, T negative_slope, const EpilogueGradients<T>& epilogue,
+                              T* t, T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream);
 
 }  // namespace gat::ops::cuda

@@ -1,6 +1,6 @@
 // The CUDA kernels of the fused attention (src/ops/fused_attention_cuda.cu), run by the emulator on
-// the CPU, against the sparse form in float64: every kernel and every load width the GPU build
-// picks, with and without dropout. What the GPU's tests (tests/fused_attention_test.cpp) check
+// the CPU, against the sparse form and LibTorch's epilogue in float64: every kernel and every load
+// width the GPU build picks, with and without dropout, with and without each part of the epilogue. What the GPU's tests (tests/fused_attention_test.cpp) check
 // besides, speed and the LibTorch glue in ops/fused_attention.cpp, needs a GPU.
 #include <gtest/gtest.h>
 
@@ -21,39 +21,62 @@ using gat::EdgePlan;
 using gat::testing::rel_error;
 
 constexpr double kSlope = 0.2;
-const char* kWhat[] = {"output", "d projected", "d scores"};
+const char* kWhat[] = {"output", "d projected", "d scores", "d addend", "d bias"};
 
-// The output and the gradients in projected and scores of (out * weights).sum().
+// The output and the gradients of (out * weights).sum() in projected, scores, and the epilogue's
+// addend and bias where it has them.
 struct Results {
-  torch::Tensor out, grad_projected, grad_scores;
-  std::vector<torch::Tensor> all() const { return {out, grad_projected, grad_scores}; }
+  torch::Tensor out, grad_projected, grad_scores, grad_addend, grad_bias;
+  std::vector<torch::Tensor> all() const { return {out, grad_projected, grad_scores, grad_addend, grad_bias}; }
+};
+
+// Which parts of the layer's epilogue (ops/epilogue.h) a case has; the addend is a residual as it is.
+struct EpilogueParts {
+  bool addend, bias, elu;
+  std::string name() const {
+    return std::string(addend ? ", addend" : "") + (bias ? ", bias" : "") + (elu ? ", ELU" : "");
+  }
 };
 
 struct Inputs {
   torch::Tensor projected, scores, weights;
   double dropout;
-  gat::DropoutKey key;  // of the dropout mask on alpha
-  torch::Tensor mask;   // [E, H] that key gives, or undefined without dropout
+  gat::DropoutKey key;        // of the dropout mask on alpha
+  torch::Tensor mask;         // [E, H] that key gives, or undefined without dropout
+  torch::Tensor addend, bias;  // [N, H * F] and [H * F], or undefined
+  bool elu;
 };
 
-Inputs random_inputs(const EdgePlan& plan, int64_t h, int64_t f, double dropout, uint64_t seed) {
+Inputs random_inputs(const EdgePlan& plan, int64_t h, int64_t f, double dropout, EpilogueParts parts, uint64_t seed) {
   torch::manual_seed(seed);
   const int64_t n = plan.num_nodes;
-  Inputs in{torch::randn({n, h, f}, torch::kFloat64), torch::randn({n, h, 2}, torch::kFloat64),
-            torch::randn({n, h * f}, torch::kFloat64), dropout, gat::DropoutKey{seed, 0, 0, {{0, n, plan.num_edges()}}},
-            torch::Tensor()};
+  Inputs in{torch::randn({n, h, f}, torch::kFloat64),
+            torch::randn({n, h, 2}, torch::kFloat64),
+            torch::randn({n, h * f}, torch::kFloat64),
+            dropout,
+            gat::DropoutKey{seed, 0, 0, {{0, n, plan.num_edges()}}},
+            torch::Tensor(),
+            parts.addend ? torch::randn({n, h * f}, torch::kFloat64) : torch::Tensor(),
+            parts.bias ? torch::randn({h * f}, torch::kFloat64) : torch::Tensor(),
+            parts.elu};
   if (dropout > 0)
     in.mask = gat::ops::dropout_mask(in.key, gat::ops::DropoutSite::kAttention, h, dropout, torch::kFloat64);
   return in;
 }
 
-// The reference: the sparse form by LibTorch's ops, its gradients by autograd, in float64.
-Results sparse_reference(const Inputs& in, const EdgePlan& plan) {
-  const torch::Tensor projected = in.projected.clone().requires_grad_(), scores = in.scores.clone().requires_grad_();
+// The reference: the sparse form and the epilogue by LibTorch's ops, gradients by autograd, in float64.
+Results reference(const Inputs& in, const EdgePlan& plan) {
+  auto variable = [](const torch::Tensor& t) { return t.defined() ? t.clone().requires_grad_() : torch::Tensor(); };
+  const torch::Tensor projected = variable(in.projected), scores = variable(in.scores);
+  gat::ops::Epilogue epilogue;
+  epilogue.residual = variable(in.addend);
+  epilogue.bias = variable(in.bias);
+  epilogue.elu = in.elu;
   const torch::Tensor out = gat::ops::gat_attention(gat::AttentionImpl::kSparse, projected, scores, plan, kSlope,
-                                                    in.dropout, in.dropout > 0, in.key);
+                                                    in.dropout, in.dropout > 0, in.key, epilogue);
   (out * in.weights).sum().backward();
-  return {out.detach(), projected.grad(), scores.grad()};
+  auto grad = [](const torch::Tensor& t) { return t.defined() ? t.grad() : torch::Tensor(); };
+  return {out.detach(), projected.grad(), scores.grad(), grad(epilogue.residual), grad(epilogue.bias)};
 }
 
 // The kernels, forward then backward with g = weights, in T, on the CPU under the emulator.
@@ -61,21 +84,30 @@ template <typename T>
 Results emulated_kernels(const Inputs& in, const EdgePlan& plan) {
   const torch::Dtype dtype = std::is_same_v<T, float> ? torch::kFloat32 : torch::kFloat64;
   const torch::Tensor x = in.projected.to(dtype), s = in.scores.to(dtype), g = in.weights.to(dtype);
-  const torch::Tensor mask = in.mask.defined() ? in.mask.to(dtype) : torch::Tensor();
+  auto in_t = [&](const torch::Tensor& t) { return t.defined() ? t.to(dtype) : torch::Tensor(); };
+  auto ptr = [](const torch::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; };
+  const torch::Tensor mask = in_t(in.mask), addend = in_t(in.addend), bias = in_t(in.bias);
   const int64_t n = x.size(0), h = x.size(1), f = x.size(2), e = plan.num_edges();
-  const T* m = mask.defined() ? mask.data_ptr<T>() : nullptr;
   const int64_t* edges = plan.edge_index.data_ptr<int64_t>();  // sources, then targets
   torch::Tensor alpha = torch::empty({e, h}, dtype), out = torch::empty({n, h * f}, dtype);
-  gat::ops::cuda::fused_attention_forward<T>(n, h, f, x.data_ptr<T>(), s.data_ptr<T>(), s.data_ptr<T>() + 1, m,
-                                             plan.target_ptr.data_ptr<int64_t>(), edges, T(kSlope),
-                                             alpha.data_ptr<T>(), out.data_ptr<T>(), nullptr);
+  gat::ops::cuda::fused_attention_forward<T>(n, h, f, x.data_ptr<T>(), s.data_ptr<T>(), s.data_ptr<T>() + 1,
+                                             ptr(mask), plan.target_ptr.data_ptr<int64_t>(), edges, T(kSlope),
+                                             {ptr(addend), ptr(bias), in.elu}, alpha.data_ptr<T>(),
+                                             out.data_ptr<T>(), nullptr);
+  // Without ELU the addend's gradient is g itself, and the kernels write none.
+  torch::Tensor grad_pre = in.elu ? torch::empty_like(g) : torch::Tensor();
+  torch::Tensor grad_bias = bias.defined() ? torch::empty_like(bias) : torch::Tensor();
+  torch::Tensor partials = torch::empty({gat::ops::cuda::bias_gradient_blocks(n), h * f}, torch::kFloat64);
   torch::Tensor t = torch::empty({e, h}, dtype), gx = torch::empty_like(x), gs = torch::empty_like(s);
   gat::ops::cuda::fused_attention_backward<T>(
-      n, e, h, f, x.data_ptr<T>(), s.data_ptr<T>(), s.data_ptr<T>() + 1, m, alpha.data_ptr<T>(), g.data_ptr<T>(),
-      plan.target_ptr.data_ptr<int64_t>(), edges, edges + e, plan.source_ptr.data_ptr<int64_t>(),
-      plan.by_source.data_ptr<int64_t>(), T(kSlope), t.data_ptr<T>(), gx.data_ptr<T>(), gs.data_ptr<T>(),
-      gs.data_ptr<T>() + 1, nullptr);
-  return {out.to(torch::kFloat64), gx.to(torch::kFloat64), gs.to(torch::kFloat64)};
+      n, e, h, f, x.data_ptr<T>(), s.data_ptr<T>(), s.data_ptr<T>() + 1, ptr(mask), alpha.data_ptr<T>(),
+      g.data_ptr<T>(), plan.target_ptr.data_ptr<int64_t>(), edges, edges + e, plan.source_ptr.data_ptr<int64_t>(),
+      plan.by_source.data_ptr<int64_t>(), T(kSlope),
+      {in.elu ? out.data_ptr<T>() : nullptr, ptr(grad_pre), ptr(grad_bias), partials.data_ptr<double>()},
+      t.data_ptr<T>(), gx.data_ptr<T>(), gs.data_ptr<T>(), gs.data_ptr<T>() + 1, nullptr);
+  const torch::Tensor grad_addend = !addend.defined() ? torch::Tensor() : in.elu ? grad_pre : g;
+  auto f64 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat64) : torch::Tensor(); };
+  return {f64(out), f64(gx), f64(gs), f64(grad_addend), f64(grad_bias)};
 }
 
 // Graphs whose rows run past a warp (32 edges) and a staged chunk (32): node 0 of the hub sends to
@@ -91,21 +123,40 @@ std::vector<std::pair<std::string, EdgePlan>> plans() {
 // 9 of 8 (aggregate_kernel, float4 edge dots). Doubles take aggregate_kernel and scalar dots.
 const std::vector<std::pair<int64_t, int64_t>> kWidths = {{4, 300}, {6, 121}, {3, 7}, {9, 8}};
 
+// The kernels' results against the reference's, each that both have, at 1e-5 in float32 and 1e-10 in
+// float64; and that the kernels give exactly the gradients the case has.
+void expect_agreement(const EdgePlan& plan, int64_t h, int64_t f, double dropout, EpilogueParts parts,
+                      const std::string& graph) {
+  const Inputs in = random_inputs(plan, h, f, dropout, parts, 7);
+  const std::vector<torch::Tensor> expected = reference(in, plan).all();
+  const std::vector<torch::Tensor> f32 = emulated_kernels<float>(in, plan).all(),
+                                   f64 = emulated_kernels<double>(in, plan).all();
+  const std::string what = graph + ", " + std::to_string(h) + " heads of " + std::to_string(f) +
+                           (dropout > 0 ? ", with dropout" : "") + parts.name();
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_EQ(f32[i].defined(), expected[i].defined()) << kWhat[i] << ", " << what;
+    if (!expected[i].defined()) continue;
+    EXPECT_LT(rel_error(f32[i], expected[i]), 1e-5) << kWhat[i] << " in float32, " << what;
+    EXPECT_LT(rel_error(f64[i], expected[i]), 1e-10) << kWhat[i] << " in float64, " << what;
+  }
+}
+
 TEST(EmulatedCudaKernels, MatchTheSparseFormInFloat32And64) {
   for (const auto& [graph, plan] : plans())
     for (const auto& [h, f] : kWidths)
-      for (double dropout : {0.0, 0.4}) {
-        const Inputs in = random_inputs(plan, h, f, dropout, 7);
-        const std::vector<torch::Tensor> expected = sparse_reference(in, plan).all();
-        const std::vector<torch::Tensor> f32 = emulated_kernels<float>(in, plan).all(),
-                                         f64 = emulated_kernels<double>(in, plan).all();
-        const std::string what = graph + ", " + std::to_string(h) + " heads of " + std::to_string(f) +
-                                 (dropout > 0 ? ", with dropout" : "");
-        for (int i = 0; i < 3; ++i) {
-          EXPECT_LT(rel_error(f32[i], expected[i]), 1e-5) << kWhat[i] << " in float32, " << what;
-          EXPECT_LT(rel_error(f64[i], expected[i]), 1e-10) << kWhat[i] << " in float64, " << what;
-        }
-      }
+      for (double dropout : {0.0, 0.4}) expect_agreement(plan, h, f, dropout, {false, false, false}, graph);
+}
+
+// The epilogue in the forward's output writes and its backward: each part alone, and all three; once
+// more on 600 nodes, whose bias gradient is summed over three blocks of rows.
+TEST(EmulatedCudaKernels, EpilogueMatchesLibTorchsOpsInFloat32And64) {
+  const EdgePlan many_rows = gat::make_edge_plan(gat::testing::random_graph(600, 0.005, false, 2), 600, true);
+  for (EpilogueParts parts : {EpilogueParts{true, false, false}, EpilogueParts{false, true, false},
+                              EpilogueParts{false, false, true}, EpilogueParts{true, true, true}}) {
+    for (const auto& [graph, plan] : plans())
+      for (const auto& [h, f] : kWidths) expect_agreement(plan, h, f, 0.4, parts, graph);
+    expect_agreement(many_rows, 6, 121, 0.4, parts, "600 nodes");
+  }
 }
 
 }  // namespace
