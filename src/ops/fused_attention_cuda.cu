@@ -407,8 +407,8 @@ template <typename T>
 void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, const T* score_src,
                               const T* score_dst, const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
                               const int64_t* source, const int64_t* target, const int64_t* source_ptr,
-                              const int64_t* by_source, T negative_slope, const EpilogueGradients<T>& epilogue,
-                              T* t, T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream) {
+                              const int64_t* by_source, T negative_slope, const EpilogueGradients<T>& epilogue, T* t,
+                              T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream) {
   if (n == 0 || h == 0) return;
   const int64_t hf = h * f;
   if (epilogue.out || epilogue.grad_bias) {
@@ -444,14 +444,14 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
   CUDA_CHECK(cudaGetLastError());
 }
 
-#define GAT_INSTANTIATE(T)                                                                                            \
-  template void fused_attention_forward<T>(int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*,         \
-                                           const int64_t*, const int64_t*, T, const Epilogue<T>&, T*, T*,             \
-                                           cudaStream_t);                                                             \
-  template void fused_attention_backward<T>(                                                                          \
-      int64_t, int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*, const T*, const T*, const int64_t*, \
-      const int64_t*, const int64_t*, const int64_t*, const int64_t*, T, const EpilogueGradients<T>&, T*, T*, T*, T*, \
-      cudaStream_t);
+#define GAT_INSTANTIATE(T)                                                                                    \
+  template void fused_attention_forward<T>(int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*, \
+                                           const int64_t*, const int64_t*, T, const Epilogue<T>&, T*, T*,     \
+                                           cudaStream_t);                                                     \
+  template void fused_attention_backward<T>(int64_t, int64_t, int64_t, int64_t, const T*, const T*, const T*, \
+                                            const T*, const T*, const T*, const int64_t*, const int64_t*,     \
+                                            const int64_t*, const int64_t*, const int64_t*, T,                \
+                                            const EpilogueGradients<T>&, T*, T*, T*, T*, cudaStream_t);
 GAT_INSTANTIATE(float)
 GAT_INSTANTIATE(double)
 #undef GAT_INSTANTIATE

@@ -48,7 +48,7 @@ template <typename T>
 void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, const T* score_src,
                               const T* score_dst, const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
                               const int64_t* source, const int64_t* target, const int64_t* source_ptr,
-                              const int64_t* by_source, T negative_slope, const EpilogueGradients<T>& epilogue,
-                              T* t, T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream);
+                              const int64_t* by_source, T negative_slope, const EpilogueGradients<T>& epilogue, T* t,
+                              T* grad_x, T* grad_score_src, T* grad_score_dst, cudaStream_t stream);
 
 }  // namespace gat::ops::cuda

@@ -39,8 +39,8 @@ void __syncthreads();
 
 namespace gat::cuda_emulation {
 
-// One lane's part of a shuffle: publishes `bytes` from `in`, waits for the whole warp, copies lane
-// `from`'s into `out`, and waits again so that no lane overwrites a value still to be read.
+// One lane's part of a shuffle: publishes `bytes` from `in`, waits for the whole warp, and copies
+// lane `from`'s into `out` (emulator.cpp keeps consecutive shuffles' values apart).
 void exchange(unsigned lanes, const void* in, void* out, std::size_t bytes, int from);
 int lane();
 
@@ -66,12 +66,13 @@ struct Launch {
       void (*kernel)(Parameters...);
       std::tuple<Parameters...>* parameters;
     } context{kernel, &parameters};
-    run_grid(config,
-             [](void* c) {
-               auto* context = static_cast<Context*>(c);
-               std::apply(context->kernel, *context->parameters);
-             },
-             &context);
+    run_grid(
+        config,
+        [](void* c) {
+          auto* context = static_cast<Context*>(c);
+          std::apply(context->kernel, *context->parameters);
+        },
+        &context);
   }
 };
 

@@ -105,9 +105,9 @@ void end_thread(Fiber& self) {
     ++b.generation;
   }
   if (warp.barrier.arrived > 0 && !block->error)
-    block->error = std::make_exception_ptr(std::logic_error(
-        "thread " + std::to_string(self.index) + " of block " + std::to_string(blockIdx.x) +
-        " ended while lanes of its warp wait at a shuffle"));
+    block->error = std::make_exception_ptr(std::logic_error("thread " + std::to_string(self.index) + " of block " +
+                                                            std::to_string(blockIdx.x) +
+                                                            " ended while lanes of its warp wait at a shuffle"));
 }
 
 // A fiber's life: each time it is resumed after finishing a thread, it runs the next.

@@ -1,7 +1,8 @@
 // The CUDA kernels of the fused attention (src/ops/fused_attention_cuda.cu), run by the emulator on
 // the CPU, against the sparse form and LibTorch's epilogue in float64: every kernel and every load
-// width the GPU build picks, with and without dropout, with and without each part of the epilogue. What the GPU's tests (tests/fused_attention_test.cpp) check
-// besides, speed and the LibTorch glue in ops/fused_attention.cpp, needs a GPU.
+// width the GPU build picks, with and without dropout, with and without each part of the epilogue.
+// What the GPU's tests (tests/fused_attention_test.cpp) check besides, speed and the LibTorch glue
+// in ops/fused_attention.cpp, needs a GPU.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -41,8 +42,8 @@ struct EpilogueParts {
 struct Inputs {
   torch::Tensor projected, scores, weights;
   double dropout;
-  gat::DropoutKey key;        // of the dropout mask on alpha
-  torch::Tensor mask;         // [E, H] that key gives, or undefined without dropout
+  gat::DropoutKey key;         // of the dropout mask on alpha
+  torch::Tensor mask;          // [E, H] that key gives, or undefined without dropout
   torch::Tensor addend, bias;  // [N, H * F] and [H * F], or undefined
   bool elu;
 };
@@ -90,10 +91,9 @@ Results emulated_kernels(const Inputs& in, const EdgePlan& plan) {
   const int64_t n = x.size(0), h = x.size(1), f = x.size(2), e = plan.num_edges();
   const int64_t* edges = plan.edge_index.data_ptr<int64_t>();  // sources, then targets
   torch::Tensor alpha = torch::empty({e, h}, dtype), out = torch::empty({n, h * f}, dtype);
-  gat::ops::cuda::fused_attention_forward<T>(n, h, f, x.data_ptr<T>(), s.data_ptr<T>(), s.data_ptr<T>() + 1,
-                                             ptr(mask), plan.target_ptr.data_ptr<int64_t>(), edges, T(kSlope),
-                                             {ptr(addend), ptr(bias), in.elu}, alpha.data_ptr<T>(),
-                                             out.data_ptr<T>(), nullptr);
+  gat::ops::cuda::fused_attention_forward<T>(
+      n, h, f, x.data_ptr<T>(), s.data_ptr<T>(), s.data_ptr<T>() + 1, ptr(mask), plan.target_ptr.data_ptr<int64_t>(),
+      edges, T(kSlope), {ptr(addend), ptr(bias), in.elu}, alpha.data_ptr<T>(), out.data_ptr<T>(), nullptr);
   // Without ELU the addend's gradient is g itself, and the kernels write none.
   torch::Tensor grad_pre = in.elu ? torch::empty_like(g) : torch::Tensor();
   torch::Tensor grad_bias = bias.defined() ? torch::empty_like(bias) : torch::Tensor();
