@@ -4,6 +4,7 @@
 #include <ATen/core/PhiloxRNGEngine.h>
 
 #include "ops/dropout.h"
+#include "support/error_of.h"
 
 namespace {
 
@@ -103,22 +104,14 @@ TEST(Dropout, IdentityWhenOffAndClearErrors) {
   const DropoutKey key = key_of({{0, 50, 0}});
   EXPECT_TRUE(dropout(x, key, DropoutSite::kInput, 0.5, false).is_same(x));
   EXPECT_TRUE(dropout(x, key, DropoutSite::kInput, 0.0, true).is_same(x));
-  // The message of the c10::Error (TORCH_CHECK) that f throws.
-  auto message = [](const std::function<void()>& f) -> std::string {
-    try {
-      f();
-    } catch (const c10::Error& e) {
-      return e.msg();
-    }
-    return "(no error)";
-  };
-  EXPECT_EQ(message([&] { dropout_mask(key, DropoutSite::kInput, 7, 1.0, torch::kFloat32); }),
+  using gat::testing::error_of;
+  EXPECT_EQ(error_of([&] { dropout_mask(key, DropoutSite::kInput, 7, 1.0, torch::kFloat32); }),
             "dropout: p must be in [0, 1), got 1");
-  EXPECT_EQ(message([&] {
+  EXPECT_EQ(error_of([&] {
               dropout(torch::randn({51, 7}), key, DropoutSite::kInput, 0.5, true);
             }),
             "dropout: the key's graphs cover 50 rows, x has 51");
-  EXPECT_EQ(message([&] {
+  EXPECT_EQ(error_of([&] {
               dropout_mask(key_of({{0, 5, 0}}, 0, 1 << 24), DropoutSite::kInput, 7, 0.5, torch::kFloat32);
             }),
             "dropout: key out of range (epoch 16777216 of < 2^24, graph 0 of < 2^32, layer 1 of < 64)");

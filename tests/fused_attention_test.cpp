@@ -10,6 +10,7 @@
 #include "ops/attention.h"
 #include "ops/dropout.h"
 #include "ops/fused_attention.h"
+#include "support/error_of.h"
 #include "support/finite_differences.h"
 #include "support/random_graph.h"
 #include "support/rel_error.h"
@@ -272,7 +273,6 @@ const char* kEpilogueWhat[] = {"output", "d projected", "d scores", "d residual"
 // thread counts.
 TEST(FusedAttention, EpilogueMatchesLibTorchOpsAndIsBitwiseIdenticalAcrossThreadCounts) {
   const EpilogueCase c = epilogue_case(torch::kCPU);
-  const char* const* what = kEpilogueWhat;
   const std::vector<torch::Tensor> by_ops = run_epilogue(c, false);
   ASSERT_TRUE((by_ops[0] < 0).any().item<bool>() && (by_ops[0] > 0).any().item<bool>());
   const int before = at::get_num_threads();
@@ -283,11 +283,11 @@ TEST(FusedAttention, EpilogueMatchesLibTorchOpsAndIsBitwiseIdenticalAcrossThread
   }
   at::set_num_threads(before);
   for (int i = 0; i < 6; ++i) {
-    EXPECT_LT(rel_error(results[0][i], by_ops[i]), 1e-5) << what[i];
+    EXPECT_LT(rel_error(results[0][i], by_ops[i]), 1e-5) << kEpilogueWhat[i];
     // The residual weight's gradient is LibTorch's product of the kernel's d residual and the
     // input, which OpenBLAS cuts differently for 2 and 3 threads; the same count gives the same bits.
     for (std::size_t r = 1; r < (i == 4 ? 2 : results.size()); ++r)
-      EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << what[i] << ", run " << r;
+      EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << kEpilogueWhat[i] << ", run " << r;
   }
 }
 
@@ -310,13 +310,8 @@ TEST(FusedAttention, AnEpilogueTensorOnAnotherDeviceIsAnError) {
   const Inputs in = random_inputs(9, 2, 3, torch::kFloat32, 6);
   gat::ops::Epilogue on_meta;
   on_meta.bias = torch::empty({6}, torch::TensorOptions(torch::kMeta).dtype(torch::kFloat32));
-  std::string message = "(no error)";
-  try {
-    gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}, on_meta);
-  } catch (const c10::Error& e) {
-    message = e.msg();
-  }
-  EXPECT_EQ(message, "fused_attention: the dropout mask, residual and bias must be on cpu, one is on meta");
+  EXPECT_EQ(gat::testing::error_of([&] { gat::ops::fused_attention(in.projected, in.scores, plan, 0.2, {}, on_meta); }),
+            "fused_attention: the dropout mask, residual and bias must be on cpu, one is on meta");
 }
 
 // ELU's e^x - 1 in float, where each node's only edge is its self loop (so the attention's output is
