@@ -1,8 +1,9 @@
 // Stand-in for <cuda_runtime.h>: what the project's kernels use of CUDA C++, for the host compiler.
 // A launch runs its grid one block at a time, each block's threads as fibers that switch only at
 // __syncthreads() and warp shuffles (emulator.cpp), so a kernel's indexing, reductions and
-// barriers run here as they are written. It says nothing of speed, and cannot show a race that a
-// barrier should have prevented: between two barriers each thread runs alone, in thread order.
+// barriers run here as they are written. It says nothing of speed. Between two barriers each
+// thread runs alone, in thread order or its reverse (emulator.h): a race that a barrier should have
+// prevented shows only where the order puts its reader before its writer, so tests run both.
 #pragma once
 
 #include <math.h>  // exp and INFINITY for float and double, as device code has them

@@ -1,5 +1,6 @@
 // The emulator behind cuda_runtime.h: a launch's blocks run one after another; a block's threads
-// are fibers on the calling thread, run in thread order, each until it reaches a barrier or ends.
+// are fibers on the calling thread, run in index order or its reverse (emulator.h), each until it
+// reaches a barrier or ends.
 // A barrier opens when every thread of its block (__syncthreads) or warp (a shuffle) that has not
 // ended is waiting at it. The errors of CUDA C++ that this can see are exceptions: a block whose
 // threads wait at barriers that never open, a shuffle in a warp whose lanes have not all come (some
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "cuda_runtime.h"
+#include "emulator.h"
 
 dim3 threadIdx, blockIdx, blockDim, gridDim;
 
@@ -33,6 +35,10 @@ constexpr std::size_t kStackBytes = 256 * 1024;
 constexpr std::size_t kMaxShuffleBytes = 16;
 
 cudaError_t last_error = cudaSuccess;
+Order order = Order::kForward;
+
+// The i-th of `count` in the order set: i, or count - 1 - i.
+unsigned nth(unsigned i, unsigned count) { return order == Order::kForward ? i : count - 1 - i; }
 
 // A barrier: `arrived` of its members wait; it opens by moving to the next generation.
 struct Barrier {
@@ -143,7 +149,8 @@ bool runnable(const Fiber& f) {
 void run_block(Block& b) {
   for (;;) {
     bool ran = false;
-    for (unsigned i = 0; i < b.threads; ++i) {
+    for (unsigned step = 0; step < b.threads; ++step) {
+      const unsigned i = nth(step, b.threads);
       Fiber& f = *fibers[i];
       if (!runnable(f)) continue;
       f.waiting_at = nullptr;
@@ -161,6 +168,9 @@ void run_block(Block& b) {
 }
 
 }  // namespace
+
+ScopedOrder::ScopedOrder(Order o) : before_(order) { order = o; }
+ScopedOrder::~ScopedOrder() { order = before_; }
 
 int lane() { return static_cast<int>(block->running->index % kWarp); }
 
@@ -196,8 +206,8 @@ void run_grid(const LaunchConfig& config, void (*body)(void*), void* context) {
   gridDim = grid;
   blockDim = threads;
   block = &b;
-  for (unsigned x = 0; x < grid.x; ++x) {
-    blockIdx = dim3(x);
+  for (unsigned step = 0; step < grid.x; ++step) {
+    blockIdx = dim3(nth(step, grid.x));
     b.barrier = Barrier{};
     b.ended = 0;
     for (std::size_t w = 0; w < b.warps.size(); ++w) {

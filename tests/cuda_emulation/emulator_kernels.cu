@@ -17,6 +17,13 @@ __global__ void rotate_kernel(const float* in, float* out) {
   out[base + i] = row[(i + 1) % blockDim.x];
 }
 
+__global__ void shift_kernel(const float* in, float* out) {
+  __shared__ float row[kMaxThreads];
+  const unsigned i = threadIdx.x;
+  row[i] = in[i];
+  out[i] = row[i == 0 ? 0 : i - 1];  // the missing __syncthreads() belongs before this read
+}
+
 __global__ void warp_sum_kernel(const double* in, double* out) {
   const unsigned i = blockIdx.x * blockDim.x + threadIdx.x;
   double v = in[i];
@@ -40,6 +47,11 @@ __global__ void lane_leaves_kernel(int* out) {
 
 cudaError_t rotate_in_blocks(unsigned blocks, unsigned threads, const float* in, float* out) {
   rotate_kernel<<<blocks, threads, 0, nullptr>>>(in, out);
+  return cudaGetLastError();
+}
+
+cudaError_t shift_without_barrier(unsigned threads, const float* in, float* out) {
+  shift_kernel<<<1, threads, 0, nullptr>>>(in, out);
   return cudaGetLastError();
 }
 

@@ -10,6 +10,10 @@ namespace gat::cuda_emulation::testing {
 // memory: right only if the barrier holds each thread until its neighbour has written.
 cudaError_t rotate_in_blocks(unsigned blocks, unsigned threads, const float* in, float* out);
 
+// out[i] = in[i - 1] (in[0] for thread 0) through shared memory in one block, with no barrier
+// between the writes and the reads: a race, which only the reverse order shows.
+cudaError_t shift_without_barrier(unsigned threads, const float* in, float* out);
+
 // out[i] = the sum of in over i's warp, by a butterfly of shuffles, in blocks of `threads`.
 cudaError_t warp_sums(unsigned blocks, unsigned threads, const double* in, double* out);
 

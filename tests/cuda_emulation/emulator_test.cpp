@@ -6,11 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "emulator.h"
 #include "emulator_kernels.h"
 
 namespace {
 
 using namespace gat::cuda_emulation::testing;
+using gat::cuda_emulation::Order;
+using gat::cuda_emulation::ScopedOrder;
 
 // What the exception says, or "" where none is thrown.
 template <typename Call>
@@ -31,6 +34,32 @@ TEST(CudaEmulator, BarrierHoldsEachThreadUntilTheBlockHasWrittenSharedMemory) {
   for (unsigned b = 0; b < blocks; ++b)
     for (unsigned i = 0; i < threads; ++i)
       EXPECT_EQ(out[b * threads + i], in[b * threads + (i + 1) % threads]) << "block " << b << ", thread " << i;
+}
+
+TEST(CudaEmulator, BarrierHoldsInReverseOrderToo) {
+  const unsigned blocks = 3, threads = 96;
+  std::vector<float> in(blocks * threads), out(in.size(), -1.0f);
+  std::iota(in.begin(), in.end(), 0.0f);
+  const ScopedOrder reverse(Order::kReverse);
+  ASSERT_EQ(rotate_in_blocks(blocks, threads, in.data(), out.data()), cudaSuccess);
+  for (unsigned b = 0; b < blocks; ++b)
+    for (unsigned i = 0; i < threads; ++i)
+      EXPECT_EQ(out[b * threads + i], in[b * threads + (i + 1) % threads]) << "block " << b << ", thread " << i;
+}
+
+// A read of shared memory that another thread writes with no barrier between: in thread order the
+// writer always runs first and the result is right; in reverse every reader but thread 0 runs before
+// its writer and reads what the previous launch left.
+TEST(CudaEmulator, ReverseOrderShowsARaceThatThreadOrderHides) {
+  const unsigned threads = 64;
+  std::vector<float> first(threads), second(threads), out(threads);
+  std::iota(first.begin(), first.end(), 0.0f);
+  std::iota(second.begin(), second.end(), 1000.0f);
+  ASSERT_EQ(shift_without_barrier(threads, first.data(), out.data()), cudaSuccess);
+  for (unsigned i = 1; i < threads; ++i) ASSERT_EQ(out[i], first[i - 1]) << "thread " << i;
+  const ScopedOrder reverse(Order::kReverse);
+  ASSERT_EQ(shift_without_barrier(threads, second.data(), out.data()), cudaSuccess);
+  for (unsigned i = 1; i < threads; ++i) EXPECT_EQ(out[i], first[i - 1]) << "thread " << i << " read a stale value";
 }
 
 TEST(CudaEmulator, ShufflesSumEachWarp) {

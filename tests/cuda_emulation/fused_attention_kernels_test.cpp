@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/edge_plan.h"
+#include "emulator.h"
 #include "ops/attention.h"
 #include "ops/dropout.h"
 #include "ops/fused_attention_cuda.h"
@@ -124,20 +125,27 @@ std::vector<std::pair<std::string, EdgePlan>> plans() {
 const std::vector<std::pair<int64_t, int64_t>> kWidths = {{4, 300}, {6, 121}, {3, 7}, {9, 8}};
 
 // The kernels' results against the reference's, each that both have, at 1e-5 in float32 and 1e-10 in
-// float64; and that the kernels give exactly the gradients the case has.
+// float64; and that the kernels give exactly the gradients the case has. The kernels run with the
+// emulator's threads in index order and in reverse, so that a missing barrier shows whichever of
+// its threads reads.
 void expect_agreement(const EdgePlan& plan, int64_t h, int64_t f, double dropout, EpilogueParts parts,
                       const std::string& graph) {
+  using gat::cuda_emulation::Order;
   const Inputs in = random_inputs(plan, h, f, dropout, parts, 7);
   const std::vector<torch::Tensor> expected = reference(in, plan).all();
-  const std::vector<torch::Tensor> f32 = emulated_kernels<float>(in, plan).all(),
-                                   f64 = emulated_kernels<double>(in, plan).all();
-  const std::string what = graph + ", " + std::to_string(h) + " heads of " + std::to_string(f) +
-                           (dropout > 0 ? ", with dropout" : "") + parts.name();
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    ASSERT_EQ(f32[i].defined(), expected[i].defined()) << kWhat[i] << ", " << what;
-    if (!expected[i].defined()) continue;
-    EXPECT_LT(rel_error(f32[i], expected[i]), 1e-5) << kWhat[i] << " in float32, " << what;
-    EXPECT_LT(rel_error(f64[i], expected[i]), 1e-10) << kWhat[i] << " in float64, " << what;
+  for (Order order : {Order::kForward, Order::kReverse}) {
+    const gat::cuda_emulation::ScopedOrder scoped(order);
+    const std::vector<torch::Tensor> f32 = emulated_kernels<float>(in, plan).all(),
+                                     f64 = emulated_kernels<double>(in, plan).all();
+    const std::string what = graph + ", " + std::to_string(h) + " heads of " + std::to_string(f) +
+                             (dropout > 0 ? ", with dropout" : "") + parts.name() +
+                             (order == Order::kReverse ? ", threads in reverse" : "");
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      ASSERT_EQ(f32[i].defined(), expected[i].defined()) << kWhat[i] << ", " << what;
+      if (!expected[i].defined()) continue;
+      EXPECT_LT(rel_error(f32[i], expected[i]), 1e-5) << kWhat[i] << " in float32, " << what;
+      EXPECT_LT(rel_error(f64[i], expected[i]), 1e-10) << kWhat[i] << " in float64, " << what;
+    }
   }
 }
 
