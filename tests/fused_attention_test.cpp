@@ -188,21 +188,32 @@ TEST(FusedAttention, BitwiseIdenticalAcrossRunsAndThreadCounts) {
     for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(results[r][i], results[0][i])) << kWhat[i] << ", run " << r;
 }
 
-// GATConv's one product hands the kernel Wh as the first columns of wider rows; the CPU kernel reads
-// them where they lie, and must give what it gives Wh copied out, in float32 and float64.
+// GATConv's one product hands the kernel Wh as the first columns of wider rows; the kernels read
+// them where they lie, and must give what they give Wh copied out, in float32 and float64. Rows 9
+// wider are an odd number of floats apart, which on a GPU leaves float32 to scalar loads where the
+// copy has float4s (the same sums in the same order); 12 wider keeps the float4s.
 TEST(FusedAttention, ProjectedRowsInsideWiderRowsGiveTheSameBits) {
   const int64_t n = 40, h = 4, f = 70;
-  const EdgePlan plan = make_edge_plan(random_graph(n, 0.2, false, 3), n, true);
-  for (torch::Dtype dtype : {torch::kFloat32, torch::kFloat64}) {
-    const Inputs in = random_inputs(n, h, f, dtype, 11);
-    const auto expected = run(AttentionImpl::kFused, in, plan, 0.3, 4);
-    const torch::Tensor wide = torch::cat({in.projected.detach().view({n, h * f}), torch::randn({n, 9}, dtype)}, 1);
-    Inputs inside = in;
-    inside.projected = wide.requires_grad_().narrow(1, 0, h * f).view({n, h, f});
-    inside.projected.retain_grad();
-    ASSERT_FALSE(inside.projected.is_contiguous());
-    const auto got = run(AttentionImpl::kFused, inside, plan, 0.3, 4);
-    for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(got[i], expected[i])) << kWhat[i] << ", " << dtype;
+  const EdgePlan cpu_plan = make_edge_plan(random_graph(n, 0.2, false, 3), n, true);
+  for (torch::DeviceType device : {torch::kCPU, torch::kCUDA}) {
+    if (skip_without(device)) continue;
+    const EdgePlan plan = gat::to_device(cpu_plan, device);
+    for (torch::Dtype dtype : {torch::kFloat32, torch::kFloat64}) {
+      const Inputs in = random_inputs(n, h, f, dtype, 11, device);
+      const auto expected = run(AttentionImpl::kFused, in, plan, 0.3, 4);
+      for (int64_t pad : {9, 12}) {
+        const torch::Tensor wide = torch::cat(
+            {in.projected.detach().view({n, h * f}), torch::randn({n, pad}, torch::dtype(dtype).device(device))}, 1);
+        Inputs inside = in;
+        inside.projected = wide.requires_grad_().narrow(1, 0, h * f).view({n, h, f});
+        inside.projected.retain_grad();
+        ASSERT_FALSE(inside.projected.is_contiguous());
+        const auto got = run(AttentionImpl::kFused, inside, plan, 0.3, 4);
+        for (int i = 0; i < 3; ++i)
+          EXPECT_TRUE(torch::equal(got[i], expected[i]))
+              << kWhat[i] << ", " << dtype << " on " << torch::Device(device) << ", rows " << pad << " wider";
+      }
+    }
   }
 }
 

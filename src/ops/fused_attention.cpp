@@ -65,10 +65,10 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
                                const c10::optional<torch::Tensor>& addend, const c10::optional<torch::Tensor>& bias,
                                const EdgePlan& plan, double negative_slope, bool elu) {
     const Sizes z{projected.size(0), projected.size(1), projected.size(2)};
-    // The CPU kernels read Wh's rows where they lie, any distance apart: GATConv's one product leaves
-    // Wh as the first columns of wider rows, which a copy would stream through once more. The CUDA
-    // kernels take them contiguous.
-    const bool rows_as_they_lie = projected.is_cpu() && projected.stride(2) == 1 && projected.stride(1) == z.f;
+    // The kernels read Wh's rows where they lie, any distance apart: GATConv's one product leaves Wh
+    // as the first columns of wider rows, which a copy would stream through once more (on a GPU, a
+    // launch more in each layer's forward).
+    const bool rows_as_they_lie = projected.stride(2) == 1 && projected.stride(1) == z.f;
     const torch::Tensor x = rows_as_they_lie ? projected : projected.contiguous(), s = scores.contiguous();
     torch::Tensor alpha = torch::empty({plan.num_edges(), z.h}, x.options());
     torch::Tensor out = torch::empty({z.n, z.h * z.f}, x.options());
@@ -82,7 +82,7 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
 #if GAT_WITH_CUDA
       if (x.is_cuda()) {
         const c10::cuda::CUDAGuard guard(x.device());
-        cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, x.data_ptr<scalar_t>(), ss, sd, mask,
+        cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, x.data_ptr<scalar_t>(), x.stride(0), ss, sd, mask,
                                                 ptr64(plan.target_ptr), ptr64(plan.edge_index), slope,
                                                 {addend_rows, bias_row, elu}, alpha.data_ptr<scalar_t>(),
                                                 out.data_ptr<scalar_t>(), c10::cuda::getCurrentCUDAStream());
@@ -143,7 +143,7 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
             out.defined() ? out.data_ptr<scalar_t>() : nullptr, g_pre.defined() ? g_pre.data_ptr<scalar_t>() : nullptr,
             with_bias ? g_bias.data_ptr<scalar_t>() : nullptr, with_bias ? partials.data_ptr<double>() : nullptr};
         cuda::fused_attention_backward<scalar_t>(
-            z.n, num_edges, z.h, z.f, x.data_ptr<scalar_t>(), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
+            z.n, num_edges, z.h, z.f, x.data_ptr<scalar_t>(), x.stride(0), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
             g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index), ptr64(edge_index) + num_edges,
             ptr64(source_ptr), ptr64(by_source), static_cast<scalar_t>(slope), epilogue, t.data_ptr<scalar_t>(),
             gx.data_ptr<scalar_t>(), gss, gss + 1, c10::cuda::getCurrentCUDAStream());

@@ -115,11 +115,13 @@ __global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, c
 }
 
 // out[r, c] = sum over row r's columns p (edge k = perm ? perm[p] : p) of
-// mask_k,h(c) alpha_k,h(c) feat[nbr[k], c], with h(c) = c / f. The forward pass runs it over the
-// CSR rows with feat = Wh; the backward over the CSC rows with feat = dL/dout.
+// mask_k,h(c) alpha_k,h(c) feat[nbr[k], c], with h(c) = c / f and feat's rows feat_ld apart. The
+// forward pass runs it over the CSR rows with feat = Wh; the backward over the CSC rows with
+// feat = dL/dout.
 template <typename T, int R>
-__global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, const T* alpha, const T* mask, const int64_t* ptr,
-                                 const int64_t* perm, const int64_t* nbr, Epilogue<T> epilogue, T* out) {
+__global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, int64_t feat_ld, const T* alpha, const T* mask,
+                                 const int64_t* ptr, const int64_t* perm, const int64_t* nbr, Epilogue<T> epilogue,
+                                 T* out) {
   const int64_t row = blockIdx.x, hf = h * f, p0 = ptr[row], p1 = ptr[row + 1];
   for (int64_t base = 0; base < hf; base += int64_t(blockDim.x) * R) {
     T acc[R];
@@ -133,7 +135,7 @@ __global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, const T* a
 #pragma unroll 4
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t k = perm ? perm[p] : p;
-      const T* in = feat + nbr[k] * hf;
+      const T* in = feat + nbr[k] * feat_ld;
 #pragma unroll
       for (int r = 0; r < R; ++r) {
         const int64_t c = base + threadIdx.x + int64_t(r) * blockDim.x;
@@ -178,14 +180,14 @@ __device__ float component(float v, int) { return v; }
 // columns as one V-float load each (a group may span two heads: each column keeps its own head).
 // Same sums in the same order as aggregate_kernel.
 template <int V, int R>
-__global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat, const float* alpha, const float* mask,
-                                        const int64_t* ptr, const int64_t* perm, const int64_t* nbr,
+__global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat, int64_t feat_ld, const float* alpha,
+                                        const float* mask, const int64_t* ptr, const int64_t* perm, const int64_t* nbr,
                                         Epilogue<float> epilogue, float* out) {
   using Vector = typename FloatVector<V>::type;
   __shared__ int64_t staged_nbr[kEdgeChunk];
   __shared__ float staged_weight[kEdgeChunk * kMaxStagedHeads];
   const int heads = static_cast<int>(h);
-  const int64_t row = blockIdx.x, vectors = h * f / V, p0 = ptr[row], p1 = ptr[row + 1];
+  const int64_t row = blockIdx.x, vectors = h * f / V, row_vectors = feat_ld / V, p0 = ptr[row], p1 = ptr[row + 1];
   const Vector* feat_v = reinterpret_cast<const Vector*>(feat);
   for (int64_t base = 0; base < vectors; base += int64_t(blockDim.x) * R) {
     float acc[R][V];
@@ -211,7 +213,7 @@ __global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat,
       __syncthreads();
 #pragma unroll 4
       for (int e = 0; e < edges; ++e) {
-        const Vector* in = feat_v + staged_nbr[e] * vectors;
+        const Vector* in = feat_v + staged_nbr[e] * row_vectors;
         const float* weight = staged_weight + e * heads;
 #pragma unroll
         for (int r = 0; r < R; ++r) {
@@ -244,17 +246,18 @@ __device__ T vector_dot(T a, T b) {
   return a * b;
 }
 
-// One warp per edge; each lane reads g[i] and x[j] a Vector at a time: T, or float4 where float
-// heads are whole quads (f % 4 == 0).
+// One warp per edge; each lane reads g[i] and x[j] (rows x_ld apart) a Vector at a time: T, or
+// float4 where float heads are whole quads (f % 4 == 0).
 template <typename T, typename Vector>
-__global__ void edge_dot_kernel(int64_t e, int64_t h, int64_t f, const T* g, const T* x, const T* mask,
+__global__ void edge_dot_kernel(int64_t e, int64_t h, int64_t f, const T* g, const T* x, int64_t x_ld, const T* mask,
                                 const int64_t* src, const int64_t* dst, T* t) {
   const int64_t k = warp_index();
   if (k >= e) return;
   const int lane = lane_index();
-  const int64_t head_vectors = f / int64_t(sizeof(Vector) / sizeof(T)), row_vectors = h * head_vectors;
+  constexpr int64_t width = sizeof(Vector) / sizeof(T);
+  const int64_t head_vectors = f / width, row_vectors = h * head_vectors;
   const Vector* gi = reinterpret_cast<const Vector*>(g) + dst[k] * row_vectors;
-  const Vector* xj = reinterpret_cast<const Vector*>(x) + src[k] * row_vectors;
+  const Vector* xj = reinterpret_cast<const Vector*>(x) + src[k] * (x_ld / width);
   for (int64_t head = 0; head < h; ++head) {
     T part = 0;
     for (int64_t q = head * head_vectors + lane; q < (head + 1) * head_vectors; q += kWarp)
@@ -341,15 +344,16 @@ unsigned column_threads(int64_t hf) {
   return static_cast<unsigned>(std::min<int64_t>(kColumnThreads, std::max<int64_t>(1, warps) * kWarp));
 }
 
-// How many floats the kernels may load at once from rows of `columns` floats at these addresses:
-// 4 (a float4), 2 (a float2) or 1; always 1 for doubles.
+// How many floats the kernels may load at once from tensors at these addresses whose row lengths
+// and distances between rows are `columns`: 4 (a float4), 2 (a float2) or 1; always 1 for doubles.
 template <typename T>
-int float_vector_width(int64_t columns, std::initializer_list<const void*> rows) {
+int float_vector_width(std::initializer_list<int64_t> columns, std::initializer_list<const void*> rows) {
   if constexpr (!std::is_same_v<T, float>) {
     return 1;
   } else {
     for (int width : {4, 2}) {
-      bool fits = columns % width == 0;
+      bool fits = true;
+      for (int64_t c : columns) fits = fits && c % width == 0;
       for (const void* p : rows) fits = fits && reinterpret_cast<std::uintptr_t>(p) % (width * sizeof(float)) == 0;
       if (fits) return width;
     }
@@ -357,11 +361,13 @@ int float_vector_width(int64_t columns, std::initializer_list<const void*> rows)
   }
 }
 
-// out = sum over each row's edges of the weighted feature rows, finished by `epilogue`:
-// aggregate_staged_kernel for float32 with at most kMaxStagedHeads heads, aggregate_kernel otherwise.
+// out = sum over each row's edges of the weighted feature rows (feat_ld apart), finished by
+// `epilogue`: aggregate_staged_kernel for float32 with at most kMaxStagedHeads heads,
+// aggregate_kernel otherwise.
 template <typename T>
-void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, const T* alpha, const T* mask, const int64_t* ptr,
-               const int64_t* perm, const int64_t* nbr, const Epilogue<T>& epilogue, T* out, cudaStream_t stream) {
+void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, int64_t feat_ld, const T* alpha, const T* mask,
+               const int64_t* ptr, const int64_t* perm, const int64_t* nbr, const Epilogue<T>& epilogue, T* out,
+               cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>(n), threads = column_threads(h * f);
   if (std::is_same_v<T, float> && h <= kMaxStagedHeads) {
     const auto* feat_f = reinterpret_cast<const float*>(feat);
@@ -370,22 +376,22 @@ void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, const T* alpha, c
     auto* out_f = reinterpret_cast<float*>(out);
     const Epilogue<float> epilogue_f{reinterpret_cast<const float*>(epilogue.addend),
                                      reinterpret_cast<const float*>(epilogue.bias), epilogue.elu};
-    switch (float_vector_width<T>(h * f, {feat, out})) {
+    switch (float_vector_width<T>({h * f, feat_ld}, {feat, out})) {
       case 4:
         aggregate_staged_kernel<4, kColumnsPerThread / 4>
-            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
+            <<<blocks, threads, 0, stream>>>(h, f, feat_f, feat_ld, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
         break;
       case 2:
         aggregate_staged_kernel<2, kColumnsPerThread / 2>
-            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
+            <<<blocks, threads, 0, stream>>>(h, f, feat_f, feat_ld, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
         break;
       default:
         aggregate_staged_kernel<1, kColumnsPerThread>
-            <<<blocks, threads, 0, stream>>>(h, f, feat_f, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
+            <<<blocks, threads, 0, stream>>>(h, f, feat_f, feat_ld, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
     }
   } else {
     aggregate_kernel<T, kColumnsPerThread>
-        <<<blocks, threads, 0, stream>>>(h, f, feat, alpha, mask, ptr, perm, nbr, epilogue, out);
+        <<<blocks, threads, 0, stream>>>(h, f, feat, feat_ld, alpha, mask, ptr, perm, nbr, epilogue, out);
   }
   CUDA_CHECK(cudaGetLastError());
 }
@@ -393,18 +399,18 @@ void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, const T* alpha, c
 }  // namespace
 
 template <typename T>
-void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, const T* score_src, const T* score_dst,
-                             const T* mask, const int64_t* target_ptr, const int64_t* source, T negative_slope,
-                             const Epilogue<T>& epilogue, T* alpha, T* out, cudaStream_t stream) {
+void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, int64_t x_ld, const T* score_src,
+                             const T* score_dst, const T* mask, const int64_t* target_ptr, const int64_t* source,
+                             T negative_slope, const Epilogue<T>& epilogue, T* alpha, T* out, cudaStream_t stream) {
   if (n == 0 || h == 0) return;
   softmax_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
       n, h, score_src, score_dst, target_ptr, source, negative_slope, alpha);
   CUDA_CHECK(cudaGetLastError());
-  aggregate<T>(n, h, f, x, alpha, mask, target_ptr, nullptr, source, epilogue, out, stream);
+  aggregate<T>(n, h, f, x, x_ld, alpha, mask, target_ptr, nullptr, source, epilogue, out, stream);
 }
 
 template <typename T>
-void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, const T* score_src,
+void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, int64_t x_ld, const T* score_src,
                               const T* score_dst, const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
                               const int64_t* source, const int64_t* target, const int64_t* source_ptr,
                               const int64_t* by_source, T negative_slope, const EpilogueGradients<T>& epilogue, T* t,
@@ -426,16 +432,16 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
     if (epilogue.out) g = epilogue.grad_pre;
   }
   if (e > 0) {
-    if (float_vector_width<T>(f, {g, x}) == 4)
+    if (float_vector_width<T>({f, x_ld}, {g, x}) == 4)
       edge_dot_kernel<float, float4><<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(
-          e, h, f, reinterpret_cast<const float*>(g), reinterpret_cast<const float*>(x),
+          e, h, f, reinterpret_cast<const float*>(g), reinterpret_cast<const float*>(x), x_ld,
           reinterpret_cast<const float*>(mask), source, target, reinterpret_cast<float*>(t));
     else
       edge_dot_kernel<T, T>
-          <<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, mask, source, target, t);
+          <<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, x_ld, mask, source, target, t);
     CUDA_CHECK(cudaGetLastError());
   }
-  aggregate<T>(n, h, f, g, alpha, mask, source_ptr, by_source, target, Epilogue<T>{}, grad_x, stream);
+  aggregate<T>(n, h, f, g, hf, alpha, mask, source_ptr, by_source, target, Epilogue<T>{}, grad_x, stream);
   softmax_backward_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
       n, h, score_src, score_dst, alpha, target_ptr, source, negative_slope, t, grad_score_dst);
   CUDA_CHECK(cudaGetLastError());
@@ -444,13 +450,13 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
   CUDA_CHECK(cudaGetLastError());
 }
 
-#define GAT_INSTANTIATE(T)                                                                                    \
-  template void fused_attention_forward<T>(int64_t, int64_t, int64_t, const T*, const T*, const T*, const T*, \
-                                           const int64_t*, const int64_t*, T, const Epilogue<T>&, T*, T*,     \
-                                           cudaStream_t);                                                     \
-  template void fused_attention_backward<T>(int64_t, int64_t, int64_t, int64_t, const T*, const T*, const T*, \
-                                            const T*, const T*, const T*, const int64_t*, const int64_t*,     \
-                                            const int64_t*, const int64_t*, const int64_t*, T,                \
+#define GAT_INSTANTIATE(T)                                                                                             \
+  template void fused_attention_forward<T>(int64_t, int64_t, int64_t, const T*, int64_t, const T*, const T*, const T*, \
+                                           const int64_t*, const int64_t*, T, const Epilogue<T>&, T*, T*,              \
+                                           cudaStream_t);                                                              \
+  template void fused_attention_backward<T>(int64_t, int64_t, int64_t, int64_t, const T*, int64_t, const T*, const T*, \
+                                            const T*, const T*, const T*, const int64_t*, const int64_t*,              \
+                                            const int64_t*, const int64_t*, const int64_t*, T,                         \
                                             const EpilogueGradients<T>&, T*, T*, T*, T*, cudaStream_t);
 GAT_INSTANTIATE(float)
 GAT_INSTANTIATE(double)

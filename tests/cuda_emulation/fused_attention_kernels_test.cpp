@@ -81,27 +81,31 @@ Results reference(const Inputs& in, const EdgePlan& plan) {
   return {out.detach(), projected.grad(), scores.grad(), grad(epilogue.residual), grad(epilogue.bias)};
 }
 
-// The kernels, forward then backward with g = weights, in T, on the CPU under the emulator.
+// The kernels, forward then backward with g = weights, in T, on the CPU under the emulator; the
+// projected rows are the first H * F columns of rows `pad` wider, as GATConv's one product leaves them.
 template <typename T>
-Results emulated_kernels(const Inputs& in, const EdgePlan& plan) {
+Results emulated_kernels(const Inputs& in, const EdgePlan& plan, int64_t pad) {
   const torch::Dtype dtype = std::is_same_v<T, float> ? torch::kFloat32 : torch::kFloat64;
-  const torch::Tensor x = in.projected.to(dtype), s = in.scores.to(dtype), g = in.weights.to(dtype);
+  const int64_t n = in.projected.size(0), h = in.projected.size(1), f = in.projected.size(2), e = plan.num_edges();
+  const torch::Tensor rows =
+      torch::cat({in.projected.view({n, h * f}), torch::full({n, pad}, 1e6, torch::kFloat64)}, 1).to(dtype);
+  const torch::Tensor x = rows.narrow(1, 0, h * f), s = in.scores.to(dtype), g = in.weights.to(dtype);
   auto in_t = [&](const torch::Tensor& t) { return t.defined() ? t.to(dtype) : torch::Tensor(); };
   auto ptr = [](const torch::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; };
   const torch::Tensor mask = in_t(in.mask), addend = in_t(in.addend), bias = in_t(in.bias);
-  const int64_t n = x.size(0), h = x.size(1), f = x.size(2), e = plan.num_edges();
   const int64_t* edges = plan.edge_index.data_ptr<int64_t>();  // sources, then targets
   torch::Tensor alpha = torch::empty({e, h}, dtype), out = torch::empty({n, h * f}, dtype);
-  gat::ops::cuda::fused_attention_forward<T>(
-      n, h, f, x.data_ptr<T>(), s.data_ptr<T>(), s.data_ptr<T>() + 1, ptr(mask), plan.target_ptr.data_ptr<int64_t>(),
-      edges, T(kSlope), {ptr(addend), ptr(bias), in.elu}, alpha.data_ptr<T>(), out.data_ptr<T>(), nullptr);
+  gat::ops::cuda::fused_attention_forward<T>(n, h, f, x.data_ptr<T>(), rows.stride(0), s.data_ptr<T>(),
+                                             s.data_ptr<T>() + 1, ptr(mask), plan.target_ptr.data_ptr<int64_t>(), edges,
+                                             T(kSlope), {ptr(addend), ptr(bias), in.elu}, alpha.data_ptr<T>(),
+                                             out.data_ptr<T>(), nullptr);
   // Without ELU the addend's gradient is g itself, and the kernels write none.
   torch::Tensor grad_pre = in.elu ? torch::empty_like(g) : torch::Tensor();
   torch::Tensor grad_bias = bias.defined() ? torch::empty_like(bias) : torch::Tensor();
   torch::Tensor partials = torch::empty({gat::ops::cuda::bias_gradient_blocks(n), h * f}, torch::kFloat64);
-  torch::Tensor t = torch::empty({e, h}, dtype), gx = torch::empty_like(x), gs = torch::empty_like(s);
+  torch::Tensor t = torch::empty({e, h}, dtype), gx = torch::empty({n, h, f}, dtype), gs = torch::empty_like(s);
   gat::ops::cuda::fused_attention_backward<T>(
-      n, e, h, f, x.data_ptr<T>(), s.data_ptr<T>(), s.data_ptr<T>() + 1, ptr(mask), alpha.data_ptr<T>(),
+      n, e, h, f, x.data_ptr<T>(), rows.stride(0), s.data_ptr<T>(), s.data_ptr<T>() + 1, ptr(mask), alpha.data_ptr<T>(),
       g.data_ptr<T>(), plan.target_ptr.data_ptr<int64_t>(), edges, edges + e, plan.source_ptr.data_ptr<int64_t>(),
       plan.by_source.data_ptr<int64_t>(), T(kSlope),
       {in.elu ? out.data_ptr<T>() : nullptr, ptr(grad_pre), ptr(grad_bias), partials.data_ptr<double>()},
@@ -129,16 +133,17 @@ const std::vector<std::pair<int64_t, int64_t>> kWidths = {{4, 300}, {6, 121}, {3
 // emulator's threads in index order and in reverse, so that a missing barrier shows whichever of
 // its threads reads.
 void expect_agreement(const EdgePlan& plan, int64_t h, int64_t f, double dropout, EpilogueParts parts,
-                      const std::string& graph) {
+                      const std::string& graph, int64_t pad = 0) {
   using gat::cuda_emulation::Order;
   const Inputs in = random_inputs(plan, h, f, dropout, parts, 7);
   const std::vector<torch::Tensor> expected = reference(in, plan).all();
   for (Order order : {Order::kForward, Order::kReverse}) {
     const gat::cuda_emulation::ScopedOrder scoped(order);
-    const std::vector<torch::Tensor> f32 = emulated_kernels<float>(in, plan).all(),
-                                     f64 = emulated_kernels<double>(in, plan).all();
+    const std::vector<torch::Tensor> f32 = emulated_kernels<float>(in, plan, pad).all(),
+                                     f64 = emulated_kernels<double>(in, plan, pad).all();
     const std::string what = graph + ", " + std::to_string(h) + " heads of " + std::to_string(f) +
                              (dropout > 0 ? ", with dropout" : "") + parts.name() +
+                             (pad > 0 ? ", rows " + std::to_string(pad) + " wider" : "") +
                              (order == Order::kReverse ? ", threads in reverse" : "");
     for (std::size_t i = 0; i < expected.size(); ++i) {
       ASSERT_EQ(f32[i].defined(), expected[i].defined()) << kWhat[i] << ", " << what;
@@ -165,6 +170,15 @@ TEST(EmulatedCudaKernels, EpilogueMatchesLibTorchsOpsInFloat32And64) {
       for (const auto& [h, f] : kWidths) expect_agreement(plan, h, f, 0.4, parts, graph);
     expect_agreement(many_rows, 6, 121, 0.4, parts, "600 nodes");
   }
+}
+
+// Wh inside rows 4, 2 and 1 columns wider, whose distance apart leaves float32 rows of 1,200 (4
+// heads of 300) to float4, float2 and scalar loads; the padding is large, so a row read past its
+// H * F columns shows.
+TEST(EmulatedCudaKernels, ReadProjectedRowsInsideWiderRows) {
+  for (int64_t pad : {4, 2, 1})
+    for (const auto& [graph, plan] : plans())
+      for (const auto& [h, f] : kWidths) expect_agreement(plan, h, f, 0.4, {true, true, true}, graph, pad);
 }
 
 }  // namespace
