@@ -315,6 +315,43 @@ TEST(FusedAttentionCuda, EpilogueMatchesLibTorchOpsAndIsBitwiseRepeatable) {
   }
 }
 
+// On a GPU the kernels may read Wh in bfloat16, computing and writing in float32: against the float64
+// dense form on the CPU of Wh rounded to bfloat16, with dropout, at 1e-5 (float32's error alone),
+// and Wh's gradient, which comes back in bfloat16, within its rounding (2^-8). PPI's widths take
+// the 4- and 2-wide bfloat16 loads; 9 heads of 8 the general aggregate.
+TEST(FusedAttentionCuda, BfloatProjectedMatchesFloat64OnItsRoundedValues) {
+  if (skip_without(torch::kCUDA)) GTEST_SKIP() << "no CUDA device";
+  const int64_t n = 300;
+  const EdgePlan plan = make_edge_plan(hub_graph(n, 4), n, true);
+  for (const auto& [h, f] : std::vector<std::pair<int64_t, int64_t>>{{4, 300}, {6, 121}, {9, 8}}) {
+    Inputs in = random_inputs(n, h, f, torch::kFloat32, 8, torch::kCUDA);
+    in.projected = in.projected.detach().to(torch::kBFloat16).requires_grad_();
+    Inputs rounded = random_inputs(n, h, f, torch::kFloat64, 8);
+    rounded.projected = in.projected.detach().cpu().to(torch::kFloat64).requires_grad_();
+    const auto expected = run(AttentionImpl::kDense, rounded, plan, 0.3, 2);
+    const auto got = run(AttentionImpl::kFused, in, gat::to_device(plan, torch::kCUDA), 0.3, 2);
+    ASSERT_EQ(got[1].scalar_type(), torch::kBFloat16) << "Wh's gradient, " << h << " heads of " << f;
+    const double tolerances[] = {1e-5, std::ldexp(1.0, -8), 1e-5};
+    for (int i = 0; i < 3; ++i)
+      EXPECT_LT(rel_error(got[i].cpu().to(torch::kFloat64), expected[i]), tolerances[i])
+          << kWhat[i] << ", " << h << " heads of " << f;
+  }
+}
+
+// Wh in bfloat16 is for the GPU's kernels only; other mixes of dtypes are refused everywhere.
+TEST(FusedAttention, BfloatProjectedOnTheCpuIsAnError) {
+  const EdgePlan plan = make_edge_plan(hub_graph(9, 4), 9, true);
+  const Inputs in = random_inputs(9, 2, 3, torch::kFloat32, 6);
+  EXPECT_EQ(gat::testing::error_of(
+                [&] { gat::ops::fused_attention(in.projected.to(torch::kBFloat16), in.scores, plan, 0.2, {}, {}); }),
+            "fused_attention: projected must be of the scores' dtype, or bfloat16 with float32 scores on a GPU; got "
+            "BFloat16 projected on cpu and Float scores");
+  EXPECT_EQ(gat::testing::error_of(
+                [&] { gat::ops::fused_attention(in.projected, in.scores.to(torch::kFloat64), plan, 0.2, {}, {}); }),
+            "fused_attention: projected must be of the scores' dtype, or bfloat16 with float32 scores on a GPU; got "
+            "Float projected on cpu and Double scores");
+}
+
 // The kernels read the epilogue's tensors by pointer: one on another device is refused by name.
 TEST(FusedAttention, AnEpilogueTensorOnAnotherDeviceIsAnError) {
   const EdgePlan plan = make_edge_plan(hub_graph(9, 4), 9, true);

@@ -58,6 +58,19 @@ const int64_t* ptr64(const torch::Tensor& t) { return t.data_ptr<int64_t>(); }
 
 constexpr bool kBuiltWithCuda = GAT_WITH_CUDA;
 
+#if GAT_WITH_CUDA
+// Calls launch(Wh's data as the CUDA kernels read it): T, or __nv_bfloat16 where Wh is bfloat16 and
+// T float (the one mix fused_attention() lets through).
+template <typename T, typename Launch>
+void with_projected(const torch::Tensor& x, Launch launch) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (x.scalar_type() == torch::kBFloat16)
+      return launch(reinterpret_cast<const __nv_bfloat16*>(x.data_ptr<at::BFloat16>()));
+  }
+  launch(x.data_ptr<T>());
+}
+#endif
+
 class FusedAttention : public torch::autograd::Function<FusedAttention> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& projected,
@@ -70,9 +83,9 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
     // launch more in each layer's forward).
     const bool rows_as_they_lie = projected.stride(2) == 1 && projected.stride(1) == z.f;
     const torch::Tensor x = rows_as_they_lie ? projected : projected.contiguous(), s = scores.contiguous();
-    torch::Tensor alpha = torch::empty({plan.num_edges(), z.h}, x.options());
-    torch::Tensor out = torch::empty({z.n, z.h * z.f}, x.options());
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "fused_attention_forward", [&] {
+    torch::Tensor alpha = torch::empty({plan.num_edges(), z.h}, s.options());
+    torch::Tensor out = torch::empty({z.n, z.h * z.f}, s.options());
+    AT_DISPATCH_FLOATING_TYPES(s.scalar_type(), "fused_attention_forward", [&] {
       const scalar_t* mask = dropout_mask ? dropout_mask->data_ptr<scalar_t>() : nullptr;
       const auto slope = static_cast<scalar_t>(negative_slope);
       const scalar_t* ss = s.data_ptr<scalar_t>();
@@ -82,10 +95,12 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
 #if GAT_WITH_CUDA
       if (x.is_cuda()) {
         const c10::cuda::CUDAGuard guard(x.device());
-        cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, x.data_ptr<scalar_t>(), x.stride(0), ss, sd, mask,
-                                                ptr64(plan.target_ptr), ptr64(plan.edge_index), slope,
-                                                {addend_rows, bias_row, elu}, alpha.data_ptr<scalar_t>(),
-                                                out.data_ptr<scalar_t>(), c10::cuda::getCurrentCUDAStream());
+        with_projected<scalar_t>(x, [&](const auto* wh) {
+          cuda::fused_attention_forward<scalar_t>(z.n, z.h, z.f, wh, x.stride(0), ss, sd, mask, ptr64(plan.target_ptr),
+                                                  ptr64(plan.edge_index), slope, {addend_rows, bias_row, elu},
+                                                  alpha.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(),
+                                                  c10::cuda::getCurrentCUDAStream());
+        });
         return;
       }
 #endif
@@ -122,12 +137,12 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
     const Sizes z{x.size(0), x.size(1), x.size(2)};
     const int64_t num_edges = edge_index.size(1);
     const torch::Tensor g = grads[0].contiguous();
-    torch::Tensor t = torch::empty({num_edges, z.h}, x.options());
-    torch::Tensor gx = torch::empty({z.n, z.h, z.f}, x.options()), gs = torch::empty_like(s);
+    torch::Tensor t = torch::empty({num_edges, z.h}, s.options());
+    torch::Tensor gx = torch::empty({z.n, z.h, z.f}, s.options()), gs = torch::empty_like(s);
     // Through ELU the addend's gradient is dL/d(the sum), written by the kernel; without it, g itself.
     const torch::Tensor g_addend = !with_addend ? torch::Tensor() : out.defined() ? torch::empty_like(g) : g;
     const torch::Tensor g_bias = with_bias ? torch::empty({g.size(1)}, g.options()) : torch::Tensor();
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "fused_attention_backward", [&] {
+    AT_DISPATCH_FLOATING_TYPES(s.scalar_type(), "fused_attention_backward", [&] {
       const scalar_t* m = mask.defined() ? mask.data_ptr<scalar_t>() : nullptr;
       const scalar_t* ss = s.data_ptr<scalar_t>();
       scalar_t* gss = gs.data_ptr<scalar_t>();
@@ -142,11 +157,13 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
         const cuda::EpilogueGradients<scalar_t> epilogue{
             out.defined() ? out.data_ptr<scalar_t>() : nullptr, g_pre.defined() ? g_pre.data_ptr<scalar_t>() : nullptr,
             with_bias ? g_bias.data_ptr<scalar_t>() : nullptr, with_bias ? partials.data_ptr<double>() : nullptr};
-        cuda::fused_attention_backward<scalar_t>(
-            z.n, num_edges, z.h, z.f, x.data_ptr<scalar_t>(), x.stride(0), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
-            g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index), ptr64(edge_index) + num_edges,
-            ptr64(source_ptr), ptr64(by_source), static_cast<scalar_t>(slope), epilogue, t.data_ptr<scalar_t>(),
-            gx.data_ptr<scalar_t>(), gss, gss + 1, c10::cuda::getCurrentCUDAStream());
+        with_projected<scalar_t>(x, [&](const auto* wh) {
+          cuda::fused_attention_backward<scalar_t>(
+              z.n, num_edges, z.h, z.f, wh, x.stride(0), ss, ss + 1, m, alpha.data_ptr<scalar_t>(),
+              g.data_ptr<scalar_t>(), ptr64(target_ptr), ptr64(edge_index), ptr64(edge_index) + num_edges,
+              ptr64(source_ptr), ptr64(by_source), static_cast<scalar_t>(slope), epilogue, t.data_ptr<scalar_t>(),
+              gx.data_ptr<scalar_t>(), gss, gss + 1, c10::cuda::getCurrentCUDAStream());
+        });
         return;
       }
 #endif
@@ -158,8 +175,9 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
                                 static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss,
                                 gss + 1);
     });
-    // One entry per forward argument: mask, plan, slope and elu get none.
-    return {gx, gs, torch::Tensor(), g_addend, g_bias, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    // One entry per forward argument: mask, plan, slope and elu get none. Wh's gradient in Wh's dtype.
+    return {gx.to(x.scalar_type()), gs, torch::Tensor(), g_addend, g_bias, torch::Tensor(), torch::Tensor(),
+            torch::Tensor()};
   }
 };
 
@@ -177,12 +195,16 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
                 projected.device(), ", one is on ", t->device());
   TORCH_CHECK(scores.sizes() == torch::IntArrayRef({n, h, 2}), "fused_attention: scores must be [", n, ", ", h,
               ", 2], got ", scores.sizes());
-  TORCH_CHECK(scores.scalar_type() == projected.scalar_type(),
-              "fused_attention: projected and scores must share one dtype");
-  TORCH_CHECK(!dropout_mask.defined() ||
-                  (dropout_mask.sizes() == torch::IntArrayRef({plan.num_edges(), h}) &&
-                   dropout_mask.scalar_type() == projected.scalar_type() && dropout_mask.is_contiguous()),
-              "fused_attention: dropout_mask must be contiguous [E, H] of the projected dtype");
+  // The kernels compute and write in the scores' dtype, and read Wh in it too, or on a GPU in
+  // bfloat16 with float32 scores (fused_attention_cuda.h).
+  const torch::ScalarType dtype = scores.scalar_type();
+  TORCH_CHECK(projected.scalar_type() == dtype ||
+                  (projected.scalar_type() == torch::kBFloat16 && dtype == torch::kFloat && projected.is_cuda()),
+              "fused_attention: projected must be of the scores' dtype, or bfloat16 with float32 scores on a GPU; got ",
+              projected.scalar_type(), " projected on ", projected.device(), " and ", dtype, " scores");
+  TORCH_CHECK(!dropout_mask.defined() || (dropout_mask.sizes() == torch::IntArrayRef({plan.num_edges(), h}) &&
+                                          dropout_mask.scalar_type() == dtype && dropout_mask.is_contiguous()),
+              "fused_attention: dropout_mask must be contiguous [E, H] of the scores' dtype");
   // Optionals: autograd's argument handling wants every Tensor defined.
   auto given = [](const torch::Tensor& t) { return t.defined() ? c10::make_optional(t) : c10::nullopt; };
   const c10::optional<torch::Tensor> mask = given(dropout_mask);
@@ -196,8 +218,8 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
       addend = times_weight(input, epilogue.residual_weight, below, epilogue.precision);
     else
       addend = input.is_sparse() ? input.to_dense() : input.contiguous();
-    TORCH_CHECK(addend.sizes() == torch::IntArrayRef({n, width}) && addend.scalar_type() == projected.scalar_type(),
-                "fused_attention: the residual must come to [", n, ", ", width, "] of the projected dtype, got ",
+    TORCH_CHECK(addend.sizes() == torch::IntArrayRef({n, width}) && addend.scalar_type() == dtype,
+                "fused_attention: the residual must come to [", n, ", ", width, "] of the scores' dtype, got ",
                 addend.sizes(), " ", addend.scalar_type());
   }
   const torch::Tensor& bias = epilogue.bias;
@@ -206,9 +228,9 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
     TORCH_CHECK(!t->defined() || t->device() == projected.device(),
                 "fused_attention: the dropout mask, residual and bias must be on ", projected.device(), ", one is on ",
                 t->device());
-  TORCH_CHECK(!bias.defined() || (bias.sizes() == torch::IntArrayRef({width}) &&
-                                  bias.scalar_type() == projected.scalar_type() && bias.is_contiguous()),
-              "fused_attention: the bias must be contiguous [", width, "] of the projected dtype, got ",
+  TORCH_CHECK(!bias.defined() ||
+                  (bias.sizes() == torch::IntArrayRef({width}) && bias.scalar_type() == dtype && bias.is_contiguous()),
+              "fused_attention: the bias must be contiguous [", width, "] of the scores' dtype, got ",
               bias.defined() ? bias.sizes() : torch::IntArrayRef{});
   return FusedAttention::apply(projected, scores, mask, given(addend), given(bias), plan, negative_slope, epilogue.elu);
 }

@@ -10,10 +10,12 @@ namespace gat::ops {
 
 // out_i = sum_{j -> i} mask_ij * alpha_ij * Wh_j with alpha the softmax over i's incoming edges of
 // LeakyReLU(scores[j, h, 0] + scores[i, h, 1]) (eqs. 3-4 of the paper), over the plan's edges.
-// projected [N, H, F] and scores [N, H, 2] (each node's score as a source, then as a target), of one
-// floating dtype on the CPU or, in a CUDA build, the GPU; dropout_mask [E, H] in the plan's edge
-// order (0 or 1/(1-p)), or undefined for none. Returns [N, H * F], the heads side by side.
-// Differentiable in projected and scores (first order).
+// projected [N, H, F] (its rows any distance apart) and scores [N, H, 2] (each node's score as a
+// source, then as a target), of one floating dtype on the CPU or, in a CUDA build, the GPU; there
+// projected may also be bfloat16 with float32 scores, read as such and computed in float32.
+// dropout_mask [E, H] in the plan's edge order (0 or 1/(1-p)), or undefined for none, and the
+// epilogue's tensors are of the scores' dtype. Returns [N, H * F] of that dtype, the heads side by
+// side. Differentiable in projected and scores (first order).
 //
 // Memory: alpha [E, H] is kept for backward and backward needs one more [E, H]; nothing of size
 // E x H x F is ever formed. Each output row is written by one thread in a fixed order, so results

@@ -19,8 +19,12 @@
 // features read 4 or 2 floats at a time where rows allow), and edge_dot reads float4s where heads
 // are whole quads: the scalar forms were bound by their load, weight and index instructions (on an
 // H100 a PPI-sized layer's aggregate took 0.27-0.36 ms, now 0.11-0.19 ms; docs/gpu.md).
+// Wh may be read in bfloat16 (X = __nv_bfloat16, T = float): the same kernels and sums, its rows
+// loaded 4 or 2 values (8 or 4 bytes) at a time and widened to float32, halving the bytes that the
+// aggregate and edge_dot gather.
 #include "ops/fused_attention_cuda.h"
 
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -81,6 +85,12 @@ __device__ T finish(T sum, const Epilogue<T>& e, int64_t at, int64_t c) {
   return e.elu && !(sum > T(0)) ? expm1(sum) : sum;
 }
 
+// A value of Wh as the kernels compute with it: bfloat16 widened to float32, where eq. 4's sums and
+// the edge dots stay; float32 and float64 as they are.
+__device__ float widen(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ float widen(float v) { return v; }
+__device__ double widen(double v) { return v; }
+
 // Where node j's score of head `head` sits in a scores tensor [N, H, 2] (fused_attention_cuda.h).
 __device__ int64_t score_at(int64_t h, int64_t j, int64_t head) { return 2 * (j * h + head); }
 
@@ -118,8 +128,8 @@ __global__ void softmax_kernel(int64_t n, int64_t h, const T* ss, const T* sd, c
 // mask_k,h(c) alpha_k,h(c) feat[nbr[k], c], with h(c) = c / f and feat's rows feat_ld apart. The
 // forward pass runs it over the CSR rows with feat = Wh; the backward over the CSC rows with
 // feat = dL/dout.
-template <typename T, int R>
-__global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, int64_t feat_ld, const T* alpha, const T* mask,
+template <typename T, typename In, int R>
+__global__ void aggregate_kernel(int64_t h, int64_t f, const In* feat, int64_t feat_ld, const T* alpha, const T* mask,
                                  const int64_t* ptr, const int64_t* perm, const int64_t* nbr, Epilogue<T> epilogue,
                                  T* out) {
   const int64_t row = blockIdx.x, hf = h * f, p0 = ptr[row], p1 = ptr[row + 1];
@@ -135,14 +145,14 @@ __global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, int64_t fe
 #pragma unroll 4
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t k = perm ? perm[p] : p;
-      const T* in = feat + nbr[k] * feat_ld;
+      const In* in = feat + nbr[k] * feat_ld;
 #pragma unroll
       for (int r = 0; r < R; ++r) {
         const int64_t c = base + threadIdx.x + int64_t(r) * blockDim.x;
         if (c < hf) {
           const int64_t kh = k * h + head[r];
           const T a = mask ? alpha[kh] * mask[kh] : alpha[kh];
-          acc[r] += a * in[c];
+          acc[r] += a * widen(in[c]);
         }
       }
     }
@@ -154,36 +164,49 @@ __global__ void aggregate_kernel(int64_t h, int64_t f, const T* feat, int64_t fe
   }
 }
 
-// Loads of V floats at once.
+// V adjacent values of E in one load: float32 as a float4 or float2, bfloat16 as 8 or 4 bytes.
 template <int V>
-struct FloatVector;
+struct alignas(2 * V) Bfloat16s {
+  __nv_bfloat16 v[V];
+};
+template <typename E, int V>
+struct Loads {
+  static_assert(V == 1, "no wider loads of this type");
+  using type = E;
+};
 template <>
-struct FloatVector<4> {
+struct Loads<float, 4> {
   using type = float4;
 };
 template <>
-struct FloatVector<2> {
+struct Loads<float, 2> {
   using type = float2;
 };
-template <>
-struct FloatVector<1> {
-  using type = float;
+template <int V>
+struct Loads<__nv_bfloat16, V> {
+  using type = std::conditional_t<V == 1, __nv_bfloat16, Bfloat16s<V>>;
 };
 
+// Value i of a load, in float32.
 __device__ float component(const float4& v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
 __device__ float component(const float2& v, int i) { return i == 0 ? v.x : v.y; }
 __device__ float component(float v, int) { return v; }
+__device__ float component(__nv_bfloat16 v, int) { return widen(v); }
+template <int V>
+__device__ float component(const Bfloat16s<V>& v, int i) {
+  return widen(v.v[i]);
+}
 
-// aggregate_kernel for float32 with the row's edges staged in shared memory, kEdgeChunk at a time:
-// each edge's neighbour and weights (mask_k alpha_k for every head) are loaded once per block
-// rather than by every thread for every column, and each thread reads its R groups of V adjacent
-// columns as one V-float load each (a group may span two heads: each column keeps its own head).
-// Same sums in the same order as aggregate_kernel.
-template <int V, int R>
-__global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat, int64_t feat_ld, const float* alpha,
+// aggregate_kernel for float32 sums (of float32 or bfloat16 features) with the row's edges staged
+// in shared memory, kEdgeChunk at a time: each edge's neighbour and weights (mask_k alpha_k for
+// every head) are loaded once per block rather than by every thread for every column, and each
+// thread reads its R groups of V adjacent columns as one load each (a group may span two heads:
+// each column keeps its own head). Same sums in the same order as aggregate_kernel.
+template <typename In, int V, int R>
+__global__ void aggregate_staged_kernel(int64_t h, int64_t f, const In* feat, int64_t feat_ld, const float* alpha,
                                         const float* mask, const int64_t* ptr, const int64_t* perm, const int64_t* nbr,
                                         Epilogue<float> epilogue, float* out) {
-  using Vector = typename FloatVector<V>::type;
+  using Vector = typename Loads<In, V>::type;
   __shared__ int64_t staged_nbr[kEdgeChunk];
   __shared__ float staged_weight[kEdgeChunk * kMaxStagedHeads];
   const int heads = static_cast<int>(h);
@@ -241,23 +264,27 @@ __global__ void aggregate_staged_kernel(int64_t h, int64_t f, const float* feat,
 
 // <a, b> of two loads, the products summed left to right.
 __device__ float vector_dot(const float4& a, const float4& b) { return a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w; }
-template <typename T>
-__device__ T vector_dot(T a, T b) {
-  return a * b;
+__device__ float vector_dot(const float4& a, const Bfloat16s<4>& b) {
+  return a.x * widen(b.v[0]) + a.y * widen(b.v[1]) + a.z * widen(b.v[2]) + a.w * widen(b.v[3]);
+}
+template <typename T, typename X>
+__device__ T vector_dot(T a, X b) {
+  return a * widen(b);
 }
 
-// One warp per edge; each lane reads g[i] and x[j] (rows x_ld apart) a Vector at a time: T, or
-// float4 where float heads are whole quads (f % 4 == 0).
-template <typename T, typename Vector>
-__global__ void edge_dot_kernel(int64_t e, int64_t h, int64_t f, const T* g, const T* x, int64_t x_ld, const T* mask,
+// One warp per edge; each lane reads g[i] and x[j] (rows x_ld apart) V values at a time: one, or
+// four where float32 heads are whole quads (f % 4 == 0).
+template <typename T, typename X, int V>
+__global__ void edge_dot_kernel(int64_t e, int64_t h, int64_t f, const T* g, const X* x, int64_t x_ld, const T* mask,
                                 const int64_t* src, const int64_t* dst, T* t) {
+  using GLoad = typename Loads<T, V>::type;
+  using XLoad = typename Loads<X, V>::type;
   const int64_t k = warp_index();
   if (k >= e) return;
   const int lane = lane_index();
-  constexpr int64_t width = sizeof(Vector) / sizeof(T);
-  const int64_t head_vectors = f / width, row_vectors = h * head_vectors;
-  const Vector* gi = reinterpret_cast<const Vector*>(g) + dst[k] * row_vectors;
-  const Vector* xj = reinterpret_cast<const Vector*>(x) + src[k] * (x_ld / width);
+  const int64_t head_vectors = f / V, row_vectors = h * head_vectors;
+  const GLoad* gi = reinterpret_cast<const GLoad*>(g) + dst[k] * row_vectors;
+  const XLoad* xj = reinterpret_cast<const XLoad*>(x) + src[k] * (x_ld / V);
   for (int64_t head = 0; head < h; ++head) {
     T part = 0;
     for (int64_t q = head * head_vectors + lane; q < (head + 1) * head_vectors; q += kWarp)
@@ -344,17 +371,16 @@ unsigned column_threads(int64_t hf) {
   return static_cast<unsigned>(std::min<int64_t>(kColumnThreads, std::max<int64_t>(1, warps) * kWarp));
 }
 
-// How many floats the kernels may load at once from tensors at these addresses whose row lengths
-// and distances between rows are `columns`: 4 (a float4), 2 (a float2) or 1; always 1 for doubles.
-template <typename T>
-int float_vector_width(std::initializer_list<int64_t> columns, std::initializer_list<const void*> rows) {
-  if constexpr (!std::is_same_v<T, float>) {
+// How many values of E the kernels may load at once from rows at `rows` whose lengths and distances
+// apart are `columns`: 4, 2 or 1 (Loads); always 1 for doubles.
+template <typename E>
+int vector_width(std::initializer_list<int64_t> columns, const E* rows) {
+  if constexpr (std::is_same_v<E, double>) {
     return 1;
   } else {
     for (int width : {4, 2}) {
-      bool fits = true;
+      bool fits = reinterpret_cast<std::uintptr_t>(rows) % (width * sizeof(E)) == 0;
       for (int64_t c : columns) fits = fits && c % width == 0;
-      for (const void* p : rows) fits = fits && reinterpret_cast<std::uintptr_t>(p) % (width * sizeof(float)) == 0;
       if (fits) return width;
     }
     return 1;
@@ -362,55 +388,52 @@ int float_vector_width(std::initializer_list<int64_t> columns, std::initializer_
 }
 
 // out = sum over each row's edges of the weighted feature rows (feat_ld apart), finished by
-// `epilogue`: aggregate_staged_kernel for float32 with at most kMaxStagedHeads heads,
+// `epilogue`: aggregate_staged_kernel for float32 sums with at most kMaxStagedHeads heads,
 // aggregate_kernel otherwise.
-template <typename T>
-void aggregate(int64_t n, int64_t h, int64_t f, const T* feat, int64_t feat_ld, const T* alpha, const T* mask,
+template <typename T, typename In>
+void aggregate(int64_t n, int64_t h, int64_t f, const In* feat, int64_t feat_ld, const T* alpha, const T* mask,
                const int64_t* ptr, const int64_t* perm, const int64_t* nbr, const Epilogue<T>& epilogue, T* out,
                cudaStream_t stream) {
   const unsigned blocks = static_cast<unsigned>(n), threads = column_threads(h * f);
-  if (std::is_same_v<T, float> && h <= kMaxStagedHeads) {
-    const auto* feat_f = reinterpret_cast<const float*>(feat);
-    const auto* alpha_f = reinterpret_cast<const float*>(alpha);
-    const auto* mask_f = reinterpret_cast<const float*>(mask);
-    auto* out_f = reinterpret_cast<float*>(out);
-    const Epilogue<float> epilogue_f{reinterpret_cast<const float*>(epilogue.addend),
-                                     reinterpret_cast<const float*>(epilogue.bias), epilogue.elu};
-    switch (float_vector_width<T>({h * f, feat_ld}, {feat, out})) {
-      case 4:
-        aggregate_staged_kernel<4, kColumnsPerThread / 4>
-            <<<blocks, threads, 0, stream>>>(h, f, feat_f, feat_ld, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
-        break;
-      case 2:
-        aggregate_staged_kernel<2, kColumnsPerThread / 2>
-            <<<blocks, threads, 0, stream>>>(h, f, feat_f, feat_ld, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
-        break;
-      default:
-        aggregate_staged_kernel<1, kColumnsPerThread>
-            <<<blocks, threads, 0, stream>>>(h, f, feat_f, feat_ld, alpha_f, mask_f, ptr, perm, nbr, epilogue_f, out_f);
+  if constexpr (std::is_same_v<T, float>) {
+    if (h <= kMaxStagedHeads) {
+      switch (std::min(vector_width({h * f, feat_ld}, feat), vector_width({h * f}, out))) {
+        case 4:
+          aggregate_staged_kernel<In, 4, kColumnsPerThread / 4>
+              <<<blocks, threads, 0, stream>>>(h, f, feat, feat_ld, alpha, mask, ptr, perm, nbr, epilogue, out);
+          break;
+        case 2:
+          aggregate_staged_kernel<In, 2, kColumnsPerThread / 2>
+              <<<blocks, threads, 0, stream>>>(h, f, feat, feat_ld, alpha, mask, ptr, perm, nbr, epilogue, out);
+          break;
+        default:
+          aggregate_staged_kernel<In, 1, kColumnsPerThread>
+              <<<blocks, threads, 0, stream>>>(h, f, feat, feat_ld, alpha, mask, ptr, perm, nbr, epilogue, out);
+      }
+      CUDA_CHECK(cudaGetLastError());
+      return;
     }
-  } else {
-    aggregate_kernel<T, kColumnsPerThread>
-        <<<blocks, threads, 0, stream>>>(h, f, feat, feat_ld, alpha, mask, ptr, perm, nbr, epilogue, out);
   }
+  aggregate_kernel<T, In, kColumnsPerThread>
+      <<<blocks, threads, 0, stream>>>(h, f, feat, feat_ld, alpha, mask, ptr, perm, nbr, epilogue, out);
   CUDA_CHECK(cudaGetLastError());
 }
 
 }  // namespace
 
-template <typename T>
-void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, int64_t x_ld, const T* score_src,
+template <typename T, typename X>
+void fused_attention_forward(int64_t n, int64_t h, int64_t f, const X* x, int64_t x_ld, const T* score_src,
                              const T* score_dst, const T* mask, const int64_t* target_ptr, const int64_t* source,
                              T negative_slope, const Epilogue<T>& epilogue, T* alpha, T* out, cudaStream_t stream) {
   if (n == 0 || h == 0) return;
   softmax_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
       n, h, score_src, score_dst, target_ptr, source, negative_slope, alpha);
   CUDA_CHECK(cudaGetLastError());
-  aggregate<T>(n, h, f, x, x_ld, alpha, mask, target_ptr, nullptr, source, epilogue, out, stream);
+  aggregate(n, h, f, x, x_ld, alpha, mask, target_ptr, nullptr, source, epilogue, out, stream);
 }
 
-template <typename T>
-void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, int64_t x_ld, const T* score_src,
+template <typename T, typename X>
+void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const X* x, int64_t x_ld, const T* score_src,
                               const T* score_dst, const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
                               const int64_t* source, const int64_t* target, const int64_t* source_ptr,
                               const int64_t* by_source, T negative_slope, const EpilogueGradients<T>& epilogue, T* t,
@@ -432,16 +455,16 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
     if (epilogue.out) g = epilogue.grad_pre;
   }
   if (e > 0) {
-    if (float_vector_width<T>({f, x_ld}, {g, x}) == 4)
-      edge_dot_kernel<float, float4><<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(
-          e, h, f, reinterpret_cast<const float*>(g), reinterpret_cast<const float*>(x), x_ld,
-          reinterpret_cast<const float*>(mask), source, target, reinterpret_cast<float*>(t));
+    constexpr int kQuad = std::is_same_v<T, float> ? 4 : 1;  // doubles are read one at a time
+    if (kQuad == 4 && vector_width({f}, g) == 4 && vector_width({f, x_ld}, x) == 4)
+      edge_dot_kernel<T, X, kQuad>
+          <<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, x_ld, mask, source, target, t);
     else
-      edge_dot_kernel<T, T>
+      edge_dot_kernel<T, X, 1>
           <<<blocks_for(e * kWarp, kThreads), kThreads, 0, stream>>>(e, h, f, g, x, x_ld, mask, source, target, t);
     CUDA_CHECK(cudaGetLastError());
   }
-  aggregate<T>(n, h, f, g, hf, alpha, mask, source_ptr, by_source, target, Epilogue<T>{}, grad_x, stream);
+  aggregate(n, h, f, g, hf, alpha, mask, source_ptr, by_source, target, Epilogue<T>{}, grad_x, stream);
   softmax_backward_kernel<T><<<blocks_for(n * h * kWarp, kThreads), kThreads, 0, stream>>>(
       n, h, score_src, score_dst, alpha, target_ptr, source, negative_slope, t, grad_score_dst);
   CUDA_CHECK(cudaGetLastError());
@@ -450,16 +473,17 @@ void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const 
   CUDA_CHECK(cudaGetLastError());
 }
 
-#define GAT_INSTANTIATE(T)                                                                                             \
-  template void fused_attention_forward<T>(int64_t, int64_t, int64_t, const T*, int64_t, const T*, const T*, const T*, \
-                                           const int64_t*, const int64_t*, T, const Epilogue<T>&, T*, T*,              \
-                                           cudaStream_t);                                                              \
-  template void fused_attention_backward<T>(int64_t, int64_t, int64_t, int64_t, const T*, int64_t, const T*, const T*, \
-                                            const T*, const T*, const T*, const int64_t*, const int64_t*,              \
-                                            const int64_t*, const int64_t*, const int64_t*, T,                         \
-                                            const EpilogueGradients<T>&, T*, T*, T*, T*, cudaStream_t);
-GAT_INSTANTIATE(float)
-GAT_INSTANTIATE(double)
+#define GAT_INSTANTIATE(T, X)                                                                                          \
+  template void fused_attention_forward<T, X>(int64_t, int64_t, int64_t, const X*, int64_t, const T*, const T*,        \
+                                              const T*, const int64_t*, const int64_t*, T, const Epilogue<T>&, T*, T*, \
+                                              cudaStream_t);                                                           \
+  template void fused_attention_backward<T, X>(int64_t, int64_t, int64_t, int64_t, const X*, int64_t, const T*,        \
+                                               const T*, const T*, const T*, const T*, const int64_t*, const int64_t*, \
+                                               const int64_t*, const int64_t*, const int64_t*, T,                      \
+                                               const EpilogueGradients<T>&, T*, T*, T*, T*, cudaStream_t);
+GAT_INSTANTIATE(float, float)
+GAT_INSTANTIATE(double, double)
+GAT_INSTANTIATE(float, __nv_bfloat16)
 #undef GAT_INSTANTIATE
 
 }  // namespace gat::ops::cuda

@@ -3,6 +3,7 @@
 // picks the stream, so this code needs no LibTorch headers.
 #pragma once
 
+#include <cuda_bf16.h>
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
@@ -35,19 +36,21 @@ constexpr int64_t bias_gradient_blocks(int64_t n) { return (n + kBiasGradientRow
 
 // Forward: alpha [E, H] (softmax per target and head, before dropout) and out [N, H, F].
 // n, h, f: nodes, heads, features per head; x holds Wh's rows of H * F x_ld apart (GATConv's one
-// product leaves them inside wider rows); mask [E, H] or null. The scores are one [N, H, 2]
+// product leaves them inside wider rows), in T, or in bfloat16 (X = __nv_bfloat16) with T float:
+// then only the reads of Wh are bfloat16, and the sums, softmax and outputs float32. Instantiated
+// for (float, float), (double, double) and (float, __nv_bfloat16). mask [E, H] or null. The scores are one [N, H, 2]
 // tensor: node j's score of head `head` as a source at score_src[2 * (j * h + head)], and as a
 // target at the same index of score_dst = score_src + 1. Their gradients are laid out alike.
-template <typename T>
-void fused_attention_forward(int64_t n, int64_t h, int64_t f, const T* x, int64_t x_ld, const T* score_src,
+template <typename T, typename X>
+void fused_attention_forward(int64_t n, int64_t h, int64_t f, const X* x, int64_t x_ld, const T* score_src,
                              const T* score_dst, const T* mask, const int64_t* target_ptr, const int64_t* source,
                              T negative_slope, const Epilogue<T>& epilogue, T* alpha, T* out, cudaStream_t stream);
 
 // Backward: given g = dL/dout [N, H * F], writes dL/dx (contiguous [N, H, F]; x is laid out as in
 // the forward), dL/dscore_src, dL/dscore_dst and the epilogue's gradients; t [E, H] is scratch.
 // e: edges of the plan.
-template <typename T>
-void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const T* x, int64_t x_ld, const T* score_src,
+template <typename T, typename X>
+void fused_attention_backward(int64_t n, int64_t e, int64_t h, int64_t f, const X* x, int64_t x_ld, const T* score_src,
                               const T* score_dst, const T* mask, const T* alpha, const T* g, const int64_t* target_ptr,
                               const int64_t* source, const int64_t* target, const int64_t* source_ptr,
                               const int64_t* by_source, T negative_slope, const EpilogueGradients<T>& epilogue, T* t,

@@ -1,6 +1,7 @@
 // The CUDA kernels of the fused attention (src/ops/fused_attention_cuda.cu), run by the emulator on
 // the CPU, against the sparse form and LibTorch's epilogue in float64: every kernel and every load
-// width the GPU build picks, with and without dropout, with and without each part of the epilogue.
+// width the GPU build picks, in float32, float64 and float32 with bfloat16 Wh, with and without
+// dropout, with and without each part of the epilogue, Wh's rows contiguous and inside wider rows.
 // What the GPU's tests (tests/fused_attention_test.cpp) check besides, speed and the LibTorch glue
 // in ops/fused_attention.cpp, needs a GPU.
 #include <gtest/gtest.h>
@@ -81,31 +82,33 @@ Results reference(const Inputs& in, const EdgePlan& plan) {
   return {out.detach(), projected.grad(), scores.grad(), grad(epilogue.residual), grad(epilogue.bias)};
 }
 
-// The kernels, forward then backward with g = weights, in T, on the CPU under the emulator; the
-// projected rows are the first H * F columns of rows `pad` wider, as GATConv's one product leaves them.
-template <typename T>
+// The kernels, forward then backward with g = weights, in T, on the CPU under the emulator, reading
+// the projected rows in X (T, or bfloat16 rounded to nearest even); those rows are the first H * F
+// columns of rows `pad` wider, as GATConv's one product leaves them.
+template <typename T, typename X = T>
 Results emulated_kernels(const Inputs& in, const EdgePlan& plan, int64_t pad) {
   const torch::Dtype dtype = std::is_same_v<T, float> ? torch::kFloat32 : torch::kFloat64;
+  const torch::Dtype x_dtype = std::is_same_v<X, T> ? dtype : torch::kBFloat16;
   const int64_t n = in.projected.size(0), h = in.projected.size(1), f = in.projected.size(2), e = plan.num_edges();
   const torch::Tensor rows =
-      torch::cat({in.projected.view({n, h * f}), torch::full({n, pad}, 1e6, torch::kFloat64)}, 1).to(dtype);
-  const torch::Tensor x = rows.narrow(1, 0, h * f), s = in.scores.to(dtype), g = in.weights.to(dtype);
+      torch::cat({in.projected.view({n, h * f}), torch::full({n, pad}, 1e6, torch::kFloat64)}, 1).to(x_dtype);
+  const torch::Tensor s = in.scores.to(dtype), g = in.weights.to(dtype);
+  const X* x = static_cast<const X*>(rows.data_ptr());  // its first H * F columns
   auto in_t = [&](const torch::Tensor& t) { return t.defined() ? t.to(dtype) : torch::Tensor(); };
   auto ptr = [](const torch::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; };
   const torch::Tensor mask = in_t(in.mask), addend = in_t(in.addend), bias = in_t(in.bias);
   const int64_t* edges = plan.edge_index.data_ptr<int64_t>();  // sources, then targets
   torch::Tensor alpha = torch::empty({e, h}, dtype), out = torch::empty({n, h * f}, dtype);
-  gat::ops::cuda::fused_attention_forward<T>(n, h, f, x.data_ptr<T>(), rows.stride(0), s.data_ptr<T>(),
-                                             s.data_ptr<T>() + 1, ptr(mask), plan.target_ptr.data_ptr<int64_t>(), edges,
-                                             T(kSlope), {ptr(addend), ptr(bias), in.elu}, alpha.data_ptr<T>(),
-                                             out.data_ptr<T>(), nullptr);
+  gat::ops::cuda::fused_attention_forward<T>(
+      n, h, f, x, rows.stride(0), s.data_ptr<T>(), s.data_ptr<T>() + 1, ptr(mask), plan.target_ptr.data_ptr<int64_t>(),
+      edges, T(kSlope), {ptr(addend), ptr(bias), in.elu}, alpha.data_ptr<T>(), out.data_ptr<T>(), nullptr);
   // Without ELU the addend's gradient is g itself, and the kernels write none.
   torch::Tensor grad_pre = in.elu ? torch::empty_like(g) : torch::Tensor();
   torch::Tensor grad_bias = bias.defined() ? torch::empty_like(bias) : torch::Tensor();
   torch::Tensor partials = torch::empty({gat::ops::cuda::bias_gradient_blocks(n), h * f}, torch::kFloat64);
   torch::Tensor t = torch::empty({e, h}, dtype), gx = torch::empty({n, h, f}, dtype), gs = torch::empty_like(s);
   gat::ops::cuda::fused_attention_backward<T>(
-      n, e, h, f, x.data_ptr<T>(), rows.stride(0), s.data_ptr<T>(), s.data_ptr<T>() + 1, ptr(mask), alpha.data_ptr<T>(),
+      n, e, h, f, x, rows.stride(0), s.data_ptr<T>(), s.data_ptr<T>() + 1, ptr(mask), alpha.data_ptr<T>(),
       g.data_ptr<T>(), plan.target_ptr.data_ptr<int64_t>(), edges, edges + e, plan.source_ptr.data_ptr<int64_t>(),
       plan.by_source.data_ptr<int64_t>(), T(kSlope),
       {in.elu ? out.data_ptr<T>() : nullptr, ptr(grad_pre), ptr(grad_bias), partials.data_ptr<double>()},
@@ -125,32 +128,45 @@ std::vector<std::pair<std::string, EdgePlan>> plans() {
 // Heads and features that take each path of the kernels: float4 loads and edge dots with 4 heads
 // of 300 (1,200 columns: two passes of a block), float2 loads whose pairs can span two heads with 6
 // of 121 (scalar edge dots), scalar loads with 3 of 7, more heads than the staged kernel holds with
-// 9 of 8 (aggregate_kernel, float4 edge dots). Doubles take aggregate_kernel and scalar dots.
+// 9 of 8 (aggregate_kernel, float4 edge dots). Doubles take aggregate_kernel and scalar dots;
+// bfloat16 Wh the same paths as float32, its loads 8, 4 and 2 bytes wide.
 const std::vector<std::pair<int64_t, int64_t>> kWidths = {{4, 300}, {6, 121}, {3, 7}, {9, 8}};
 
 // The kernels' results against the reference's, each that both have, at 1e-5 in float32 and 1e-10 in
-// float64; and that the kernels give exactly the gradients the case has. The kernels run with the
-// emulator's threads in index order and in reverse, so that a missing barrier shows whichever of
-// its threads reads.
+// float64; and that the kernels give exactly the gradients the case has. With bfloat16 Wh the
+// reference takes Wh rounded to bfloat16: the kernels' only other error is float32's, so 1e-5 again.
+// The kernels run with the emulator's threads in index order and in reverse, so that a missing
+// barrier shows whichever of its threads reads.
 void expect_agreement(const EdgePlan& plan, int64_t h, int64_t f, double dropout, EpilogueParts parts,
                       const std::string& graph, int64_t pad = 0) {
   using gat::cuda_emulation::Order;
   const Inputs in = random_inputs(plan, h, f, dropout, parts, 7);
-  const std::vector<torch::Tensor> expected = reference(in, plan).all();
+  Inputs rounded = in;
+  rounded.projected = in.projected.to(torch::kBFloat16).to(torch::kFloat64);
+  const std::vector<torch::Tensor> expected = reference(in, plan).all(),
+                                   expected_rounded = reference(rounded, plan).all();
   for (Order order : {Order::kForward, Order::kReverse}) {
     const gat::cuda_emulation::ScopedOrder scoped(order);
-    const std::vector<torch::Tensor> f32 = emulated_kernels<float>(in, plan, pad).all(),
-                                     f64 = emulated_kernels<double>(in, plan, pad).all();
+    const struct {
+      const char* name;
+      std::vector<torch::Tensor> got;
+      const std::vector<torch::Tensor>& expected;
+      double tolerance;
+    } runs[] = {{"float32", emulated_kernels<float>(in, plan, pad).all(), expected, 1e-5},
+                {"float64", emulated_kernels<double>(in, plan, pad).all(), expected, 1e-10},
+                {"float32 with bfloat16 Wh", emulated_kernels<float, __nv_bfloat16>(in, plan, pad).all(),
+                 expected_rounded, 1e-5}};
     const std::string what = graph + ", " + std::to_string(h) + " heads of " + std::to_string(f) +
                              (dropout > 0 ? ", with dropout" : "") + parts.name() +
                              (pad > 0 ? ", rows " + std::to_string(pad) + " wider" : "") +
                              (order == Order::kReverse ? ", threads in reverse" : "");
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      ASSERT_EQ(f32[i].defined(), expected[i].defined()) << kWhat[i] << ", " << what;
-      if (!expected[i].defined()) continue;
-      EXPECT_LT(rel_error(f32[i], expected[i]), 1e-5) << kWhat[i] << " in float32, " << what;
-      EXPECT_LT(rel_error(f64[i], expected[i]), 1e-10) << kWhat[i] << " in float64, " << what;
-    }
+    for (const auto& run : runs)
+      for (std::size_t i = 0; i < run.expected.size(); ++i) {
+        ASSERT_EQ(run.got[i].defined(), run.expected[i].defined()) << kWhat[i] << ", " << what;
+        if (!run.expected[i].defined()) continue;
+        EXPECT_LT(rel_error(run.got[i], run.expected[i]), run.tolerance)
+            << kWhat[i] << " in " << run.name << ", " << what;
+      }
   }
 }
 
