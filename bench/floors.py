@@ -80,11 +80,7 @@ def step_work(nodes, edges, features, classes, hidden, heads, nnz=None, residual
     """
     flops = {"dense": 0, "attention": 0}
     moved = 0
-    widths = list(hidden) + [classes]
-    c_in = features
-    for layer, (f, h) in enumerate(zip(widths, heads)):
-        last = layer == len(widths) - 1
-        c_out = f if last else h * f
+    for layer, (c_in, h, f, c_out) in enumerate(layer_widths(features, classes, hidden, heads)):
         grad_factor = 2 if layer > 0 else 1  # weight gradient, and the input's past layer 0
         inputs = nnz if layer == 0 and nnz is not None else nodes * c_in  # multiply-adds per output column
         for product_out in [h * f] + ([c_out] if residual and c_in != c_out else []):  # W, the residual's
@@ -92,8 +88,18 @@ def step_work(nodes, edges, features, classes, hidden, heads, nnz=None, residual
         flops["attention"] += 2 * edges * h * f * 3
         activations = h * f + c_out  # Wh, and the output with its epilogue
         moved += 2 * 2 * 4 * (nodes * activations + edges * h)  # write + read, forward + backward
-        c_in = c_out
     return flops, moved
+
+
+def layer_widths(features, classes, hidden, heads):
+    """(inputs, heads, features per head, outputs) of each layer: hidden layers concatenate their
+    heads, the last averages them into the classes."""
+    widths = list(hidden) + [classes]
+    c_in = features
+    for layer, (f, h) in enumerate(zip(widths, heads)):
+        c_out = f if layer == len(widths) - 1 else h * f
+        yield c_in, h, f, c_out
+        c_in = c_out
 
 
 def main():

@@ -46,6 +46,8 @@ timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set tr
 for precision in tf32 bf16; do
   timeout 120 python3 bench/pyg_gat.py --data "$data" --precision $precision | tee -a "$out/bench.jsonl"
 done
+# The forms bf16's products could take here, timed beside fp32 and tf32 (issue 24 chooses by them).
+timeout 60 python3 bench/bf16_products.py | tee -a "$out/bench.jsonl"
 
 step trace of 5 steps: where the step goes on the host and on the GPU
 timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda --steps 5 \
