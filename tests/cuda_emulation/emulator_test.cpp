@@ -26,25 +26,19 @@ std::string error_of(Call call) {
   return "";
 }
 
-TEST(CudaEmulator, BarrierHoldsEachThreadUntilTheBlockHasWrittenSharedMemory) {
+TEST(CudaEmulator, BarrierHoldsEachThreadUntilTheBlockHasWrittenSharedMemoryInEitherOrder) {
   const unsigned blocks = 3, threads = 96;
-  std::vector<float> in(blocks * threads), out(in.size(), -1.0f);
+  std::vector<float> in(blocks * threads);
   std::iota(in.begin(), in.end(), 0.0f);
-  ASSERT_EQ(rotate_in_blocks(blocks, threads, in.data(), out.data()), cudaSuccess);
-  for (unsigned b = 0; b < blocks; ++b)
-    for (unsigned i = 0; i < threads; ++i)
-      EXPECT_EQ(out[b * threads + i], in[b * threads + (i + 1) % threads]) << "block " << b << ", thread " << i;
-}
-
-TEST(CudaEmulator, BarrierHoldsInReverseOrderToo) {
-  const unsigned blocks = 3, threads = 96;
-  std::vector<float> in(blocks * threads), out(in.size(), -1.0f);
-  std::iota(in.begin(), in.end(), 0.0f);
-  const ScopedOrder reverse(Order::kReverse);
-  ASSERT_EQ(rotate_in_blocks(blocks, threads, in.data(), out.data()), cudaSuccess);
-  for (unsigned b = 0; b < blocks; ++b)
-    for (unsigned i = 0; i < threads; ++i)
-      EXPECT_EQ(out[b * threads + i], in[b * threads + (i + 1) % threads]) << "block " << b << ", thread " << i;
+  for (Order order : {Order::kForward, Order::kReverse}) {
+    const ScopedOrder scoped(order);
+    std::vector<float> out(in.size(), -1.0f);
+    ASSERT_EQ(rotate_in_blocks(blocks, threads, in.data(), out.data()), cudaSuccess);
+    for (unsigned b = 0; b < blocks; ++b)
+      for (unsigned i = 0; i < threads; ++i)
+        EXPECT_EQ(out[b * threads + i], in[b * threads + (i + 1) % threads])
+            << "block " << b << ", thread " << i << (order == Order::kReverse ? ", in reverse" : "");
+  }
 }
 
 // A read of shared memory that another thread writes with no barrier between: in thread order the

@@ -105,13 +105,16 @@ Results emulated_kernels(const Inputs& in, const EdgePlan& plan, int64_t pad) {
   // Without ELU the addend's gradient is g itself, and the kernels write none.
   torch::Tensor grad_pre = in.elu ? torch::empty_like(g) : torch::Tensor();
   torch::Tensor grad_bias = bias.defined() ? torch::empty_like(bias) : torch::Tensor();
-  torch::Tensor partials = torch::empty({gat::ops::cuda::bias_gradient_blocks(n), h * f}, torch::kFloat64);
+  torch::Tensor partials = bias.defined()
+                               ? torch::empty({gat::ops::cuda::bias_gradient_blocks(n), h * f}, torch::kFloat64)
+                               : torch::Tensor();
   torch::Tensor t = torch::empty({e, h}, dtype), gx = torch::empty({n, h, f}, dtype), gs = torch::empty_like(s);
   gat::ops::cuda::fused_attention_backward<T>(
       n, e, h, f, x, rows.stride(0), s.data_ptr<T>(), s.data_ptr<T>() + 1, ptr(mask), alpha.data_ptr<T>(),
       g.data_ptr<T>(), plan.target_ptr.data_ptr<int64_t>(), edges, edges + e, plan.source_ptr.data_ptr<int64_t>(),
       plan.by_source.data_ptr<int64_t>(), T(kSlope),
-      {in.elu ? out.data_ptr<T>() : nullptr, ptr(grad_pre), ptr(grad_bias), partials.data_ptr<double>()},
+      {in.elu ? out.data_ptr<T>() : nullptr, ptr(grad_pre), ptr(grad_bias),
+       partials.defined() ? partials.data_ptr<double>() : nullptr},
       t.data_ptr<T>(), gx.data_ptr<T>(), gs.data_ptr<T>(), gs.data_ptr<T>() + 1, nullptr);
   const torch::Tensor grad_addend = !addend.defined() ? torch::Tensor() : in.elu ? grad_pre : g;
   auto f64 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat64) : torch::Tensor(); };
