@@ -34,9 +34,9 @@ def product_shapes(features, classes, hidden, heads):
         yield c_in, h * f + 2 * h + residual, 2 * h + residual
 
 
-def step_products(xs, ws, gs, float_columns, form):
+def step_products(xs, ws, gs, float_columns, form, to_fp32):
     """Forward and backward products of every layer in `form`; xs, ws, gs float32, and the last
-    float_columns of each layer's product wanted in float32."""
+    float_columns of each layer's product wanted in float32; to_fp32(a, b) is bf16_to_fp32's product."""
     for layer, (x, w, g) in enumerate(zip(xs, ws, gs)):
         if form in ("fp32", "tf32"):
             torch.mm(x, w.t())
@@ -58,12 +58,21 @@ def step_products(xs, ws, gs, float_columns, form):
             to_fp32(gb.t(), xb)
 
 
-def to_fp32(a, b):
-    """a · b of bfloat16 operands into float32: mm's out_dtype where LibTorch has it."""
+def has_out_dtype(device):
+    """Whether LibTorch's mm takes bfloat16 operands into a float32 result (out_dtype) here."""
+    a = torch.ones(1, 1, device=device, dtype=torch.bfloat16)
     try:
-        return torch.mm(a, b, out_dtype=torch.float32)
+        torch.mm(a, a, out_dtype=torch.float32)
+        return True
     except (TypeError, RuntimeError):  # no out_dtype in this LibTorch, or not for this device
-        return torch.mm(a.float(), b.float())
+        return False
+
+
+def fp32_product(out_dtype):
+    """a · b of bfloat16 operands into float32: mm's out_dtype, or float32 products of their values."""
+    if out_dtype:
+        return lambda a, b: torch.mm(a, b, out_dtype=torch.float32)
+    return lambda a, b: torch.mm(a.float(), b.float())
 
 
 def main():
@@ -82,23 +91,20 @@ def main():
     xs = [torch.randn(args.nodes, c_in, device=args.device) for c_in, _, _ in shapes]
     ws = [torch.randn(columns, c_in, device=args.device) for c_in, columns, _ in shapes]
     gs = [torch.randn(args.nodes, columns, device=args.device) for _, columns, _ in shapes]
+    out_dtype = has_out_dtype(args.device)  # probed once, not in the timed loop
+    to_fp32 = fp32_product(out_dtype)
 
     def seconds(form):
         torch.backends.cuda.matmul.allow_tf32 = form == "tf32"
         best = float("inf")
         for _ in range(args.repeats + 1):  # the first is a warm-up
             start = time.perf_counter()
-            step_products(xs, ws, gs, float_columns, form)
+            step_products(xs, ws, gs, float_columns, form, to_fp32)
             if gpu:
                 torch.cuda.synchronize()
             best = min(best, time.perf_counter() - start)
         return best
 
-    try:
-        torch.mm(xs[0][:1].bfloat16(), ws[0][:1].t().bfloat16(), out_dtype=torch.float32)
-        out_dtype = True
-    except (TypeError, RuntimeError):  # no out_dtype in this LibTorch, or not for this device
-        out_dtype = False
     base = seconds("fp32")
     for form in ["fp32", "tf32", "bf16_to_fp32", "bf16_to_bf16"]:
         if form == "tf32" and not gpu:

@@ -38,9 +38,10 @@ constexpr int64_t bias_gradient_blocks(int64_t n) { return (n + kBiasGradientRow
 // n, h, f: nodes, heads, features per head; x holds Wh's rows of H * F x_ld apart (GATConv's one
 // product leaves them inside wider rows), in T, or in bfloat16 (X = __nv_bfloat16) with T float:
 // then only the reads of Wh are bfloat16, and the sums, softmax and outputs float32. Instantiated
-// for (float, float), (double, double) and (float, __nv_bfloat16). mask [E, H] or null. The scores are one [N, H, 2]
-// tensor: node j's score of head `head` as a source at score_src[2 * (j * h + head)], and as a
-// target at the same index of score_dst = score_src + 1. Their gradients are laid out alike.
+// for (float, float), (double, double) and (float, __nv_bfloat16). mask [E, H] or null. The scores
+// are one [N, H, 2] tensor: node j's score of head `head` as a source at
+// score_src[2 * (j * h + head)], and as a target at the same index of score_dst = score_src + 1.
+// Their gradients are laid out alike.
 template <typename T, typename X>
 void fused_attention_forward(int64_t n, int64_t h, int64_t f, const X* x, int64_t x_ld, const T* score_src,
                              const T* score_dst, const T* mask, const int64_t* target_ptr, const int64_t* source,
