@@ -1,11 +1,14 @@
 // times_weight (x · wᵀ) against the product in float64, forward and both gradients, on the rows split
 // across 1, 2 and 3 threads, and its bits for a given thread count; the same in bfloat16 against
-// float64 of the rounded operands; in TF32 on a GPU; product() against float64 for each way its
-// operands can lie; the errors for mismatched shapes and for a train.precision the device cannot run.
+// float64 of the rounded operands, on the CPU and on a GPU; in TF32 on a GPU; product() against
+// float64 for each way its operands can lie; the errors for mismatched shapes and for a
+// train.precision the device cannot run.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
+#include <torch/version.h>
 
 #include <array>
+#include <vector>
 
 #include "common/error.h"
 #include "ops/weight_product.h"
@@ -82,10 +85,11 @@ torch::Tensor rounded(const torch::Tensor& t) { return t.to(torch::kBFloat16).to
 
 // In bfloat16 the forward and both gradients are float32 sums of products of rounded operands
 // (dL/dout too is rounded): within float32's accumulation error (1e-6, as above) of those sums in
-// float64, at sizes above and below the split and on 1 to 3 threads, on oneDNN's bf16 gemm or
-// LibTorch's mm. Against the exact product the rounding shows: more than float32 rounding
-// (1e-5 relative) and within a few bfloat16 units (2^-8 each operand; 1e-2 relative).
-TEST_F(WeightProduct, Bfloat16IsTheFloat32SumOfRoundedOperands) {
+// float64, at sizes above and below the split, on the CPU on 1 to 3 threads (oneDNN's bf16 gemm or
+// LibTorch's mm) and on a GPU (cuBLAS's bf16 gemm into float32). Against the exact product the
+// rounding shows: more than float32 rounding (1e-5 relative) and within a few bfloat16 units (2^-8
+// each operand; 1e-2 relative).
+void expect_bfloat16_products_of_rounded_operands(const torch::Device& device) {
   torch::manual_seed(4);
   for (const int64_t rows : {kRows, int64_t(37)}) {
     const torch::Tensor x = torch::randn({rows, kInputs}, torch::kFloat64);
@@ -93,20 +97,30 @@ TEST_F(WeightProduct, Bfloat16IsTheFloat32SumOfRoundedOperands) {
     const torch::Tensor r = torch::randn({rows, kOutputs}, torch::kFloat64);
     const Result expected = in_float64(rounded(x), rounded(w), rounded(r));
     const torch::Tensor exact = torch::mm(x, w.t());
-    for (const int threads : {1, 2, 3}) {
+    auto there = [&](const torch::Tensor& t) { return t.to(device, torch::kFloat32); };
+    for (const int threads : device.is_cpu() ? std::vector<int>{1, 2, 3} : std::vector<int>{1}) {
       at::set_num_threads(threads);
-      const Result bf16 =
-          run(x.to(torch::kFloat32), w.to(torch::kFloat32), r.to(torch::kFloat32), true, Precision::kBf16);
+      const Result bf16 = run(there(x), there(w), there(r), true, Precision::kBf16);
       ASSERT_EQ(bf16.out.scalar_type(), torch::kFloat32);
       ASSERT_EQ(bf16.w_grad.scalar_type(), torch::kFloat32);
       const auto errors = relative_errors(bf16, expected);
       for (int k = 0; k < 3; ++k)
-        EXPECT_LT(errors[k], 1e-6) << kParts[k] << ", " << rows << " rows, " << threads << " threads";
+        EXPECT_LT(errors[k], 1e-6) << kParts[k] << ", " << rows << " rows, " << threads << " threads on " << device;
       const double error = relative_error(bf16.out, exact);
-      EXPECT_GT(error, 1e-5) << rows << " rows: the operands were not rounded";
-      EXPECT_LT(error, 1e-2) << rows << " rows";
+      EXPECT_GT(error, 1e-5) << rows << " rows on " << device << ": the operands were not rounded";
+      EXPECT_LT(error, 1e-2) << rows << " rows on " << device;
     }
   }
+}
+
+TEST_F(WeightProduct, Bfloat16IsTheFloat32SumOfRoundedOperands) {
+  expect_bfloat16_products_of_rounded_operands(torch::kCPU);
+}
+
+// Runs where LibTorch sees a GPU, reported as skipped elsewhere.
+TEST_F(WeightProduct, Bfloat16OnCudaIsTheFloat32SumOfRoundedOperands) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  expect_bfloat16_products_of_rounded_operands(torch::kCUDA);
 }
 
 // train.precision: tf32 on a GPU (use_precision sets cuBLAS's switch): the forward and both gradients
@@ -162,8 +176,12 @@ TEST_F(WeightProduct, EachPrecisionRunsWhereItPaysAndNamesTheKeyElsewhere) {
   EXPECT_EQ(precision_error(Precision::kFp32, cpu), "");
   EXPECT_EQ(precision_error(Precision::kTf32, cpu),
             "train.precision: tf32 is for a GPU's cuBLAS (train.device: cuda); the CPU has no TF32, use fp32");
-  EXPECT_EQ(precision_error(Precision::kBf16, gpu),
-            "train.precision: bf16 runs on the CPU only in this build; on a GPU use fp32 or tf32");
+  if (GAT_MM_OUT_DTYPE)
+    EXPECT_EQ(precision_error(Precision::kBf16, gpu), "");
+  else
+    EXPECT_EQ(precision_error(Precision::kBf16, gpu),
+              "train.precision: bf16 on a GPU needs LibTorch 2.8 or later (mm's float32 results of bfloat16 "
+              "operands); this build has " TORCH_VERSION ", use fp32 or tf32");
   const std::string bf16_on_cpu = precision_error(Precision::kBf16, cpu);
   if (gat::ops::bf16_products_run_natively())
     EXPECT_EQ(bf16_on_cpu, "");

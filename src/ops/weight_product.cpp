@@ -1,6 +1,7 @@
 #include "ops/weight_product.h"
 
 #include <ATen/Parallel.h>
+#include <torch/version.h>
 
 #if GAT_WITH_DNNL
 #include <oneapi/dnnl/dnnl.h>
@@ -67,6 +68,12 @@ void product_into(torch::Tensor& c, const torch::Tensor& a, const torch::Tensor&
                           ldb, 0.0f, c.data_ptr<float>(), ldc);
     TORCH_CHECK(status == dnnl_success, "product: oneDNN's ", bf16 ? "bf16 gemm" : "sgemm", " failed with status ",
                 int(status), " on ", a.sizes(), " x ", b.sizes());
+    return;
+  }
+#endif
+#if GAT_MM_OUT_DTYPE
+  if (bf16 && c.is_cuda()) {
+    at::mm_out(c, a, b, torch::kFloat);
     return;
   }
 #endif
@@ -170,8 +177,12 @@ void use_precision(Precision precision, const torch::Device& device) {
       at::globalContext().setAllowTF32CuBLAS(true);
       return;
     case Precision::kBf16:
-      if (device.is_cuda())
-        throw Error("train.precision: bf16 runs on the CPU only in this build; on a GPU use fp32 or tf32");
+      if (device.is_cuda()) {
+        if (!GAT_MM_OUT_DTYPE)
+          throw Error("train.precision: bf16 on a GPU needs LibTorch 2.8 or later (mm's float32 results of bfloat16 "
+                      "operands); this build has " TORCH_VERSION ", use fp32 or tf32");
+        return;
+      }
       if (!bf16_products_run_natively())
         throw Error(std::string("train.precision: bf16 needs a CPU with AVX-512 BF16 and a build with oneDNN's bf16 "
                                 "gemm (libdnnl-dev); here ") +

@@ -43,10 +43,12 @@ enum class BelowSplit {
 // bfloat16 operands (each rounded to nearest even) with float32 accumulation and float32 results,
 // so w stays the float32 master weight and the gradients come back in float32: on the CPU cut by
 // rows as above at any size, each block oneDNN's bf16 gemm where the build has it
-// (bf16_products_run_natively()), else, and on CUDA, LibTorch's float32 mm of the rounded operands,
-// which is the same arithmetic (a product of two bfloat16 values is exact in float32) in BLAS's
-// order. Sparse inputs keep float32. kFp32 and kTf32 are the float32 products; TF32 is cuBLAS's
-// global switch (use_precision).
+// (bf16_products_run_natively()), else LibTorch's float32 mm of the rounded operands, which is the
+// same arithmetic (a product of two bfloat16 values is exact in float32) in BLAS's order; on CUDA
+// one product, cuBLAS's bfloat16 gemm into float32 where this LibTorch's mm has out_dtype (PyTorch
+// 2.8 on; CMake sets GAT_MM_OUT_DTYPE where a call compiles), else that float32 mm. Sparse inputs
+// keep float32. kFp32 and kTf32 are the float32 products; TF32 is cuBLAS's global switch
+// (use_precision).
 torch::Tensor times_weight(const torch::Tensor& x, const torch::Tensor& w, BelowSplit below, Precision precision);
 
 // Whether kBf16's CPU products run on bfloat16 instructions: a build with oneDNN's bf16 gemm on a
@@ -57,7 +59,8 @@ bool bf16_products_run_natively();
 // Checks that train.precision pays on `device`, and sets what it needs there (TF32 for cuBLAS's
 // float32 products); throws gat::Error naming train.precision otherwise. fp32 runs everywhere; tf32
 // on CUDA only; bf16 on a CPU where bf16_products_run_natively() (its float32 master weights and
-// results are measured in docs/performance.md, "bfloat16 products"), not yet on CUDA.
+// results are measured in docs/performance.md, "bfloat16 products"), and on CUDA where
+// GAT_MM_OUT_DTYPE (not yet measured there: issue 24).
 void use_precision(Precision precision, const torch::Device& device);
 
 // Multiply-adds (N x in x out) from which times_weight cuts a CPU product by rows.
