@@ -59,7 +59,8 @@ struct TrainConfig {
   // else cpu)
   DeviceChoice device = DeviceChoice::kCpu;
   // fp32 | tf32 (cuBLAS may use TF32; a GPU only) | bf16 (the dense products in bfloat16 with float32
-  // accumulation; on a CPU with AVX-512 BF16 and oneDNN: docs/performance.md "bfloat16 products")
+  // accumulation; on a CPU with AVX-512 BF16 and oneDNN: docs/performance.md "bfloat16 products"; on
+  // a GPU with LibTorch 2.8 on, where the fused attention also reads Wh in bfloat16)
   Precision precision = Precision::kFp32;
   // a NaN or Inf loss or gradient: stop (the run fails naming epoch, step and tensor) | skip (drop
   // the step, count it)
