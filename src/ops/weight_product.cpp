@@ -85,21 +85,24 @@ void product_into(torch::Tensor& c, const torch::Tensor& a, const torch::Tensor&
     at::mm_out(c, a, b);
 }
 
-// t rounded to bfloat16 (nearest even), in its own strides.
-torch::Tensor to_bf16(const torch::Tensor& t) { return t.to(torch::kBFloat16); }
+// An operand of kBf16's products: t's values rounded to bfloat16 (nearest even) in its own strides,
+// detached; any other precision's operand is t itself.
+torch::Tensor operand(const torch::Tensor& t, Precision precision) {
+  return precision == Precision::kBf16 ? t.detach().to(torch::kBFloat16) : t;
+}
 
-// a · b, a [M, K] and b [K, P] in any strides, the result's rows in one contiguous block per thread,
-// each block one product_into on that thread alone. The operands are detached and gradients are off
-// in every thread: the blocks are written in place (or through mm's out= form, which autograd refuses
-// for inputs that require gradients), and the caller's autograd node stands for the whole.
-// With kBf16, b is rounded once and each thread rounds its own rows of a. On CUDA it is one product.
+// a · b, a [M, K] and b [K, P] in any strides and of one dtype, with kBf16 bfloat16 (operand()) into
+// float32; the result's rows in one contiguous block per thread, each block one product_into on
+// that thread alone. The operands are detached and gradients are off in every thread: the blocks are
+// written in place (or through mm's out= form, which autograd refuses for inputs that require
+// gradients), and the caller's autograd node stands for the whole. On CUDA it is one product.
 torch::Tensor rows_product(const torch::Tensor& a, const torch::Tensor& b, Precision precision) {
-  const bool bf16 = precision == Precision::kBf16;
-  const torch::Tensor lhs = a.detach(), rhs = bf16 ? to_bf16(b.detach()) : b.detach();
-  torch::Tensor out = torch::empty({a.size(0), b.size(1)}, a.options());
+  const torch::Tensor lhs = a.detach(), rhs = b.detach();
+  torch::Tensor out =
+      torch::empty({a.size(0), b.size(1)}, precision == Precision::kBf16 ? a.options().dtype(torch::kFloat) : a.options());
   if (!a.is_cpu()) {
     const torch::NoGradGuard no_grad;
-    product_into(out, bf16 ? to_bf16(lhs) : lhs, rhs, precision);
+    product_into(out, lhs, rhs, precision);
     return out;
   }
   const int64_t rows = a.size(0), parts = std::min<int64_t>(at::get_num_threads(), rows);
@@ -108,27 +111,31 @@ torch::Tensor rows_product(const torch::Tensor& a, const torch::Tensor& b, Preci
     for (int64_t p = p0; p < p1; ++p) {
       const int64_t r0 = rows * p / parts, r1 = rows * (p + 1) / parts;
       torch::Tensor block = out.narrow(0, r0, r1 - r0);
-      const torch::Tensor lhs_rows = lhs.narrow(0, r0, r1 - r0);
-      product_into(block, bf16 ? to_bf16(lhs_rows) : lhs_rows, rhs, precision);
+      product_into(block, lhs.narrow(0, r0, r1 - r0), rhs, precision);
     }
   });
   return out;
 }
 
+// With kBf16, x and w are rounded once, in the forward, and saved so for the backward, which rounds
+// dL/dout once for both its products: three passes of rounding a product, where rounding each
+// operand of each of its three products took six (on a GPU, six launches).
 class RowsSplitProduct : public torch::autograd::Function<RowsSplitProduct> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
                                Precision precision) {
-    ctx->save_for_backward({x, w});
+    const torch::Tensor a = operand(x, precision), b = operand(w, precision);
+    ctx->save_for_backward({a, b});
     ctx->saved_data["precision"] = static_cast<int64_t>(precision);
-    return rows_product(x, w.t(), precision);
+    return rows_product(a, b.t(), precision);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const torch::Tensor &x = saved[0], &w = saved[1], &g = grads[0];
+    const torch::Tensor &x = saved[0], &w = saved[1];
     const auto precision = static_cast<Precision>(ctx->saved_data["precision"].toInt());
+    const torch::Tensor g = operand(grads[0], precision);
     return {ctx->needs_input_grad(0) ? rows_product(g, w, precision) : torch::Tensor(),
             ctx->needs_input_grad(1) ? rows_product(g.t(), x, precision) : torch::Tensor(), torch::Tensor()};
   }
