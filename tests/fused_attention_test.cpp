@@ -67,14 +67,14 @@ Inputs random_inputs(int64_t n, int64_t h, int64_t f, torch::Dtype dtype, uint64
 }
 
 // Output and the gradients of (out * weights).sum() in projected and scores; dropout's masks keyed by
-// `dropout_seed` with the plan as one graph.
+// `dropout_seed` with the plan as one graph; the layer's precision `precision`.
 std::vector<torch::Tensor> run(AttentionImpl impl, const Inputs& in, const EdgePlan& plan, double dropout,
-                               uint64_t dropout_seed) {
+                               uint64_t dropout_seed, gat::Precision precision = gat::Precision::kFp32) {
   for (const torch::Tensor& t : {in.projected, in.scores})
     if (t.grad().defined()) t.mutable_grad().zero_();
   const gat::DropoutKey key{dropout_seed, 0, 0, {{0, plan.num_nodes, plan.num_edges()}}};
   const torch::Tensor out =
-      gat::ops::gat_attention(impl, in.projected, in.scores, plan, 0.2, dropout, dropout > 0, key);
+      gat::ops::gat_attention(impl, in.projected, in.scores, plan, 0.2, dropout, dropout > 0, key, {}, precision);
   (out * in.weights).sum().backward();
   return {out.detach(), in.projected.grad().clone(), in.scores.grad().clone()};
 }
@@ -315,41 +315,45 @@ TEST(FusedAttentionCuda, EpilogueMatchesLibTorchOpsAndIsBitwiseRepeatable) {
   }
 }
 
-// On a GPU the kernels may read Wh in bfloat16, computing and writing in float32: against the float64
-// dense form on the CPU of Wh rounded to bfloat16, with dropout, at 1e-5 (float32's error alone),
-// and Wh's gradient, which comes back in bfloat16, within its rounding (2^-8). PPI's widths take
+// At train.precision: bf16 the GPU's kernels read Wh rounded to bfloat16 and compute and write in
+// float32: against the float64 dense form on the CPU of Wh rounded to bfloat16, with dropout, at 1e-5
+// (float32's error alone), Wh's gradient included, which comes back in float32. PPI's widths take
 // the 4- and 2-wide bfloat16 loads; 9 heads of 8 the general aggregate.
-TEST(FusedAttentionCuda, BfloatProjectedMatchesFloat64OnItsRoundedValues) {
+TEST(FusedAttentionCuda, Bfloat16ReadsMatchFloat64OnTheRoundedValues) {
   if (skip_without(torch::kCUDA)) GTEST_SKIP() << "no CUDA device";
   const int64_t n = 300;
   const EdgePlan plan = make_edge_plan(hub_graph(n, 4), n, true);
   for (const auto& [h, f] : std::vector<std::pair<int64_t, int64_t>>{{4, 300}, {6, 121}, {9, 8}}) {
-    Inputs in = random_inputs(n, h, f, torch::kFloat32, 8, torch::kCUDA);
-    in.projected = in.projected.detach().to(torch::kBFloat16).requires_grad_();
+    const Inputs in = random_inputs(n, h, f, torch::kFloat32, 8, torch::kCUDA);
     Inputs rounded = random_inputs(n, h, f, torch::kFloat64, 8);
-    rounded.projected = in.projected.detach().cpu().to(torch::kFloat64).requires_grad_();
+    rounded.projected = in.projected.detach().to(torch::kBFloat16).cpu().to(torch::kFloat64).requires_grad_();
     const auto expected = run(AttentionImpl::kDense, rounded, plan, 0.3, 2);
-    const auto got = run(AttentionImpl::kFused, in, gat::to_device(plan, torch::kCUDA), 0.3, 2);
-    ASSERT_EQ(got[1].scalar_type(), torch::kBFloat16) << "Wh's gradient, " << h << " heads of " << f;
-    const double tolerances[] = {1e-5, std::ldexp(1.0, -8), 1e-5};
+    const EdgePlan on_gpu = gat::to_device(plan, torch::kCUDA);
+    const auto got = run(AttentionImpl::kFused, in, on_gpu, 0.3, 2, gat::Precision::kBf16);
+    ASSERT_EQ(got[1].scalar_type(), torch::kFloat32) << "Wh's gradient, " << h << " heads of " << f;
     for (int i = 0; i < 3; ++i)
-      EXPECT_LT(rel_error(got[i].cpu().to(torch::kFloat64), expected[i]), tolerances[i])
+      EXPECT_LT(rel_error(got[i].cpu().to(torch::kFloat64), expected[i]), 1e-5)
           << kWhat[i] << ", " << h << " heads of " << f;
+    // Rounding moves each value of Wh by up to 2^-9 of itself: the output, by more than float32's error.
+    EXPECT_GT(rel_error(got[0], run(AttentionImpl::kDense, in, on_gpu, 0.3, 2)[0]), 1e-5)
+        << h << " heads of " << f << ": Wh was not read in bfloat16";
   }
 }
 
-// Wh in bfloat16 is for the GPU's kernels only; other mixes of dtypes are refused everywhere.
-TEST(FusedAttention, BfloatProjectedOnTheCpuIsAnError) {
-  const EdgePlan plan = make_edge_plan(hub_graph(9, 4), 9, true);
-  const Inputs in = random_inputs(9, 2, 3, torch::kFloat32, 6);
+// On the CPU the layer's precision leaves the attention as it is (bfloat16 rows did not pay there):
+// the same bits at bf16 as at fp32. Wh and the scores of two dtypes are refused.
+TEST(FusedAttention, Bfloat16LeavesTheCpuKernelsAsTheyAreAndMixedDtypesAreAnError) {
+  const EdgePlan plan = make_edge_plan(hub_graph(40, 4), 40, true);
+  const Inputs in = random_inputs(40, 2, 8, torch::kFloat32, 6);
+  const auto fp32 = run(AttentionImpl::kFused, in, plan, 0.3, 2);
+  const auto bf16 = run(AttentionImpl::kFused, in, plan, 0.3, 2, gat::Precision::kBf16);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(bf16[i], fp32[i])) << kWhat[i];
   EXPECT_EQ(gat::testing::error_of(
                 [&] { gat::ops::fused_attention(in.projected.to(torch::kBFloat16), in.scores, plan, 0.2, {}, {}); }),
-            "fused_attention: projected must be of the scores' dtype, or bfloat16 with float32 scores on a GPU; got "
-            "BFloat16 projected on cpu and Float scores");
+            "fused_attention: projected must be of the scores' dtype; got BFloat16 projected and Float scores");
   EXPECT_EQ(gat::testing::error_of(
                 [&] { gat::ops::fused_attention(in.projected, in.scores.to(torch::kFloat64), plan, 0.2, {}, {}); }),
-            "fused_attention: projected must be of the scores' dtype, or bfloat16 with float32 scores on a GPU; got "
-            "Float projected on cpu and Double scores");
+            "fused_attention: projected must be of the scores' dtype; got Float projected and Double scores");
 }
 
 // The kernels read the epilogue's tensors by pointer: one on another device is refused by name.

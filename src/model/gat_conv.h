@@ -64,13 +64,6 @@ class GATConvImpl : public torch::nn::Cloneable<GATConvImpl> {
   torch::nn::Linear res{nullptr};  // residual projection where sizes differ, else null
 
  private:
-  // Wh [n, H * F] as the attention reads it. At train.precision: bf16 the fused GPU kernels read it
-  // in bfloat16 (ops/fused_attention.h): half the bytes of their per-edge gathers of Wh's rows, with
-  // the scores, the softmax's statistics and every sum still in float32; its gradient comes back
-  // through the cast in float32. Elsewhere it stays as it is: on the CPU bfloat16 rows were slower
-  // (docs/performance.md, "The attention's rows in bfloat16 on the CPU"), and the sparse and dense
-  // forms are the references.
-  torch::Tensor attention_operand(const torch::Tensor& projected) const;
   // The residual of the input rows `input`, the bias and ELU, as options say; the residual is
   // `residual` where given (Projected::residual of those rows).
   ops::Epilogue epilogue(const torch::Tensor& input, const torch::Tensor& residual) const;

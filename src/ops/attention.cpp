@@ -41,13 +41,14 @@ torch::Tensor attention_coefficients_dense(const torch::Tensor& score_src, const
 
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
                             const EdgePlan& plan, double negative_slope, double dropout, bool training,
-                            const DropoutKey& key, const Epilogue& epilogue) {
+                            const DropoutKey& key, const Epilogue& epilogue, Precision precision) {
   // One mask [E, H] in the plan's edge order for all three forms, so they drop the same coefficients;
-  // in the scores' dtype, which the attention computes in (Wh may be bfloat16: fused_attention.h).
+  // in the scores' dtype, which the attention computes in.
   const torch::Tensor mask =
       training && dropout > 0 ? dropout_mask(key, DropoutSite::kAttention, projected.size(1), dropout, scores.options())
                               : torch::Tensor();
-  if (impl == AttentionImpl::kFused) return fused_attention(projected, scores, plan, negative_slope, mask, epilogue);
+  if (impl == AttentionImpl::kFused)
+    return fused_attention(projected, scores, plan, negative_slope, mask, epilogue, precision);
   const torch::Tensor& edge_index = plan.edge_index;
   const int64_t n = projected.size(0), h = projected.size(1), hf = h * projected.size(2);
   const torch::Tensor score_src = scores.select(2, 0), score_dst = scores.select(2, 1);

@@ -27,10 +27,13 @@ namespace gat::ops {
 // incoming edges gets zeros. Differentiable in projected and scores. All three forms drop alpha
 // with one mask, [E, H] in the plan's edge order keyed by `key` (ops/dropout.h), so one key gives
 // them one result. With an epilogue, returns it done on that output (ops/epilogue.h): the fused
-// form does it in its output writes, the others by LibTorch's ops.
+// form does it in its output writes, the others by LibTorch's ops. `precision` is the layer's: at
+// kBf16 the fused form on a GPU reads Wh in bfloat16 (ops/fused_attention.h); the others, references,
+// read it as it is.
 torch::Tensor gat_attention(AttentionImpl impl, const torch::Tensor& projected, const torch::Tensor& scores,
                             const EdgePlan& plan, double negative_slope, double dropout, bool training,
-                            const DropoutKey& key, const Epilogue& epilogue = {});
+                            const DropoutKey& key, const Epilogue& epilogue = {},
+                            Precision precision = Precision::kFp32);
 
 // alpha for each edge column, [E, H] (sparse form).
 torch::Tensor attention_coefficients_sparse(const torch::Tensor& score_src, const torch::Tensor& score_dst,

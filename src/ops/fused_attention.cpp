@@ -59,8 +59,8 @@ const int64_t* ptr64(const torch::Tensor& t) { return t.data_ptr<int64_t>(); }
 constexpr bool kBuiltWithCuda = GAT_WITH_CUDA;
 
 #if GAT_WITH_CUDA
-// Calls launch(Wh's data as the CUDA kernels read it): T, or __nv_bfloat16 where Wh is bfloat16 and
-// T float (the one mix fused_attention() lets through).
+// Calls launch(Wh's data as the CUDA kernels read it): T, or __nv_bfloat16 where Wh was rounded to
+// bfloat16 for them and T is float (FusedAttention's bf16_reads).
 template <typename T, typename Launch>
 void with_projected(const torch::Tensor& x, Launch launch) {
   if constexpr (std::is_same_v<T, float>) {
@@ -76,13 +76,17 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& projected,
                                const torch::Tensor& scores, const c10::optional<torch::Tensor>& dropout_mask,
                                const c10::optional<torch::Tensor>& addend, const c10::optional<torch::Tensor>& bias,
-                               const EdgePlan& plan, double negative_slope, bool elu) {
+                               const EdgePlan& plan, double negative_slope, bool elu, bool bf16_reads) {
     const Sizes z{projected.size(0), projected.size(1), projected.size(2)};
     // The kernels read Wh's rows where they lie, any distance apart: GATConv's one product leaves Wh
     // as the first columns of wider rows, which a copy would stream through once more (on a GPU, a
-    // launch more in each layer's forward).
+    // launch more in each layer's forward). With bf16_reads they read a bfloat16 copy, made here and
+    // kept for the backward, so that Wh's gradient leaves in float32 with no cast either way.
     const bool rows_as_they_lie = projected.stride(2) == 1 && projected.stride(1) == z.f;
-    const torch::Tensor x = rows_as_they_lie ? projected : projected.contiguous(), s = scores.contiguous();
+    const torch::Tensor x = bf16_reads         ? projected.detach().to(torch::kBFloat16)
+                            : rows_as_they_lie ? projected
+                                               : projected.contiguous(),
+                        s = scores.contiguous();
     torch::Tensor alpha = torch::empty({plan.num_edges(), z.h}, s.options());
     torch::Tensor out = torch::empty({z.n, z.h * z.f}, s.options());
     AT_DISPATCH_FLOATING_TYPES(s.scalar_type(), "fused_attention_forward", [&] {
@@ -175,8 +179,8 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
                                 static_cast<scalar_t>(slope), t.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), gss,
                                 gss + 1);
     });
-    // One entry per forward argument: mask, plan, slope and elu get none. Wh's gradient in Wh's dtype.
-    return {gx.to(x.scalar_type()), gs, torch::Tensor(), g_addend, g_bias, torch::Tensor(), torch::Tensor(),
+    // One entry per forward argument: mask, plan, slope, elu and bf16_reads get none.
+    return {gx, gs, torch::Tensor(), g_addend, g_bias, torch::Tensor(), torch::Tensor(), torch::Tensor(),
             torch::Tensor()};
   }
 };
@@ -184,7 +188,8 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
 }  // namespace
 
 torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tensor& scores, const EdgePlan& plan,
-                              double negative_slope, const torch::Tensor& dropout_mask, const Epilogue& epilogue) {
+                              double negative_slope, const torch::Tensor& dropout_mask, const Epilogue& epilogue,
+                              Precision precision) {
   const int64_t n = plan.num_nodes, h = projected.size(1);
   TORCH_CHECK(projected.dim() == 3 && projected.size(0) == n, "fused_attention: projected must be [", n,
               ", H, F], got ", projected.sizes());
@@ -195,13 +200,9 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
                 projected.device(), ", one is on ", t->device());
   TORCH_CHECK(scores.sizes() == torch::IntArrayRef({n, h, 2}), "fused_attention: scores must be [", n, ", ", h,
               ", 2], got ", scores.sizes());
-  // The kernels compute and write in the scores' dtype, and read Wh in it too, or on a GPU in
-  // bfloat16 with float32 scores (fused_attention_cuda.h).
   const torch::ScalarType dtype = scores.scalar_type();
-  TORCH_CHECK(projected.scalar_type() == dtype ||
-                  (projected.scalar_type() == torch::kBFloat16 && dtype == torch::kFloat && projected.is_cuda()),
-              "fused_attention: projected must be of the scores' dtype, or bfloat16 with float32 scores on a GPU; got ",
-              projected.scalar_type(), " projected on ", projected.device(), " and ", dtype, " scores");
+  TORCH_CHECK(projected.scalar_type() == dtype, "fused_attention: projected must be of the scores' dtype; got ",
+              projected.scalar_type(), " projected and ", dtype, " scores");
   TORCH_CHECK(!dropout_mask.defined() || (dropout_mask.sizes() == torch::IntArrayRef({plan.num_edges(), h}) &&
                                           dropout_mask.scalar_type() == dtype && dropout_mask.is_contiguous()),
               "fused_attention: dropout_mask must be contiguous [E, H] of the scores' dtype");
@@ -232,7 +233,9 @@ torch::Tensor fused_attention(const torch::Tensor& projected, const torch::Tenso
                   (bias.sizes() == torch::IntArrayRef({width}) && bias.scalar_type() == dtype && bias.is_contiguous()),
               "fused_attention: the bias must be contiguous [", width, "] of the scores' dtype, got ",
               bias.defined() ? bias.sizes() : torch::IntArrayRef{});
-  return FusedAttention::apply(projected, scores, mask, given(addend), given(bias), plan, negative_slope, epilogue.elu);
+  const bool bf16_reads = precision == Precision::kBf16 && projected.is_cuda() && dtype == torch::kFloat;
+  return FusedAttention::apply(projected, scores, mask, given(addend), given(bias), plan, negative_slope, epilogue.elu,
+                               bf16_reads);
 }
 
 }  // namespace gat::ops

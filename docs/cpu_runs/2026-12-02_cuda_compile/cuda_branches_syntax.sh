@@ -9,7 +9,7 @@ mkdir -p "$LOGS/stub/c10/cuda/impl"
 echo '#define C10_CUDA_BUILD_SHARED_LIBS' > "$LOGS/stub/c10/cuda/impl/cuda_cmake_macros.h"
 files=$(grep -rl "GAT_WITH_CUDA\|GAT_WITH_NCCL\|is_cuda\|kCUDA" src tests --include=*.cpp)
 for f in $files; do
-  c++ -DFMT_SHARED -DGAT_WITH_CUDA=1 -DGAT_WITH_NCCL=1 -DGAT_WITH_DNNL=1 -DGAT_WITH_DNNL_BF16=1 \
+  c++ -DFMT_SHARED -DGAT_WITH_CUDA=1 -DGAT_WITH_NCCL=1 -DGAT_WITH_DNNL=1 -DGAT_WITH_DNNL_BF16=1 -DGAT_MM_OUT_DTYPE=0 \
     -DSPDLOG_COMPILED_LIB -DSPDLOG_FMT_EXTERNAL -DSPDLOG_SHARED_LIB -DGAT_TEST_DATA='"unused"' \
     -Isrc -Itests -isystem "$LOGS/stub" -isystem /usr/include/torch/csrc/api/include \
     -isystem /usr/local/cuda/include -I/usr/include/hdf5/serial $(mpicxx --showme:compile) \
