@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Times the dense products of one GAT training step in each form train.precision: bf16 could take
-on a GPU, beside float32 and TF32, so that a GPU session chooses by measurement (issue 24).
+on a GPU, beside float32 and TF32 (issue 24). gat-dist runs bf16_to_fp32 (ops/weight_product.h);
+bf16_to_bf16 is timed to check that choice.
 
 The products are GATConv's: per layer one product of the input [N, in] with Wh's, the scores' and,
 where the widths differ, the residual's weights side by side, and in backward the input's gradient

@@ -46,7 +46,8 @@ for precision in tf32 bf16; do
     --set train.precision=$precision | tee -a "$out/bench.jsonl"
   timeout 120 python3 bench/pyg_gat.py --data "$data" --precision $precision | tee -a "$out/bench.jsonl"
 done
-# The forms bf16's products could take here, timed beside fp32 and tf32 (issue 24 chooses by them).
+# The forms bf16's products could take here, timed beside fp32 and tf32: gat-dist's (bfloat16 operands
+# into float32) against bfloat16 results, to check that choice.
 timeout 60 python3 bench/bf16_products.py | tee -a "$out/bench.jsonl"
 
 step trace of 5 steps: where the step goes on the host and on the GPU
