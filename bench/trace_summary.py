@@ -2,7 +2,11 @@
 """Sums up a gat_bench --trace file: per step, the host's time, the GPU's busy time (the union of
 its kernels and copies), the kernel count, and the kernels and host ops that take the most time.
 
-    python3 bench/trace_summary.py TRACE.json [--top 15]
+    python3 bench/trace_summary.py TRACE.json [--top 15] [--by-op]
+
+--by-op also sums the GPU's kernels by the op that launched each (on a CPU, the host ops) and that
+op's input shapes, where the trace has them (gat_bench --trace-shapes): which product a GEMM
+kernel is.
 
 GPU busy time well under the step's time means the GPU waits for the host (launches,
 synchronisations); busy time near it means the kernels themselves are the cost.
@@ -26,6 +30,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trace")
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--by-op", action="store_true", help="also sum kernels by launching op and its shapes")
     args = parser.parse_args()
     try:
         with open(args.trace) as f:
@@ -50,17 +55,33 @@ def main():
         print(f"{i:>4} {s['dur'] / 1e3:>9.3f} {busy:>12.3f} {100 * busy / (s['dur'] / 1e3):>6.1f}% "
               f"{len(mine):>8} {span:>12.3f}")
     n = len(steps)
-    for title, group in (("GPU kernels and copies", gpu), ("host ops (inclusive, nested ones overlap)", host)):
+    named = lambda e: e["name"][:110]
+    groups = [("GPU kernels and copies", gpu, named), ("host ops (inclusive, nested ones overlap)", host, named)]
+    if args.by_op:
+        by_correlation = {e["args"]["correlation"]: e for e in host if "correlation" in e.get("args", {})}
+        if gpu:
+            def launched_by(e):
+                op = by_correlation.get(e.get("args", {}).get("op"))
+                return f"{e['name'][:60]}  <-  {op_and_shapes(op) if op else '(no op)'}"
+            groups.append(("GPU kernels by the op that launched them", gpu, launched_by))
+        else:
+            groups.append(("host ops by input shapes", host, op_and_shapes))
+    for title, group, label in groups:
         if not group:
             continue
         total = collections.defaultdict(float)
         count = collections.Counter()
         for e in group:
-            total[e["name"]] += e["dur"]
-            count[e["name"]] += 1
+            total[label(e)] += e["dur"]
+            count[label(e)] += 1
         print(f"\n{title}, per step: ms, calls, name")
         for name, dur in sorted(total.items(), key=lambda kv: -kv[1])[:args.top]:
-            print(f"{dur / n / 1e3:9.3f} {count[name] / n:7.1f}  {name[:110]}")
+            print(f"{dur / n / 1e3:9.3f} {count[name] / n:7.1f}  {name}")
+
+
+def op_and_shapes(e):
+    shapes = e.get("args", {}).get("shapes")
+    return e["name"] + (" " + json.dumps(shapes, separators=(",", ":")) if shapes else "")
 
 
 if __name__ == "__main__":

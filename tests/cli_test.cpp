@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -199,8 +200,8 @@ TEST_F(GatTrainCli, AFullDiskEndsTheRunWithOneLineNamingTheFile) {
 }
 
 // gat_bench --trace: one step marker per timed step on the host's timeline, the steps' LibTorch ops
-// inside them, every event a complete one with a start and a duration. A trace it cannot write is
-// one line naming the file.
+// inside them, every event a complete one with a start and a duration; with --trace-shapes, the
+// ops' input shapes. A trace it cannot write is one line naming the file.
 TEST_F(GatTrainCli, GatBenchTraceHoldsEachTimedStepAndItsOps) {
   const std::string c = write_config("data: {path: " + kData + "}\n");
   const std::string trace = (dir_ / "trace.json").string();
@@ -221,6 +222,34 @@ TEST_F(GatTrainCli, GatBenchTraceHoldsEachTimedStepAndItsOps) {
     for (const auto& [t0, t1] : steps)
       if (e["name"] == "aten::mm" && e["ts"].get<double>() >= t0 && e["ts"].get<double>() < t1) ++mm_in_steps;
   EXPECT_GE(mm_in_steps, 3);  // every step multiplies
+  // Every host op has its own correlation id (a GPU kernel names its op by it); shapes only when asked.
+  std::set<uint64_t> ids;
+  for (const auto& e : events) {
+    ASSERT_TRUE(e["args"].contains("correlation")) << e.dump();
+    ids.insert(e["args"]["correlation"].get<uint64_t>());
+    EXPECT_FALSE(e["args"].contains("shapes")) << e.dump();
+  }
+  EXPECT_EQ(ids.size(), events.size());
+
+  // --trace-shapes: each product's two operands, as matrices.
+  const Outcome shaped =
+      run("--config " + c + " --steps 1 --warmup 1 --threads 1 --trace " + trace + " --trace-shapes", "gat_bench");
+  ASSERT_EQ(shaped.exit_code, 0) << shaped.err;
+  int mm_with_shapes = 0;
+  const nlohmann::json shaped_events = nlohmann::json::parse(read(trace))["traceEvents"];
+  for (const auto& e : shaped_events)
+    if (e["name"] == "aten::mm") {
+      ASSERT_TRUE(e["args"].contains("shapes")) << e.dump();
+      const auto shapes = e["args"]["shapes"].get<std::vector<std::vector<int64_t>>>();
+      ASSERT_EQ(shapes.size(), 2u) << e.dump();
+      EXPECT_EQ(shapes[0].size(), 2u) << e.dump();
+      EXPECT_EQ(shapes[0][1], shapes[1][0]) << e.dump();
+      ++mm_with_shapes;
+    }
+  EXPECT_GE(mm_with_shapes, 1);
+  const Outcome shapes_alone = run("--config " + c + " --steps 1 --trace-shapes", "gat_bench");
+  EXPECT_EQ(shapes_alone.exit_code, 2);
+  EXPECT_EQ(shapes_alone.err, "gat_bench: error: --trace-shapes requires --trace\n");
 
   const std::string unwritable = (dir_ / "no_such_dir" / "trace.json").string();
   const Outcome bad = run("--config " + c + " --steps 1 --warmup 0 --threads 1 --trace " + unwritable, "gat_bench");

@@ -29,8 +29,8 @@ double duration_us(const profiler::KinetoEvent& e) { return static_cast<double>(
 
 }  // namespace
 
-OpTrace::OpTrace(bool cuda) {
-  const ProfilerConfig config(ProfilerState::KINETO);
+OpTrace::OpTrace(bool cuda, bool shapes) {
+  const ProfilerConfig config(ProfilerState::KINETO, /*report_input_shapes=*/shapes);
   std::set<ActivityType> activities{ActivityType::CPU};
   if (cuda) activities.insert(ActivityType::CUDA);
   profiler::prepareProfiler(config, activities);
@@ -46,16 +46,25 @@ void OpTrace::save(const std::string& path) {
   const std::unique_ptr<profiler::ProfilerResult> result = profiler::disableProfiler();
   recording_ = false;
   // One complete event ("ph": "X") each: host ops under pid "host" by thread, GPU kernels and
-  // copies under pid "gpu" by stream.
+  // copies under pid "gpu" by stream. Kineto links a GPU activity to the op it ran under: the
+  // kernel's linked id is that op's correlation id.
   nlohmann::json events = nlohmann::json::array();
   for (const profiler::KinetoEvent& e : result->events()) {
     const bool on_gpu = e.deviceType() == c10::DeviceType::CUDA;
+    nlohmann::json args = nlohmann::json::object();
+    if (on_gpu) {
+      if (e.linkedCorrelationId() != 0) args["op"] = e.linkedCorrelationId();
+    } else {
+      args["correlation"] = e.correlationId();
+      if (e.hasShapes()) args["shapes"] = std::vector<std::vector<int64_t>>(e.shapes().begin(), e.shapes().end());
+    }
     events.push_back({{"name", e.name()},
                       {"ph", "X"},
                       {"ts", start_us(e)},
                       {"dur", duration_us(e)},
                       {"pid", on_gpu ? "gpu" : "host"},
-                      {"tid", on_gpu ? static_cast<uint64_t>(e.deviceResourceId()) : e.startThreadId()}});
+                      {"tid", on_gpu ? static_cast<uint64_t>(e.deviceResourceId()) : e.startThreadId()},
+                      {"args", args}});
   }
   write_file_atomically(path, nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump() + "\n");
 }

@@ -51,6 +51,7 @@ struct Timing {
   int steps = 50;
   int warmup = 5;
   std::string trace;  // where the timed steps' op and kernel timeline goes, if anywhere
+  bool trace_shapes = false;  // the trace records each op's input shapes
   int64_t reference_matmul = 0;  // the side of the product timed before each timed step; 0: none
 };
 
@@ -266,7 +267,7 @@ class BatchRun {
     for (int i = 0; i < timing_.warmup; ++i) bench->step(false);
     gat::reset_peak_memory(device_);
     // --trace excludes --scale: a trace records the timed steps of a run's only batch.
-    if (!timing_.trace.empty()) trace_ = std::make_unique<gat::OpTrace>(device_.is_cuda());
+    if (!timing_.trace.empty()) trace_ = std::make_unique<gat::OpTrace>(device_.is_cuda(), timing_.trace_shapes);
     bench->step(true);
     bench->read_peak_memory();
     benches_.push_back(std::move(bench));
@@ -321,6 +322,10 @@ int main(int argc, char** argv) {
   auto* trace_flag = app.add_option("--trace", timing.trace,
                                     "Write the timed steps' LibTorch ops and GPU kernels to this file as a Chrome "
                                     "trace (bench/trace_summary.py sums it up); timings include the profiler's cost");
+  app.add_flag("--trace-shapes", timing.trace_shapes,
+               "The trace also records each op's input shapes, which name the product behind each GEMM kernel "
+               "(bench/trace_summary.py --by-op); the host's time grows by their cost")
+      ->needs(trace_flag);
   gat::data::RandomGraphsOptions shape;
   auto* graphs_flag =
       app.add_option("--graphs", shape.graphs, "Time a batch of this many random graphs instead of the config's data")
