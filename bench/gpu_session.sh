@@ -59,7 +59,14 @@ timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set tr
   --set train.precision=bf16 --trace "$out/trace_bf16.json" >/dev/null &&
   { echo "--- train.precision: bf16"; python3 bench/trace_summary.py "$out/trace_bf16.json" --top 25; } |
   tee -a "$out/trace_summary.txt"
-rm -f "$out/trace_bf16.json"
+# Once more with each op's input shapes (which slow the host, so apart): each kernel summed by the op
+# that launched it and that op's shapes, which names the product behind each GEMM kernel.
+timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda --steps 5 \
+  --trace "$out/trace_shapes.json" --trace-shapes >/dev/null &&
+  { echo "--- fp32, with input shapes (host times include recording them)"
+    python3 bench/trace_summary.py "$out/trace_shapes.json" --top 40 --by-op | sed -n '/launched them/,$p'; } |
+  tee -a "$out/trace_summary.txt"
+rm -f "$out/trace_bf16.json" "$out/trace_shapes.json"
 
 step ctest
 tests=()
@@ -80,7 +87,8 @@ if [ "$quick" != 1 ]; then
   done
 
   # Whole PPI-shaped runs to early stopping, one at each of TRAIN_PRECISIONS, each result line into
-  # train_results.jsonl under its precision; the run directories are /tmp/gpu_session_<precision>.
+  # train_results.jsonl under its precision; each run's metrics.jsonl goes into logs.tgz as
+  # metrics_<precision>.jsonl.
   for precision in ${TRAIN_PRECISIONS:-fp32}; do
     step "train: whole PPI-shaped run to early stopping at train.precision: $precision"
     start=$SECONDS
@@ -89,10 +97,10 @@ if [ "$quick" != 1 ]; then
       --log-level warn 2>>"$out/train_err.log" | tail -1)
     echo "{\"precision\": \"$precision\", \"result\": ${result:-null}}" | tee -a "$out/train_results.jsonl"
     echo "gat_train wall clock: $((SECONDS - start)) s"; tail -3 "$out/train_err.log"
+    cp "/tmp/gpu_session_$precision/metrics.jsonl" "$out/metrics_$precision.jsonl" 2>/dev/null
   done
-  cp /tmp/gpu_session_fp32/metrics.jsonl "$out/" 2>/dev/null
 fi
-# At most 8 files come back from the lent machine (here 8 at most): the logs travel as one archive.
-logs=$(cd "$out" && ls configure.log build.log ctest.log train_err.log 2>/dev/null)
+# At most 8 files come back from the lent machine (here 6 at most): the logs travel as one archive.
+logs=$(cd "$out" && ls configure.log build.log ctest.log train_err.log metrics_*.jsonl 2>/dev/null)
 (cd "$out" && tar czf logs.tgz $logs && rm $logs)
 step done
