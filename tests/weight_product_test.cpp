@@ -49,9 +49,9 @@ double relative_error(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 // relative_error of each part of a Result, in kParts' order.
-const char* const kParts[] = {"out", "x_grad", "w_grad"};
+constexpr std::array<const char*, 3> kParts = {"out", "x_grad", "w_grad"};
 
-std::array<double, 3> relative_errors(const Result& got, const Result& expected) {
+std::array<double, kParts.size()> relative_errors(const Result& got, const Result& expected) {
   return {relative_error(got.out, expected.out), relative_error(got.x_grad, expected.x_grad),
           relative_error(got.w_grad, expected.w_grad)};
 }
@@ -73,7 +73,7 @@ TEST_F(WeightProduct, AgreesWithTheProductInFloat64OnAnyThreadCount) {
     const auto f32 =
         relative_errors(run(x.to(torch::kFloat32), w.to(torch::kFloat32), r.to(torch::kFloat32)), expected);
     const auto f64 = relative_errors(run(x, w, r), expected);
-    for (int k = 0; k < 3; ++k) {
+    for (size_t k = 0; k < kParts.size(); ++k) {
       EXPECT_LT(f32[k], 1e-6) << kParts[k] << ", " << threads << " threads";
       EXPECT_LT(f64[k], 1e-14) << kParts[k] << ", " << threads << " threads";
     }
@@ -104,7 +104,7 @@ void expect_bfloat16_products_of_rounded_operands(const torch::Device& device) {
       ASSERT_EQ(bf16.out.scalar_type(), torch::kFloat32);
       ASSERT_EQ(bf16.w_grad.scalar_type(), torch::kFloat32);
       const auto errors = relative_errors(bf16, expected);
-      for (int k = 0; k < 3; ++k)
+      for (size_t k = 0; k < kParts.size(); ++k)
         EXPECT_LT(errors[k], 1e-6) << kParts[k] << ", " << rows << " rows, " << threads << " threads on " << device;
       const double error = relative_error(bf16.out, exact);
       EXPECT_GT(error, 1e-5) << rows << " rows on " << device << ": the operands were not rounded";
@@ -144,10 +144,10 @@ TEST_F(WeightProduct, Tf32OnCudaRoundsWithinItsPrecisionAndFp32DoesNot) {
   };
   at::globalContext().setAllowTF32CuBLAS(false);
   const auto fp32 = errors(Precision::kFp32);
-  for (int k = 0; k < 3; ++k) EXPECT_LT(fp32[k], 1e-6) << kParts[k] << ", fp32 on the GPU";
+  for (size_t k = 0; k < kParts.size(); ++k) EXPECT_LT(fp32[k], 1e-6) << kParts[k] << ", fp32 on the GPU";
   gat::ops::use_precision(Precision::kTf32, torch::Device(torch::kCUDA, 0));
   const auto tf32 = errors(Precision::kTf32);
-  for (int k = 0; k < 3; ++k) {
+  for (size_t k = 0; k < kParts.size(); ++k) {
     EXPECT_GT(tf32[k], 1e-5) << kParts[k] << ", tf32: the products were not rounded";
     EXPECT_LT(tf32[k], 1e-2) << kParts[k] << ", tf32";
   }
