@@ -39,24 +39,30 @@ def step_products(xs, ws, gs, float_columns, form, to_fp32):
     """Forward and backward products of every layer in `form`; xs, ws, gs float32, and the last
     float_columns of each layer's product wanted in float32; to_fp32(a, b) is bf16_to_fp32's product."""
     for layer, (x, w, g) in enumerate(zip(xs, ws, gs)):
-        if form in ("fp32", "tf32"):
-            torch.mm(x, w.t())
-            if layer > 0:
-                torch.mm(g, w)
-            torch.mm(g.t(), x)
-            continue
-        xb, wb, gb = x.to(torch.bfloat16), w.to(torch.bfloat16), g.to(torch.bfloat16)
-        if form == "bf16_to_bf16":
-            out = torch.mm(xb, wb.t())
-            out[:, w.size(0) - float_columns[layer]:].float()  # the scores and the residual
-            if layer > 0:
-                torch.mm(gb, wb).float()  # the input's gradient, for the float32 layer below
-            torch.mm(gb.t(), xb).float()  # the weights' gradient, for float32 master weights
-        else:
-            to_fp32(xb, wb.t())
-            if layer > 0:
-                to_fp32(gb, wb)
-            to_fp32(gb.t(), xb)
+        layer_products(x, w, g, float_columns[layer], form, to_fp32, input_gradient=layer > 0)
+
+
+def layer_products(x, w, g, float_columns, form, to_fp32, input_gradient):
+    """One layer's products in `form`: x · wᵀ, the input's gradient g · w where the input has one,
+    and the weights' gᵀ · x."""
+    if form in ("fp32", "tf32"):
+        torch.mm(x, w.t())
+        if input_gradient:
+            torch.mm(g, w)
+        torch.mm(g.t(), x)
+        return
+    xb, wb, gb = x.to(torch.bfloat16), w.to(torch.bfloat16), g.to(torch.bfloat16)
+    if form == "bf16_to_bf16":
+        out = torch.mm(xb, wb.t())
+        out[:, w.size(0) - float_columns:].float()  # the scores and the residual
+        if input_gradient:
+            torch.mm(gb, wb).float()  # the input's gradient, for the float32 layer below
+        torch.mm(gb.t(), xb).float()  # the weights' gradient, for float32 master weights
+    else:
+        to_fp32(xb, wb.t())
+        if input_gradient:
+            to_fp32(gb, wb)
+        to_fp32(gb.t(), xb)
 
 
 def has_out_dtype(device):

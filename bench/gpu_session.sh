@@ -49,6 +49,8 @@ done
 # The forms bf16's products could take here, timed beside fp32 and tf32: gat-dist's (bfloat16 operands
 # into float32) against bfloat16 results, to check that choice.
 timeout 60 python3 bench/bf16_products.py | tee -a "$out/bench.jsonl"
+# Each layer's products at its widths and padded to 8 elements (PPI's 859 columns and 50 features).
+timeout 60 python3 bench/gemm_alignment.py | tee -a "$out/bench.jsonl"
 
 step trace of 5 steps: where the step goes on the host and on the GPU
 timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda --steps 5 \
