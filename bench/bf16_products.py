@@ -82,8 +82,9 @@ def fp32_product(out_dtype):
     return lambda a, b: torch.mm(a.float(), b.float())
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def step_arguments(description):
+    """The parser of the step's shape (configs/ppi.yaml on 4,490 nodes), device and repeats."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--nodes", type=int, default=4490)
     parser.add_argument("--features", type=int, default=50)
@@ -91,7 +92,11 @@ def main():
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
     parser.add_argument("--heads", type=int, nargs="+", default=[4, 4, 6])
     parser.add_argument("--repeats", type=int, default=20)
-    args = parser.parse_args()
+    return parser
+
+
+def main():
+    args = step_arguments(__doc__.splitlines()[0]).parse_args()
     gpu = args.device.startswith("cuda")
     shapes = list(product_shapes(args.features, args.classes, args.hidden, args.heads))
     float_columns = [columns for _, _, columns in shapes]

@@ -13,13 +13,12 @@ Layer 2's widths (1,024 and 1,032) need no padding: its ratio shows the timing's
 
     python3 bench/gemm_alignment.py [--device cuda] [--multiple 8] [--nodes 4490 ...]
 """
-import argparse
 import json
 import time
 
 import torch
 
-from bf16_products import fp32_product, has_out_dtype, layer_products, product_shapes
+from bf16_products import fp32_product, has_out_dtype, layer_products, product_shapes, step_arguments
 
 
 def padded(n, multiple):
@@ -27,15 +26,8 @@ def padded(n, multiple):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cuda")
+    parser = step_arguments(__doc__.splitlines()[0])
     parser.add_argument("--multiple", type=int, default=8)
-    parser.add_argument("--nodes", type=int, default=4490)
-    parser.add_argument("--features", type=int, default=50)
-    parser.add_argument("--classes", type=int, default=121)
-    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256])
-    parser.add_argument("--heads", type=int, nargs="+", default=[4, 4, 6])
-    parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
     gpu = args.device.startswith("cuda")
     to_fp32 = fp32_product(has_out_dtype(args.device))
