@@ -9,7 +9,7 @@
 # after another: "fp32 tf32 bf16" for issue 24's accuracy line.
 # On the project's lent machines, source the device kit first (docs/gpu.md says how).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 out=$(realpath -m "${OUT:-gpu_out}")
 mkdir -p "$out"
 data=${1:-data/ppi_synth.h5}
@@ -105,4 +105,4 @@ fi
 # At most 8 files come back from the lent machine (here 6 at most): the logs travel as one archive.
 logs=$(cd "$out" && ls configure.log build.log ctest.log train_err.log metrics_*.jsonl 2>/dev/null)
 (cd "$out" && tar czf logs.tgz $logs && rm $logs)
-step done
+step "done"

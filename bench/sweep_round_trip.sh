@@ -4,7 +4,7 @@
 # started again; then the script checks that no finished run was trained again and that
 # summary.csv agrees with the runs' results.json files.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 [ "$(id -u)" -ne 0 ] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 data=${1:?usage: bench/sweep_round_trip.sh CORA.h5 [DIR]}
 dir=${2:-sweeps/cora_round_trip}
