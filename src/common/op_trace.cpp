@@ -47,7 +47,8 @@ void OpTrace::save(const std::string& path) {
   recording_ = false;
   // One complete event ("ph": "X") each: host ops under pid "host" by thread, GPU kernels and
   // copies under pid "gpu" by stream. Kineto links a GPU activity to the op it ran under: the
-  // kernel's linked id is that op's correlation id.
+  // kernel's linked id is that op's correlation id. CUDA's runtime calls, host events too, carry
+  // CUPTI's ids, counted apart from the ops'.
   nlohmann::json events = nlohmann::json::array();
   for (const profiler::KinetoEvent& e : result->events()) {
     const bool on_gpu = e.deviceType() == c10::DeviceType::CUDA;
