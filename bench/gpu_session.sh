@@ -37,13 +37,15 @@ wait
 
 ldd "$build/gat_bench" | grep -E "gomp|omp" | sed 's/^/OpenMP runtime: /'
 
+# gat_bench on the GPU on the first 2 training graphs of $data; arguments go to gat_bench.
+bench_ppi() { timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda "$@"; }
+
 step bench: gat_bench vs PyG GATConv on the first 2 training graphs
-timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda | tee "$out/bench.jsonl"
+bench_ppi | tee "$out/bench.jsonl"
 timeout 120 python3 bench/pyg_gat.py --data "$data" | tee -a "$out/bench.jsonl"
 # Each other train.precision beside PyG at the same precision (TF32 allowed; bf16 autocast), in turn.
 for precision in tf32 bf16; do
-  timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda \
-    --set train.precision=$precision | tee -a "$out/bench.jsonl"
+  bench_ppi --set train.precision=$precision | tee -a "$out/bench.jsonl"
   timeout 120 python3 bench/pyg_gat.py --data "$data" --precision $precision | tee -a "$out/bench.jsonl"
 done
 # The forms bf16's products could take here, timed beside fp32 and tf32: gat-dist's (bfloat16 operands
@@ -53,18 +55,15 @@ timeout 60 python3 bench/bf16_products.py | tee -a "$out/bench.jsonl"
 timeout 60 python3 bench/gemm_alignment.py | tee -a "$out/bench.jsonl"
 
 step trace of 5 steps: where the step goes on the host and on the GPU
-timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda --steps 5 \
-  --trace "$out/trace.json" >/dev/null && python3 bench/trace_summary.py "$out/trace.json" --top 25 | tee "$out/trace_summary.txt"
+bench_ppi --steps 5 --trace "$out/trace.json" >/dev/null && python3 bench/trace_summary.py "$out/trace.json" --top 25 | tee "$out/trace_summary.txt"
 # The same at bf16, whose products take a fraction of fp32's GPU time while the host's ops stay: its
 # summary follows fp32's, and its trace stays behind (8 files come back at most).
-timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda --steps 5 \
-  --set train.precision=bf16 --trace "$out/trace_bf16.json" >/dev/null &&
+bench_ppi --steps 5 --set train.precision=bf16 --trace "$out/trace_bf16.json" >/dev/null &&
   { echo "--- train.precision: bf16"; python3 bench/trace_summary.py "$out/trace_bf16.json" --top 25; } |
   tee -a "$out/trace_summary.txt"
 # Once more with each op's input shapes (which slow the host, so apart): each kernel summed by the op
 # that launched it and that op's shapes, which names the product behind each GEMM kernel.
-timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda --steps 5 \
-  --trace "$out/trace_shapes.json" --trace-shapes >/dev/null &&
+bench_ppi --steps 5 --trace "$out/trace_shapes.json" --trace-shapes >/dev/null &&
   { echo "--- fp32, with input shapes (host times include recording them)"
     python3 bench/trace_summary.py "$out/trace_shapes.json" --top 40 --by-op | sed -n '/launched them/,$p'; } |
   tee -a "$out/trace_summary.txt"
@@ -80,8 +79,7 @@ if [ "$quick" != 1 ]; then
   # 1x to 8x the nodes per graph: a step whose time barely grows is bound by the host, not the GPU.
   timeout 120 "$build/gat_bench" --config configs/ppi.yaml --graphs 2 --degree 14 --scale --steps 20 \
     --set train.device=cuda | tee -a "$out/bench.jsonl"
-  timeout 120 "$build/gat_bench" --config configs/ppi.yaml --data "$data" --set train.device=cuda \
-    --set model.attention=sparse | tee -a "$out/bench.jsonl"
+  bench_ppi --set model.attention=sparse | tee -a "$out/bench.jsonl"
 
   step floors of the --graphs 2 --degree 14 step on this GPU
   for precision in fp32 tf32 bf16; do

@@ -76,8 +76,9 @@ def main():
         total = collections.defaultdict(float)
         count = collections.Counter()
         for e in group:
-            total[label(e)] += e["dur"]
-            count[label(e)] += 1
+            key = label(e)
+            total[key] += e["dur"]
+            count[key] += 1
         print(f"\n{title}, per step: ms, calls, name")
         for name, dur in sorted(total.items(), key=lambda kv: -kv[1])[:args.top]:
             print(f"{dur / n / 1e3:9.3f} {count[name] / n:7.1f}  {name}")
