@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "dist/device_communicator.h"
 #include "support/error_of.h"
+#include "support/gpu.h"
 #include "support/nccl.h"
 
 namespace {

@@ -5,6 +5,7 @@
 #include "common/device.h"
 #include "common/edge_plan.h"
 #include "support/error_of.h"
+#include "support/gpu.h"
 #include "support/random_graph.h"
 
 using gat::EdgePlan;
@@ -39,7 +40,7 @@ TEST(EdgePlan, JoinedPlansOfGraphsAreThePlanOfTheirConcatenation) {
                                                                  {40, random_graph(40, 0.03, false, 5)},
                                                                  {60, hub_graph(60, 6)}};
   std::vector<torch::Device> devices = {torch::kCPU};
-  if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA);
+  if (gat::testing::have_gpu()) devices.emplace_back(torch::kCUDA);
   for (const torch::Device& device : devices)
     for (bool loops : {true, false}) {
       std::vector<EdgePlan> plans;

@@ -12,6 +12,7 @@
 #include "ops/fused_attention.h"
 #include "support/error_of.h"
 #include "support/finite_differences.h"
+#include "support/gpu.h"
 #include "support/random_graph.h"
 #include "support/rel_error.h"
 
@@ -81,14 +82,11 @@ std::vector<torch::Tensor> run(AttentionImpl impl, const Inputs& in, const EdgeP
 
 const char* kWhat[] = {"output", "d projected", "d scores"};
 
-// The CUDA cases run where LibTorch sees a GPU and are reported as skipped elsewhere.
-bool skip_without(torch::DeviceType device) { return device == torch::kCUDA && !torch::cuda::is_available(); }
-
 class FusedAgreement : public ::testing::TestWithParam<std::tuple<int, torch::Dtype, torch::DeviceType>> {};
 
 TEST_P(FusedAgreement, MatchesSparseAndDenseInOutputsAndGradients) {
   const auto [index, dtype, device_type] = GetParam();
-  if (skip_without(device_type)) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(device_type);
   const torch::Device device(device_type);
   const Case c = cases()[index];
   const double tol = dtype == torch::kFloat64 ? 1e-10 : 1e-5;
@@ -143,7 +141,7 @@ INSTANTIATE_TEST_SUITE_P(Graphs, FusedAgreement,
 // PPI's last layer (6 heads of 121: float2 loads whose two columns may lie in two heads), and more
 // heads than the staged kernel has room for (9: the scalar kernel).
 TEST(FusedAttentionCuda, Float32MatchesFloat64CpuReference) {
-  if (skip_without(torch::kCUDA)) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(torch::kCUDA);
   const int64_t n = 300;
   const torch::Tensor edges = hub_graph(n, 4);
   const EdgePlan plan = make_edge_plan(edges, n, true);
@@ -196,7 +194,7 @@ TEST(FusedAttention, ProjectedRowsInsideWiderRowsGiveTheSameBits) {
   const int64_t n = 40, h = 4, f = 70;
   const EdgePlan cpu_plan = make_edge_plan(random_graph(n, 0.2, false, 3), n, true);
   for (torch::DeviceType device : {torch::kCPU, torch::kCUDA}) {
-    if (skip_without(device)) continue;
+    if (gat::testing::missing(device)) continue;
     const EdgePlan plan = gat::to_device(cpu_plan, device);
     for (torch::Dtype dtype : {torch::kFloat32, torch::kFloat64}) {
       const Inputs in = random_inputs(n, h, f, dtype, 11, device);
@@ -305,7 +303,7 @@ TEST(FusedAttention, EpilogueMatchesLibTorchOpsAndIsBitwiseIdenticalAcrossThread
 // The same on a GPU, whose kernels do the epilogue in the aggregate's writes and its backward in a
 // pass of their own: against LibTorch's ops there at 1e-5, and the same bits run again.
 TEST(FusedAttentionCuda, EpilogueMatchesLibTorchOpsAndIsBitwiseRepeatable) {
-  if (skip_without(torch::kCUDA)) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(torch::kCUDA);
   const EpilogueCase c = epilogue_case(torch::kCUDA);
   const std::vector<torch::Tensor> by_ops = run_epilogue(c, false), in_kernel = run_epilogue(c, true),
                                    again = run_epilogue(c, true);
@@ -320,7 +318,7 @@ TEST(FusedAttentionCuda, EpilogueMatchesLibTorchOpsAndIsBitwiseRepeatable) {
 // (float32's error alone), Wh's gradient included, which comes back in float32. PPI's widths take
 // the 4- and 2-wide bfloat16 loads; 9 heads of 8 the general aggregate.
 TEST(FusedAttentionCuda, Bfloat16ReadsMatchFloat64OnTheRoundedValues) {
-  if (skip_without(torch::kCUDA)) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(torch::kCUDA);
   const int64_t n = 300;
   const EdgePlan plan = make_edge_plan(hub_graph(n, 4), n, true);
   for (const auto& [h, f] : std::vector<std::pair<int64_t, int64_t>>{{4, 300}, {6, 121}, {9, 8}}) {

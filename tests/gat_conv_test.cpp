@@ -6,6 +6,7 @@
 
 #include "model/gat_conv.h"
 #include "ops/dropout.h"
+#include "support/gpu.h"
 #include "support/random_graph.h"
 #include "support/rel_error.h"
 
@@ -232,7 +233,7 @@ TEST(GATConv, Bfloat16ProductsAgreeWithTheNaiveLayerWithinTheirRounding) {
 
 // Runs where LibTorch sees a GPU, reported as skipped elsewhere.
 TEST(GATConv, Bfloat16OnAGpuAgreesWithTheNaiveLayerWithinItsRounding) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(torch::kCUDA);
   expect_bfloat16_layer_within_its_rounding(torch::kCUDA);
 }
 

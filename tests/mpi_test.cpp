@@ -21,6 +21,7 @@
 #include "data/graph_dataset.h"
 #include "model/gat.h"
 #include "ops/weight_product.h"
+#include "support/gpu.h"
 #include "support/graph_file.h"
 #include "support/rel_error.h"
 #include "train/checkpoint_archive.h"
@@ -150,7 +151,7 @@ TEST_P(MpiTransport, OverlapOnAndOffAgree) {
 }
 
 TEST_F(MpiTest, NcclOnAGpuTrainsLikeMpiOnTheCpu) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(torch::kCUDA);
   const auto cpu = train(1, "train.device=cpu dist.backend=mpi");
   const auto nccl = train(1, "train.device=cuda dist.backend=nccl");
   EXPECT_LT(rel_error(nccl[0], cpu[0]), 1e-4);
@@ -158,7 +159,7 @@ TEST_F(MpiTest, NcclOnAGpuTrainsLikeMpiOnTheCpu) {
 }
 
 TEST_F(MpiTest, NcclTwoRanksTrainLikeOne) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(torch::kCUDA);
   // On a machine with one GPU both ranks share it, if NCCL lets them.
   const auto one = train(1, "train.device=cuda dist.backend=nccl");
   std::vector<torch::Tensor> two;

@@ -11,6 +11,7 @@
 #include "data/graph_dataset.h"
 #include "data/graph_ids.h"
 #include "dist/communicator.h"
+#include "support/gpu.h"
 #include "support/graph_file.h"
 #include "train/experiment.h"
 #include "train/trainer.h"
@@ -119,7 +120,7 @@ TEST_F(TrainTest, FusedSparseAndDenseAttentionTrainAlike) {
 }
 
 TEST_F(TrainTest, TwentyStepsOnAGpuMatchTheCpu) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(torch::kCUDA);
   const Config config =
       test_config("inductive", (dir_ / "cuda").string(), {"model.input_dropout=0", "model.dropout=0"});
   const auto dataset = gat::data::load_graph_dataset(config.data.path);

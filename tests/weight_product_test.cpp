@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "ops/weight_product.h"
+#include "support/gpu.h"
 
 namespace {
 
@@ -119,7 +120,7 @@ TEST_F(WeightProduct, Bfloat16IsTheFloat32SumOfRoundedOperands) {
 
 // Runs where LibTorch sees a GPU, reported as skipped elsewhere.
 TEST_F(WeightProduct, Bfloat16OnCudaIsTheFloat32SumOfRoundedOperands) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(torch::kCUDA);
   expect_bfloat16_products_of_rounded_operands(torch::kCUDA);
 }
 
@@ -128,7 +129,7 @@ TEST_F(WeightProduct, Bfloat16OnCudaIsTheFloat32SumOfRoundedOperands) {
 // further from it than float32's sums (1e-5), so TF32 ran; fp32 there keeps full float32 (1e-6, as
 // on the CPU). Runs where LibTorch sees a GPU, reported as skipped elsewhere; the switch is put back.
 TEST_F(WeightProduct, Tf32OnCudaRoundsWithinItsPrecisionAndFp32DoesNot) {
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  GAT_SKIP_WITHOUT(torch::kCUDA);
   struct RestoreTf32 {
     ~RestoreTf32() { at::globalContext().setAllowTF32CuBLAS(was); }
     const bool was = at::globalContext().allowTF32CuBLAS();

@@ -8,10 +8,9 @@
 
 #include "dist/communicator.h"
 #include "dist/device_communicator.h"
+#include "support/gpu.h"
 
 namespace gat::testing {
-
-inline bool have_gpu() { return GAT_WITH_CUDA && torch::cuda::is_available(); }
 
 // NCCL on GPU 0 over a one-rank local communicator.
 class Nccl : public ::testing::Test {
