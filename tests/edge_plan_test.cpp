@@ -69,13 +69,16 @@ TEST(EdgePlan, JoinedPlansOfGraphsAreThePlanOfTheirConcatenation) {
 TEST(EdgePlan, JoiningPlansWithAndWithoutSelfLoopsIsAnError) {
   const EdgePlan with = make_edge_plan(random_graph(5, 0.3, false, 1), 5, true);
   const EdgePlan without = make_edge_plan(random_graph(5, 0.3, false, 1), 5, false);
-  EXPECT_EQ(error_of([&] { gat::join_plans({&with, &without}); }),
+  EXPECT_EQ(error_of([&] {
+              gat::join_plans({&with, &without});
+            }),
             "join_plans: plans made with and without self loops");
 }
 
 TEST(EdgePlan, RejectsNodeIdsOutOfRange) {
   const torch::Tensor edges = torch::tensor({{0, 3}, {1, 0}}, torch::kInt64);
-  EXPECT_EQ(error_of([&] { make_edge_plan(edges, 3, true); }), "make_edge_plan: edge 1 (3 -> 0) is outside nodes [0, 3)");
+  EXPECT_EQ(error_of([&] { make_edge_plan(edges, 3, true); }),
+            "make_edge_plan: edge 1 (3 -> 0) is outside nodes [0, 3)");
 }
 
 }  // namespace

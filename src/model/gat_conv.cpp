@@ -70,10 +70,9 @@ torch::Tensor GATConvImpl::forward_planned(const torch::Tensor& x, const EdgePla
   projected = ops::dropout(projected, masks, ops::DropoutSite::kProjected, options.projected_dropout(), is_training())
                   .view({n, h, f});
   const bool in_attention = attention_finishes();
-  torch::Tensor out = ops::gat_attention(options.attention(), projected, scores, plan, options.negative_slope(),
-                                         options.dropout(), is_training(), masks,
-                                         in_attention ? epilogue(input, p.residual) : ops::Epilogue{},
-                                         options.precision());
+  torch::Tensor out = ops::gat_attention(
+      options.attention(), projected, scores, plan, options.negative_slope(), options.dropout(), is_training(), masks,
+      in_attention ? epilogue(input, p.residual) : ops::Epilogue{}, options.precision());
   return in_attention ? out : finish(std::move(out), input, p.residual);  // [N, H * F] or [N, F]
 }
 
@@ -136,9 +135,9 @@ torch::Tensor GATConvImpl::attend(const Projected& p, const torch::Tensor& x, in
       "GATConv::attend: evaluation only, on dense input, over a plan of `nodes` made with this layer's add_self_loops");
   const int64_t h = options.heads(), f = options.out_channels();
   const torch::Tensor projected = p.projected.index_select(0, nodes).view({nodes.size(0), h, f});
-  const torch::Tensor out = ops::gat_attention(options.attention(), projected, p.scores.index_select(0, nodes), plan,
-                                               options.negative_slope(), 0, false, DropoutKey{}, {},
-                                               options.precision());
+  const torch::Tensor out =
+      ops::gat_attention(options.attention(), projected, p.scores.index_select(0, nodes), plan,
+                         options.negative_slope(), 0, false, DropoutKey{}, {}, options.precision());
   return finish(out.narrow(0, 0, count).contiguous(), x.narrow(0, first, count),
                 p.residual.defined() ? p.residual.narrow(0, first, count) : torch::Tensor());
 }

@@ -180,8 +180,8 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
                                 gss + 1);
     });
     // One entry per forward argument: mask, plan, slope, elu and bf16_reads get none.
-    return {gx, gs, torch::Tensor(), g_addend, g_bias, torch::Tensor(), torch::Tensor(), torch::Tensor(),
-            torch::Tensor()};
+    return {
+        gx, gs, torch::Tensor(), g_addend, g_bias, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 

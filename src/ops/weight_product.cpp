@@ -98,8 +98,8 @@ torch::Tensor operand(const torch::Tensor& t, Precision precision) {
 // gradients), and the caller's autograd node stands for the whole. On CUDA it is one product.
 torch::Tensor rows_product(const torch::Tensor& a, const torch::Tensor& b, Precision precision) {
   const torch::Tensor lhs = a.detach(), rhs = b.detach();
-  torch::Tensor out =
-      torch::empty({a.size(0), b.size(1)}, precision == Precision::kBf16 ? a.options().dtype(torch::kFloat) : a.options());
+  torch::Tensor out = torch::empty({a.size(0), b.size(1)},
+                                   precision == Precision::kBf16 ? a.options().dtype(torch::kFloat) : a.options());
   if (!a.is_cpu()) {
     const torch::NoGradGuard no_grad;
     product_into(out, lhs, rhs, precision);
@@ -186,8 +186,9 @@ void use_precision(Precision precision, const torch::Device& device) {
     case Precision::kBf16:
       if (device.is_cuda()) {
         if (!GAT_MM_OUT_DTYPE)
-          throw Error("train.precision: bf16 on a GPU needs LibTorch 2.8 or later (mm's float32 results of bfloat16 "
-                      "operands); this build has " TORCH_VERSION ", use fp32 or tf32");
+          throw Error(
+              "train.precision: bf16 on a GPU needs LibTorch 2.8 or later (mm's float32 results of bfloat16 "
+              "operands); this build has " TORCH_VERSION ", use fp32 or tf32");
         return;
       }
       if (!bf16_products_run_natively())

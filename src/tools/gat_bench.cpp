@@ -50,8 +50,8 @@ double peak_rss_mb() {
 struct Timing {
   int steps = 50;
   int warmup = 5;
-  std::string trace;  // where the timed steps' op and kernel timeline goes, if anywhere
-  bool trace_shapes = false;  // the trace records each op's input shapes
+  std::string trace;             // where the timed steps' op and kernel timeline goes, if anywhere
+  bool trace_shapes = false;     // the trace records each op's input shapes
   int64_t reference_matmul = 0;  // the side of the product timed before each timed step; 0: none
 };
 
