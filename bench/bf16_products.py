@@ -82,6 +82,20 @@ def fp32_product(out_dtype):
     return lambda a, b: torch.mm(a.float(), b.float())
 
 
+def best_seconds(products, form, repeats, gpu):
+    """The best of `repeats` timings of products(), after one warm-up, with TF32 allowed for the
+    form "tf32" alone."""
+    torch.backends.cuda.matmul.allow_tf32 = form == "tf32"
+    best = float("inf")
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        products()
+        if gpu:
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def step_arguments(description):
     """The parser of the step's shape (configs/ppi.yaml on 4,490 nodes), device and repeats."""
     parser = argparse.ArgumentParser(description=description)
@@ -107,15 +121,7 @@ def main():
     to_fp32 = fp32_product(out_dtype)
 
     def seconds(form):
-        torch.backends.cuda.matmul.allow_tf32 = form == "tf32"
-        best = float("inf")
-        for _ in range(args.repeats + 1):  # the first is a warm-up
-            start = time.perf_counter()
-            step_products(xs, ws, gs, float_columns, form, to_fp32)
-            if gpu:
-                torch.cuda.synchronize()
-            best = min(best, time.perf_counter() - start)
-        return best
+        return best_seconds(lambda: step_products(xs, ws, gs, float_columns, form, to_fp32), form, args.repeats, gpu)
 
     base = seconds("fp32")
     for form in ["fp32", "tf32", "bf16_to_fp32", "bf16_to_bf16"]:

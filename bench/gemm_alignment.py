@@ -14,11 +14,10 @@ Layer 2's widths (1,024 and 1,032) need no padding: its ratio shows the timing's
     python3 bench/gemm_alignment.py [--device cuda] [--multiple 8] [--nodes 4490 ...]
 """
 import json
-import time
 
 import torch
 
-from bf16_products import fp32_product, has_out_dtype, layer_products, product_shapes, step_arguments
+from bf16_products import best_seconds, fp32_product, has_out_dtype, layer_products, product_shapes, step_arguments
 
 
 def padded(n, multiple):
@@ -36,15 +35,8 @@ def main():
         x = torch.randn(args.nodes, c_in, device=args.device)
         w = torch.randn(columns, c_in, device=args.device)
         g = torch.randn(args.nodes, columns, device=args.device)
-        torch.backends.cuda.matmul.allow_tf32 = form == "tf32"
-        best = float("inf")
-        for _ in range(args.repeats + 1):  # the first is a warm-up
-            start = time.perf_counter()
-            layer_products(x, w, g, float_columns, form, to_fp32, input_gradient)
-            if gpu:
-                torch.cuda.synchronize()
-            best = min(best, time.perf_counter() - start)
-        return best
+        return best_seconds(lambda: layer_products(x, w, g, float_columns, form, to_fp32, input_gradient), form,
+                            args.repeats, gpu)
 
     shapes = list(product_shapes(args.features, args.classes, args.hidden, args.heads))
     for form in ["fp32", "tf32", "bf16_to_fp32"]:

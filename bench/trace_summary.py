@@ -59,11 +59,12 @@ def main():
     named = lambda e: e["name"][:110]
     groups = [("GPU kernels and copies", gpu, named), ("host ops (inclusive, nested ones overlap)", host, named)]
     if args.by_op:
-        # CUDA's runtime and driver calls (cudaLaunchKernel, cuLaunchKernel) carry CUPTI's ids, a
-        # count apart from the ops' that can meet them: a kernel is named by the ops' alone.
-        by_correlation = {e["args"]["correlation"]: e for e in host
-                          if "correlation" in e.get("args", {}) and not re.match(r"cu[A-Z]|cuda", e["name"])}
         if gpu:
+            # CUDA's runtime and driver calls (cudaLaunchKernel, cuLaunchKernel) carry CUPTI's ids, a
+            # count apart from the ops' that can meet them: a kernel is named by the ops' alone.
+            by_correlation = {e["args"]["correlation"]: e for e in host
+                              if "correlation" in e.get("args", {}) and not re.match(r"cu[A-Z]|cuda", e["name"])}
+
             def launched_by(e):
                 op = by_correlation.get(e.get("args", {}).get("op"))
                 return f"{e['name'][:60]}  <-  {op_and_shapes(op) if op else '(no op)'}"
