@@ -356,6 +356,30 @@ TEST_F(GatTrainCli, BaselineAndAvx2KernelsTrainTheSameModel) {
   EXPECT_EQ(results["avx2"], results["baseline"]);  // the kept epoch's val loss, val and test scores
 }
 
+// keep_freed_memory only changes speed: where the allocator refuses its mallopt settings (as
+// AddressSanitizer's does), a run warns once and trains the same model to the last bit.
+TEST_F(GatTrainCli, AnAllocatorThatRefusesMalloptTrainsTheSameModelWithOneWarning) {
+  std::map<std::string, std::string> best, results;
+  for (const std::string allocator : {"glibc", "refusing"}) {
+    const std::string run_dir = (dir_ / allocator).string();
+    const std::string config =
+        write_config("data: {path: " + kData + "}\ntrain: {epochs: 3, run_dir: " + run_dir + "}\n");
+    const std::string preload = allocator == "refusing" ? "LD_PRELOAD=" GAT_REFUSING_MALLOPT " " : "";
+    const Outcome o = run("--config " + config + " --log-level warn", "gat_train", preload);
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    EXPECT_EQ(o.err, allocator == "glibc" ? ""
+                                          : "[rank 0] this process's allocator refused mallopt(M_MMAP_MAX, 0): freed "
+                                            "tensor memory goes back to the system, and each step pays page faults "
+                                            "to get it again (docs/performance.md)\n");
+    best[allocator] = read(fs::path(run_dir) / "best.pt");
+    const nlohmann::json r = nlohmann::json::parse(read(fs::path(run_dir) / "results.json"));
+    results[allocator] = r["runs"][0]["val_loss"].dump() + " " + r["val"].dump() + " " + r["test"].dump();
+  }
+  EXPECT_FALSE(best["glibc"].empty());
+  EXPECT_TRUE(best["glibc"] == best["refusing"]);
+  EXPECT_EQ(results["glibc"], results["refusing"]);
+}
+
 // gat_eval on the model a run kept gives the scores the run reported for it, to the last bit.
 TEST_F(GatTrainCli, GatEvalScoresTheKeptModelAsTheRunDid) {
   const std::string run_dir = (dir_ / "run").string();

@@ -346,8 +346,8 @@ int main(int argc, char** argv) {
       ->excludes(trace_flag);
   reference_flag->excludes(trace_flag);
   return gat::tools::run_tool("gat_bench", app, argc, argv, [&](gat::dist::Communicator& host) {
-    gat::keep_freed_memory();
     gat::log::init(host.rank(), "warn");
+    gat::keep_freed_memory();
     if (data_flag->count()) overrides.push_back("data.path=" + data_path);
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
     gat::tools::RunSetup setup(host, config, threads);

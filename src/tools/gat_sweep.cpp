@@ -148,8 +148,8 @@ int main(int argc, char** argv) {
   app.add_option("--shard", shard_text, "I/N: run only runs I, I+N, I+2N, ... (a Slurm array task's part)");
   gat::tools::add_rank_log_level(app, log_level);
   return gat::tools::run_tool("gat_sweep", app, argc, argv, [&](gat::dist::Communicator& host) {
-    gat::keep_freed_memory();
     gat::tools::start_rank_logging(host, log_level);
+    gat::keep_freed_memory();
     std::vector<gat::train::SweepAxis> axes;
     for (const std::string& grid : grids) axes.push_back(gat::train::parse_axis(grid));
     const Shard shard = parse_shard(shard_text);

@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
   app.add_flag("--resume", resume, "Continue from the run directory's newest checkpoint (train.resume: required)");
   gat::tools::add_rank_log_level(app, log_level);
   return gat::tools::run_tool("gat_train", app, argc, argv, [&](gat::dist::Communicator& host) {
-    gat::keep_freed_memory();
     gat::tools::start_rank_logging(host, log_level);
+    gat::keep_freed_memory();
     if (resume) overrides.push_back("train.resume=required");
     const gat::config::Config config = gat::config::load_config(config_path, overrides);
     gat::tools::RunSetup setup(host, config);
