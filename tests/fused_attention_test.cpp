@@ -4,6 +4,9 @@
 
 #include <ATen/Parallel.h>
 
+#include <cmath>
+#include <limits>
+
 #include "common/edge_plan.h"
 #include "common/thread_speeds.h"
 #include "config/choice_names.h"
@@ -382,6 +385,22 @@ TEST(FusedAttention, EpilogueEluOfFloatsIsWithinTwoUlpsOfFloat64) {
   EXPECT_LE((out.to(torch::kFloat64) - expected).abs().max().item<double>(), 2 * std::ldexp(1.0, -24));
   EXPECT_TRUE(out.masked_select(xd < -88).eq(-1).all().item<bool>());
   EXPECT_TRUE(out.masked_select(xd > 0).equal(x.masked_select(xd > 0)));
+}
+
+// ELU passes a NaN on as a NaN, so that a diverged step shows in the loss (the trainer's check),
+// and takes -inf to -1 and +inf to itself, as LibTorch's elu does; the fast e^x - 1 keeps a NaN out
+// of its integer conversion, where C++ leaves the result undefined (UBSan caught it).
+TEST(FusedAttention, EpilogueEluPassesANaNOnAndTakesInfinitiesAsLibTorchDoes) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const torch::Tensor x = torch::tensor({std::nanf(""), -inf, inf, -1.0f, 2.0f});
+  const int64_t n = x.size(0);
+  const EdgePlan plan = make_edge_plan(torch::zeros({2, 0}, torch::kInt64), n, true);
+  gat::ops::Epilogue elu;
+  elu.elu = true;
+  const torch::Tensor out =
+      gat::ops::fused_attention(x.view({n, 1, 1}), torch::zeros({n, 1, 2}), plan, 0.2, {}, elu).view({n});
+  EXPECT_TRUE(out.allclose(torch::elu(x), 1e-6, 0, /*equal_nan=*/true)) << out;
+  EXPECT_TRUE(std::isnan(out[0].item<float>()));
 }
 
 }  // namespace
