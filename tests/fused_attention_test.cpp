@@ -367,19 +367,24 @@ TEST(FusedAttention, AnEpilogueTensorOnAnotherDeviceIsAnError) {
             "fused_attention: the dropout mask, residual and bias must be on cpu, one is on meta");
 }
 
+// The kernel's ELU epilogue on x, one value a node, each node's only edge its self loop (so that
+// the attention's output is its own projected row).
+torch::Tensor fused_elu(const torch::Tensor& x) {
+  const int64_t n = x.size(0);
+  const EdgePlan plan = make_edge_plan(torch::zeros({2, 0}, torch::kInt64), n, true);
+  gat::ops::Epilogue elu;
+  elu.elu = true;
+  return gat::ops::fused_attention(x.view({n, 1, 1}), torch::zeros({n, 1, 2}), plan, 0.2, {}, elu).view({n});
+}
+
 // ELU's e^x - 1 in float, where each node's only edge is its self loop (so the attention's output is
 // its own projected row): within 2 ulps of 1 of float64's expm1 over the whole negative range, -1
 // below the smallest normal float's logarithm, and the input itself above 0.
 TEST(FusedAttention, EpilogueEluOfFloatsIsWithinTwoUlpsOfFloat64) {
   std::vector<double> values{0.0, -1e-30, -1e-8, -1e-3, -0.5, -1.0, -10.0, -87.0, -87.5, -88.0, -200.0, 1e-8, 3.0};
   for (int i = 0; i <= 20000; ++i) values.push_back(-100.0 * i / 20000);
-  const int64_t n = static_cast<int64_t>(values.size());
-  const EdgePlan plan = make_edge_plan(torch::zeros({2, 0}, torch::kInt64), n, true);
   const torch::Tensor x = torch::tensor(values, torch::kFloat64).to(torch::kFloat32);
-  gat::ops::Epilogue elu;
-  elu.elu = true;
-  const torch::Tensor out =
-      gat::ops::fused_attention(x.view({n, 1, 1}), torch::zeros({n, 1, 2}), plan, 0.2, {}, elu).view({n});
+  const torch::Tensor out = fused_elu(x);
   const torch::Tensor xd = x.to(torch::kFloat64);
   const torch::Tensor expected = torch::where(xd > 0, xd, torch::expm1(xd));
   EXPECT_LE((out.to(torch::kFloat64) - expected).abs().max().item<double>(), 2 * std::ldexp(1.0, -24));
@@ -393,12 +398,7 @@ TEST(FusedAttention, EpilogueEluOfFloatsIsWithinTwoUlpsOfFloat64) {
 TEST(FusedAttention, EpilogueEluPassesANaNOnAndTakesInfinitiesAsLibTorchDoes) {
   const float inf = std::numeric_limits<float>::infinity();
   const torch::Tensor x = torch::tensor({std::nanf(""), -inf, inf, -1.0f, 2.0f});
-  const int64_t n = x.size(0);
-  const EdgePlan plan = make_edge_plan(torch::zeros({2, 0}, torch::kInt64), n, true);
-  gat::ops::Epilogue elu;
-  elu.elu = true;
-  const torch::Tensor out =
-      gat::ops::fused_attention(x.view({n, 1, 1}), torch::zeros({n, 1, 2}), plan, 0.2, {}, elu).view({n});
+  const torch::Tensor out = fused_elu(x);
   EXPECT_TRUE(out.allclose(torch::elu(x), 1e-6, 0, /*equal_nan=*/true)) << out;
   EXPECT_TRUE(std::isnan(out[0].item<float>()));
 }
