@@ -55,6 +55,12 @@ class GatTrainCli : public ::testing::Test {
     EXPECT_TRUE(o.out.empty());
   }
 
+  // The kept epoch's val loss, val and test scores in run_dir's results.json.
+  static std::string kept_scores(const std::string& run_dir) {
+    const nlohmann::json r = nlohmann::json::parse(read(fs::path(run_dir) / "results.json"));
+    return r["runs"][0]["val_loss"].dump() + " " + r["val"].dump() + " " + r["test"].dump();
+  }
+
   gat::testing::TempDir tmp_;
   fs::path dir_ = tmp_.path();
 };
@@ -348,12 +354,11 @@ TEST_F(GatTrainCli, BaselineAndAvx2KernelsTrainTheSameModel) {
         run("--config " + config + " --log-level off", "gat_train", "GAT_CPU_CAPABILITY=" + kernels + " ");
     ASSERT_EQ(o.exit_code, 0) << o.err;
     best[kernels] = read(fs::path(run_dir) / "best.pt");
-    const nlohmann::json r = nlohmann::json::parse(read(fs::path(run_dir) / "results.json"));
-    results[kernels] = r["runs"][0]["val_loss"].dump() + " " + r["val"].dump() + " " + r["test"].dump();
+    results[kernels] = kept_scores(run_dir);
   }
   EXPECT_FALSE(best["avx2"].empty());
   EXPECT_TRUE(best["avx2"] == best["baseline"]);
-  EXPECT_EQ(results["avx2"], results["baseline"]);  // the kept epoch's val loss, val and test scores
+  EXPECT_EQ(results["avx2"], results["baseline"]);
 }
 
 // keep_freed_memory only changes speed: where the allocator refuses its mallopt settings (as
@@ -372,8 +377,7 @@ TEST_F(GatTrainCli, AnAllocatorThatRefusesMalloptTrainsTheSameModelWithOneWarnin
                                             "tensor memory goes back to the system, and each step pays page faults "
                                             "to get it again (docs/performance.md)\n");
     best[allocator] = read(fs::path(run_dir) / "best.pt");
-    const nlohmann::json r = nlohmann::json::parse(read(fs::path(run_dir) / "results.json"));
-    results[allocator] = r["runs"][0]["val_loss"].dump() + " " + r["val"].dump() + " " + r["test"].dump();
+    results[allocator] = kept_scores(run_dir);
   }
   EXPECT_FALSE(best["glibc"].empty());
   EXPECT_TRUE(best["glibc"] == best["refusing"]);
