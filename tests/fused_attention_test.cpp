@@ -377,9 +377,8 @@ torch::Tensor fused_elu(const torch::Tensor& x) {
   return gat::ops::fused_attention(x.view({n, 1, 1}), torch::zeros({n, 1, 2}), plan, 0.2, {}, elu).view({n});
 }
 
-// ELU's e^x - 1 in float, where each node's only edge is its self loop (so the attention's output is
-// its own projected row): within 2 ulps of 1 of float64's expm1 over the whole negative range, -1
-// below the smallest normal float's logarithm, and the input itself above 0.
+// The fused ELU's e^x - 1 in float: within 2 ulps of 1 of float64's expm1 over the whole negative
+// range, -1 below the smallest normal float's logarithm, and the input itself above 0.
 TEST(FusedAttention, EpilogueEluOfFloatsIsWithinTwoUlpsOfFloat64) {
   std::vector<double> values{0.0, -1e-30, -1e-8, -1e-3, -0.5, -1.0, -10.0, -87.0, -87.5, -88.0, -200.0, 1e-8, 3.0};
   for (int i = 0; i <= 20000; ++i) values.push_back(-100.0 * i / 20000);
