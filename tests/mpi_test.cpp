@@ -24,6 +24,7 @@
 #include "support/gpu.h"
 #include "support/graph_file.h"
 #include "support/rel_error.h"
+#include "support/tool_stderr.h"
 #include "train/checkpoint_archive.h"
 #include "train/model_file.h"
 #include "train/options_from_config.h"
@@ -57,7 +58,7 @@ Outcome run(const std::string& command, const std::string& err_file) {
   const int status = std::system((command + " 2>" + err_file).c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-          gat::read_whole_file(err_file)};
+          gat::testing::read_tool_stderr(err_file)};
 }
 
 class MpiTest : public ::testing::Test {

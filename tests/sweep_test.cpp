@@ -13,6 +13,7 @@
 
 #include "common/atomic_file.h"
 #include "support/graph_file.h"
+#include "support/tool_stderr.h"
 
 namespace {
 
@@ -69,7 +70,7 @@ class Sweep : public ::testing::Test {
   }
   Outcome run(const std::string& command) {
     const int status = std::system((command + " >/dev/null 2>" + tmp_.file("err")).c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, gat::read_whole_file(tmp_.file("err"))};
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, gat::testing::read_tool_stderr(tmp_.file("err"))};
   }
   void expect_error(const std::string& args, const std::string& line) {
     const Outcome o = run(sweep(1, args));
